@@ -1,0 +1,235 @@
+"""Simulators: full-batch GD on the BN linear model, and the reduced whitened recurrence.
+
+* :func:`simulate` — GD eq. (1): ``w⁺ = w − η∇_w L``, ``γ⁺ = γ − η_γ ∂L/∂γ`` on any instance, in
+  any backend. Divergence (non-finite or > 1e300) is recorded as the run's status, never raised.
+* :func:`simulate_reduced` — Lemma 7 (e): for whitened square loss the iterate stays in the plane
+  of ``e`` and ``w_0 − α_0 e``, so ``(α, β, γ)`` follow the closed recurrence (β signed: it flips
+  side when ``η_eff·c > 1``)::
+
+      N² = α² + β²,  c = α/N,  η_eff = η γ a/N²
+      α⁺ = α + η_eff β²/N,   β⁺ = β (1 − η_eff c),   γ⁺ = (1 − η_γ) γ + η_γ a c
+
+  with ``L − L* = ½(γ − a c)² + ½ a² s²`` (Lemma 1). It keeps β itself, so it has no
+  rounding floor on ρ (THEORY.md §9).
+* :func:`simulate_reduced_batch` — the same step (:func:`reduced_step`, one implementation)
+  vectorised in float64 over arrays of settings, recording streaming summaries.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from .backends import FLOAT64, Backend, get_backend
+from .hyper import Hyper
+from .model import evaluate
+from .trajectory import Trajectory, finish_columns, is_bad
+from .whitened import tau
+
+__all__ = ["simulate", "simulate_reduced", "simulate_reduced_batch", "reduced_step", "BatchSummary"]
+
+
+def _progress(total: int, enabled):
+    if enabled is None:
+        enabled = total >= 20000 and sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", leave=False)
+
+
+def _check_horizon(horizon):
+    if not isinstance(horizon, (int, np.integer)) or horizon < 0:
+        raise ValueError(f"horizon: must be an integer >= 0, got {horizon!r}")
+    return int(horizon)
+
+
+def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bool = False,
+             stop=None, progress=None) -> Trajectory:
+    """Full-batch GD for ``horizon`` steps (states ``t = 0 … horizon``).
+
+    ``backend`` (default: the instance's) rebuilds the instance at that precision first.
+    ``stop(t, row) -> bool`` may end the run early (status ``stopped``); ``row`` holds the raw
+    step values (``alpha, beta, gamma, wnorm2, loss``)."""
+    horizon = _check_horizon(horizon)
+    inst = instance if backend is None else instance.at(get_backend(backend))
+    bk: Backend = inst.backend
+    hp = hyper.resolve(inst)
+    X, y, loss, e = inst.X, inst.y, inst.loss, inst.e
+    eta, eta_g = hp.eta, hp.eta_gamma
+    w, gamma = hp.w0.copy(), hp.gamma0
+    raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
+    ws = [] if record_w else None
+    status, stopped_at, reason = "finished", None, ""
+    bar = _progress(horizon, progress)
+    for t in range(horizon + 1):
+        ev = evaluate(X, y, w, gamma, loss, bk)
+        alpha = w @ e
+        perp = w - alpha * e
+        row = dict(loss=ev.loss, alpha=alpha, beta=bk.sqrt(perp @ perp), gamma=gamma, wnorm2=w @ w,
+                   grad_w_norm2=ev.grad_w @ ev.grad_w, grad_gamma=ev.grad_gamma)
+        if is_bad(bk, ev.loss, row["wnorm2"], gamma, row["grad_w_norm2"], ev.grad_gamma):
+            status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
+            break
+        for k, v in row.items():
+            raw[k].append(v)
+        if record_w:
+            ws.append(w.copy())
+        if stop is not None and stop(t, row):
+            status, stopped_at, reason = "stopped", t, "stop rule"
+            break
+        if t == horizon:
+            break
+        w = w - eta * ev.grad_w
+        gamma = gamma - eta_g * ev.grad_gamma
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    raw["_eta"] = [eta]
+    cols = finish_columns(raw, bk, inst.a, inst.L_star)
+    if record_w:
+        cols["w"] = np.array(ws, dtype=bk.dtype).reshape(len(ws), inst.d)
+    return Trajectory(bk, cols, status, horizon, stopped_at, reason, "full", inst, hyper,
+                      _params(inst, hp))
+
+
+def _params(inst, hp) -> dict:
+    bk = inst.backend
+    return dict(eta=float(hp.eta), eta_gamma=float(hp.eta_gamma), gamma0=float(hp.gamma0),
+                a=float(inst.a), w0_norm=float(bk.norm(hp.w0)))
+
+
+def reduced_step(alpha, beta, gamma, eta, eta_gamma, a, sqrt):
+    """One step of Lemma 7 (a)–(b); works on scalars of any backend and on numpy arrays.
+    Returns ``(α⁺, β⁺, γ⁺, η_eff, c, N²)`` (the last three at the current state)."""
+    N2 = alpha * alpha + beta * beta
+    N = sqrt(N2)
+    c = alpha / N
+    eta_eff = eta * gamma * a / N2
+    return (alpha + eta_eff * beta * beta / N, beta * (1 - eta_eff * c),
+            (1 - eta_gamma) * gamma + eta_gamma * a * c, eta_eff, c, N2)
+
+
+def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop=None,
+                     progress=None) -> Trajectory:
+    """The reduced whitened recurrence (Lemma 7 (e)) from the same initial state as
+    :func:`simulate`; the instance must be whitened with square loss."""
+    horizon = _check_horizon(horizon)
+    inst = instance if backend is None else instance.at(get_backend(backend))
+    if not inst.whitened or inst.loss.name != "square":
+        raise ValueError("instance: the reduced recurrence needs a whitened square-loss instance")
+    bk = inst.backend
+    hp = hyper.resolve(inst)
+    a, e = inst.a, inst.e
+    alpha = hp.w0 @ e
+    perp = hp.w0 - alpha * e
+    beta = bk.sqrt(perp @ perp)
+    gamma, eta, eta_g = hp.gamma0, hp.eta, hp.eta_gamma
+    raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
+    status, stopped_at, reason = "finished", None, ""
+    sqrt = bk.sqrt
+    L_star = inst.L_star
+    bar = _progress(horizon, progress)
+    for t in range(horizon + 1):
+        a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
+        s2 = beta * beta / N2
+        dg = gamma - a * c
+        row = dict(loss=L_star + (dg * dg + a * a * s2) / 2, alpha=alpha, beta=beta, gamma=gamma,
+                   wnorm2=N2, grad_w_norm2=gamma * gamma * a * a * s2 / N2, grad_gamma=dg)
+        if is_bad(bk, N2, gamma, row["loss"]):
+            status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
+            break
+        for k, v in row.items():
+            raw[k].append(v)
+        if stop is not None and stop(t, row):
+            status, stopped_at, reason = "stopped", t, "stop rule"
+            break
+        if t == horizon:
+            break
+        alpha, beta, gamma = a1, b1, g1
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    raw["_eta"] = [eta]
+    cols = finish_columns(raw, bk, a, L_star)
+    return Trajectory(bk, cols, status, horizon, stopped_at, reason, "reduced", inst, hyper, _params(inst, hp))
+
+
+@dataclass
+class BatchSummary:
+    """Streaming diagnostics of a batch of reduced runs (arrays of shape [batch]).
+
+    ``onset``: first t with ρ_{t+1} > ρ_t (−1 if none); ``peak_rho``/``peak_t``: max of ρ over
+    ``t ≤ horizon`` and where; ``rising_steps``: count of rising steps; ``first_fall_after_onset``:
+    first t > onset with ρ_{t+1} ≤ ρ_t (−1 if none); ``max_eta_eff``; final ``alpha, beta, gamma``;
+    ``diverged``: a non-finite value appeared."""
+
+    onset: np.ndarray
+    peak_rho: np.ndarray
+    peak_t: np.ndarray
+    rising_steps: np.ndarray
+    first_fall_after_onset: np.ndarray
+    max_eta_eff: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    gamma: np.ndarray
+    diverged: np.ndarray
+    horizon: int
+
+    def to_pandas(self):
+        import pandas as pd
+
+        return pd.DataFrame({k: v for k, v in self.__dict__.items() if isinstance(v, np.ndarray)})
+
+
+def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon: int,
+                           progress=None) -> BatchSummary:
+    """Vectorised float64 reduced recurrence over settings (each argument broadcastable to
+    [batch]); the step is :func:`reduced_step`."""
+    horizon = _check_horizon(horizon)
+    arrs = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, alpha0, beta0, gamma0, eta, eta_gamma)))
+    a, alpha, beta, gamma, eta, eta_g = (np.array(v, dtype=float) for v in arrs)
+    for name, v in (("a", a), ("alpha0", alpha), ("beta0", beta), ("gamma0", gamma), ("eta", eta), ("eta_gamma", eta_g)):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name}: contains non-finite entries")
+    if np.any(eta <= 0):
+        raise ValueError("eta: must be > 0")
+    if np.any(eta_g < 0):
+        raise ValueError("eta_gamma: must be >= 0")
+    if np.any(alpha * alpha + beta * beta == 0):
+        raise ValueError("alpha0, beta0: ||w0|| = 0 is not allowed")
+    B = a.shape
+    rho = np.where(alpha > 0, np.abs(beta) / np.where(alpha > 0, alpha, 1), np.inf)
+    onset = np.full(B, -1, dtype=np.int64)
+    fall = np.full(B, -1, dtype=np.int64)
+    peak_rho, peak_t = rho.copy(), np.zeros(B, dtype=np.int64)
+    rising = np.zeros(B, dtype=np.int64)
+    max_eff = np.full(B, -np.inf)
+    diverged = np.zeros(B, dtype=bool)
+    bar = _progress(horizon, progress)
+    with np.errstate(all="ignore"):
+        for t in range(horizon):
+            alpha, beta, gamma, eta_eff, _, _ = reduced_step(alpha, beta, gamma, eta, eta_g, a, np.sqrt)
+            np.maximum(max_eff, eta_eff, out=max_eff)
+            rho_next = np.abs(beta) / alpha
+            rho_next[alpha <= 0] = np.inf
+            up = rho_next > rho
+            rising += up
+            new_on = up & (onset < 0)
+            onset[new_on] = t
+            new_fall = (~up) & (onset >= 0) & (fall < 0)
+            fall[new_fall] = t
+            better = rho_next > peak_rho
+            peak_rho[better] = rho_next[better]
+            peak_t[better] = t + 1
+            rho = rho_next
+            if bar is not None:
+                bar.update(1)
+        diverged |= ~(np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(gamma))
+    if bar is not None:
+        bar.close()
+    return BatchSummary(onset, peak_rho, peak_t, rising, fall, max_eff, alpha, beta, gamma, diverged, horizon)
