@@ -104,6 +104,11 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
     f = inst.X.T @ g if inst.d > inst.n else g  # lies in span(Xᵀ)
     f = f - (f @ e) * e
     f = f - (f @ e) * e  # re-orthogonalise (twice is enough)
-    f = f / bk.norm(f)
+    nf = bk.norm(f)
+    if not nf > 1e3 * bk.eps * bk.norm(g):
+        if rho > 0:
+            raise ValueError("rho0: > 0 needs a direction orthogonal to e in span(X^T) (d >= 2 and rank >= 2)")
+        nf = bk.scalar(1)
+    f = f / nf
     rho = bk.scalar(rho)
     return bk.scalar(norm) * (e + rho * f) / bk.sqrt(1 + rho * rho)

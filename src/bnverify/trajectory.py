@@ -51,6 +51,16 @@ class Trajectory:
     def diverged(self) -> bool:
         return self.status == "diverged"
 
+    @property
+    def rho_floor(self) -> float:
+        """Smallest ρ this run resolves. Full GD computes β = ‖w − αe‖ with absolute error
+        ~ d·eps·‖w‖, so ρ below ``64·d·eps`` is rounding noise (THEORY.md §9); the reduced
+        recurrence carries β itself and has no such floor (0)."""
+        if self.source == "reduced":
+            return 0.0
+        d = self.instance.d if self.instance is not None else 1
+        return 64.0 * d * self.backend.eps
+
     def floats(self, name: str) -> np.ndarray:
         return self.backend.to_float(self.columns[name])
 

@@ -34,3 +34,39 @@ def tau_inv(H, bk: Backend = FLOAT64):
     if H < 2:
         raise ValueError(f"H: tau_inv is defined for H >= 2, got {float(H)}")
     return bk.sqrt((H * H + 2 - 2 * bk.sqrt(2 * H * H + 1)) / (H * H))
+
+
+def initial_state(inst, hyper) -> dict:
+    """The quantities the whitened statements are phrased in, at the instance's precision:
+    ``a, eta, eta_gamma, gamma0, w0_norm, alpha0, beta0, rho0 (= β_0/α_0, +∞ if α_0 ≤ 0),
+    c0 = cos θ_0, s0 = sin θ_0, H0 = η a²/‖w_0‖², q = 1 − η_γ``."""
+    bk = inst.backend
+    hp = hyper.resolve(inst)
+    a, e = inst.a, inst.e
+    alpha0 = hp.w0 @ e
+    perp = hp.w0 - alpha0 * e
+    beta0 = bk.sqrt(perp @ perp)
+    N = bk.norm(hp.w0)
+    rho0 = beta0 / alpha0 if alpha0 > 0 else _inf(bk)
+    return dict(a=a, eta=hp.eta, eta_gamma=hp.eta_gamma, gamma0=hp.gamma0, w0_norm=N, alpha0=alpha0,
+                beta0=beta0, rho0=rho0, c0=alpha0 / N, s0=beta0 / N, H0=hp.eta * a * a / (N * N),
+                q=1 - hp.eta_gamma)
+
+
+def whitened_hypotheses(inst, hyper) -> list[str]:
+    """The standing hypotheses of Theorems 2–3 and Lemma 13 (THEORY.md §5), as unmet conditions:
+    whitened square loss, ``0 < η_γ ≤ 1``, ``0 < γ_0 ≤ a``, ``α_0 > 0``, ``0 < ρ_0 < 1``."""
+    unmet = []
+    if not inst.whitened or inst.loss.name != "square":
+        unmet.append("instance is not whitened square-loss regression")
+        return unmet
+    s = initial_state(inst, hyper)
+    if not (0 < s["eta_gamma"] <= 1):
+        unmet.append(f"eta_gamma = {float(s['eta_gamma']):.6g} not in (0, 1]")
+    if not (0 < s["gamma0"] <= s["a"]):
+        unmet.append(f"gamma0 = {float(s['gamma0']):.6g} not in (0, a = {float(s['a']):.6g}]")
+    if not s["alpha0"] > 0:
+        unmet.append(f"alpha0 = {float(s['alpha0']):.6g} <= 0")
+    elif not (0 < s["rho0"] < 1):
+        unmet.append(f"rho0 = {float(s['rho0']):.6g} not in (0, 1)")
+    return unmet

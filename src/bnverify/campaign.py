@@ -1,0 +1,148 @@
+"""Campaigns: Hypothesis drives many examples of one statement through :func:`decide`.
+
+``falsify(stmt, backend=…)`` runs the statement's pinned examples, then ``max_examples``
+generated ones, calls ``hypothesis.target`` on the negated slack (pushing the search towards the
+boundary) and collects every decision: counts per outcome, hypotheses-met rate, smallest slack,
+tightness samples and *every* counterexample (nothing stops at the first). No global state: a
+campaign is a pure function of (statement, settings, seed), so campaigns can be farmed out.
+
+Hypothesis profiles (also registered for pytest by ``tests/conftest.py``):
+``ci`` (derandomised, no database; the default), ``dev`` and ``deep`` (≥ 10,000 examples per
+statement, targeted). ``HYPOTHESIS_PROFILE`` selects one.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, given, seed as hseed, settings, target
+
+from .adjudicate import OUTCOMES, Decision, decide
+from .backends import get_backend
+from .statement import Statement
+
+# examples per statement per precision: (float64, mpmath)
+PROFILE_EXAMPLES = {"ci": (25, 4), "dev": (200, 20), "deep": (10_000, 200)}
+
+_COMMON = dict(database=None, deadline=None, print_blob=False,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                      HealthCheck.data_too_large])
+settings.register_profile("ci", derandomize=True, max_examples=PROFILE_EXAMPLES["ci"][0], **_COMMON)
+settings.register_profile("dev", max_examples=PROFILE_EXAMPLES["dev"][0], **_COMMON)
+settings.register_profile("deep", max_examples=PROFILE_EXAMPLES["deep"][0], **_COMMON)
+
+
+def profile_name() -> str:
+    return os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+
+def default_examples(backend, profile: str | None = None) -> int:
+    f64, mp = PROFILE_EXAMPLES[profile or profile_name()]
+    return f64 if get_backend(backend).name == "float64" else mp
+
+
+@dataclass
+class CampaignResult:
+    statement: str
+    describe: dict
+    backend: str
+    examples: int = 0
+    counts: dict = field(default_factory=lambda: {k: 0 for k in OUTCOMES})
+    slacks: list = field(default_factory=list)  # final slack of every decided example
+    tightness: list = field(default_factory=list)  # observed/bound where both exist
+    counterexamples: list = field(default_factory=list)  # Decision.to_dict() of violations
+    artefacts: list = field(default_factory=list)
+    first_violation_at: int | None = None  # examples-to-detection (1-based)
+    seconds: float = 0.0
+    seed: int | None = None
+    profile: str = ""
+
+    @property
+    def met(self) -> int:
+        return self.examples - self.counts["vacuous"]
+
+    @property
+    def met_rate(self) -> float:
+        return self.met / self.examples if self.examples else 0.0
+
+    @property
+    def min_slack(self):
+        finite = [s for s in self.slacks if s is not None and math.isfinite(s)]
+        return min(finite) if finite else None
+
+    @property
+    def vacuous(self) -> bool:
+        """No example met the hypotheses: the run says nothing."""
+        return self.met == 0
+
+    def add(self, d: Decision):
+        self.examples += 1
+        self.counts[d.outcome] += 1
+        fv = d.final
+        if d.outcome in ("holds", "violated") and fv.slack is not None:
+            self.slacks.append(fv.slack)
+            if fv.observed is not None and fv.bound not in (None, 0.0) and math.isfinite(fv.bound):
+                self.tightness.append(fv.observed / fv.bound)
+        if d.outcome == "violated":
+            self.counterexamples.append(d.to_dict())
+            if self.first_violation_at is None:
+                self.first_violation_at = self.examples
+        elif d.outcome == "artefact":
+            self.artefacts.append(d.to_dict())
+
+    def row(self) -> dict:
+        ms = self.min_slack
+        return dict(statement=self.describe["id"], version=self.describe["version"],
+                    provenance=self.describe["provenance"], backend=self.backend,
+                    examples=self.examples, met=self.met, met_rate=round(self.met_rate, 3),
+                    **self.counts, min_slack=ms, seconds=round(self.seconds, 2))
+
+    def to_dict(self) -> dict:
+        return dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,
+                    artefacts=self.artefacts, slacks=self.slacks, tightness=self.tightness,
+                    first_violation_at=self.first_violation_at, seed=self.seed, profile=self.profile)
+
+
+def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = None, seed: int | None = None,
+            profile: str | None = None, on_decision=None) -> CampaignResult:
+    """Search for counterexamples to ``stmt`` at the primary precision ``backend``."""
+    profile = profile or profile_name()
+    bk = get_backend(backend)
+    n = max_examples if max_examples is not None else default_examples(bk, profile)
+    res = CampaignResult(stmt.key, stmt.describe(), bk.name, seed=seed, profile=profile)
+    t0 = time.perf_counter()
+
+    def one(ex):
+        d = decide(stmt, ex, primary=bk)
+        res.add(d)
+        if d.slack is not None and math.isfinite(d.slack):
+            target(-d.slack, label="negated slack")
+        if on_decision is not None:
+            on_decision(d)
+
+    for ex in getattr(stmt, "pinned", ()):
+        res.add(decide(stmt, ex, primary=bk))
+    if n > 0:
+        kw = dict(max_examples=n, phases=[Phase.generate, Phase.target])
+        if seed is not None or profile == "ci":
+            kw["derandomize"] = seed is None
+        test = settings(settings.get_profile(profile), **kw)(given(stmt.strategy())(one))
+        if seed is not None:
+            test = hseed(seed)(test)
+        test()
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def falsify_all(statements, *, backends=("float64", "mpmath"), max_examples=None, seed=None, profile=None,
+                progress=None) -> list[CampaignResult]:
+    """Campaigns for several statements and precisions (``progress``: a tqdm-like callable)."""
+    out = []
+    jobs = [(s, b) for s in statements for b in backends]
+    it = progress(jobs) if progress is not None else jobs
+    for s, b in it:
+        n = max_examples if max_examples is None or get_backend(b).name == "float64" else max(1, max_examples // 6)
+        out.append(falsify(s, backend=b, max_examples=n, seed=seed, profile=profile))
+    return out

@@ -1,0 +1,48 @@
+"""An Example is one input to a statement: an instance spec plus hyperparameters. It is plain
+data (JSON round-trip) so that a counterexample can be reproduced anywhere, at any precision."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .hyper import Hyper
+from .instances import Instance, build
+
+
+@dataclass(frozen=True)
+class Example:
+    builder: str
+    kwargs: tuple  # sorted (key, value) pairs — hashable
+    hyper: Hyper
+
+    @classmethod
+    def make(cls, builder: str, hyper: Hyper, **kwargs) -> "Example":
+        return cls(builder, tuple(sorted(kwargs.items())), hyper)
+
+    @property
+    def spec(self):
+        return (self.builder, dict(self.kwargs))
+
+    def instance(self, backend="float64") -> Instance:
+        return build(self.spec, backend)
+
+    def to_dict(self) -> dict:
+        return {"instance": {"builder": self.builder, **dict(self.kwargs)}, "hyper": self.hyper.to_dict()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Example":
+        inst = dict(d["instance"])
+        builder = inst.pop("builder")
+        return cls.make(builder, Hyper.from_dict(d["hyper"]), **inst)
+
+    @classmethod
+    def from_json(cls, s: str) -> "Example":
+        return cls.from_dict(json.loads(s))
+
+    def short(self) -> str:
+        kw = ", ".join(f"{k}={v}" for k, v in self.kwargs)
+        hp = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.hyper.to_dict().items())
+        return f"{self.builder}({kw}); Hyper({hp})"

@@ -1,0 +1,69 @@
+"""Discovery of statements: every ``*.py`` in the project's ``theorems/`` folder and in any folder
+given by the user (``--theorems DIR`` or ``BNVERIFY_THEOREMS``, ``os.pathsep``-separated).
+A module contributes its module-level ``STATEMENTS`` and ``MUTANTS`` lists. Files whose names
+start with ``_`` and ``TEMPLATE.py`` are skipped."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from .statement import Statement
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "theorems"
+
+
+def theorem_dirs(extra=()) -> list[Path]:
+    dirs = [DEFAULT_DIR] if DEFAULT_DIR.is_dir() else []
+    env = os.environ.get("BNVERIFY_THEOREMS", "")
+    for d in [*(p for p in env.split(os.pathsep) if p), *extra]:
+        p = Path(d).resolve()
+        if not p.is_dir():
+            raise ValueError(f"theorems: not a directory: {d}")
+        if p not in dirs:
+            dirs.append(p)
+    return dirs
+
+
+def _import(path: Path):
+    name = "bnverify_theorems_" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + "_" + path.stem
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def load(extra_dirs=(), *, mutants: bool = False) -> list[Statement]:
+    """Statements (or mutants) from every theorem folder, in file order; keys must be unique."""
+    out: list[Statement] = []
+    seen: dict[str, Path] = {}
+    for d in theorem_dirs(extra_dirs):
+        for path in sorted(d.glob("*.py")):
+            if path.name.startswith("_") or path.name == "TEMPLATE.py":
+                continue
+            mod = _import(path)
+            for s in getattr(mod, "MUTANTS" if mutants else "STATEMENTS", []):
+                if not isinstance(s, Statement):
+                    raise TypeError(f"{path}: {s!r} is not a Statement")
+                if s.key in seen:
+                    raise ValueError(f"{path}: statement {s.key} already defined in {seen[s.key]}")
+                seen[s.key] = path
+                s.source_file = str(path)
+                out.append(s)
+    return out
+
+
+def select(statements: list[Statement], ids) -> list[Statement]:
+    """Statements whose ``id`` or ``id@version`` is in ``ids`` (prefix match on id allowed)."""
+    if not ids:
+        return statements
+    chosen = [s for s in statements if any(s.key == i or s.id == i or s.id.startswith(i + ".") for i in ids)]
+    unknown = [i for i in ids if not any(s.key == i or s.id == i or s.id.startswith(i + ".") for s in statements)]
+    if unknown:
+        raise ValueError(f"statement: unknown id(s) {unknown}; see `bnverify list`")
+    return chosen

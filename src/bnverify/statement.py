@@ -1,0 +1,178 @@
+"""The statement format: one object per version of one lemma or theorem.
+
+A statement file in ``theorems/`` defines subclasses of :class:`Statement` and lists instances in
+a module-level ``STATEMENTS`` (and deliberately false variants in ``MUTANTS``). Each statement
+says, like the paper does:
+
+* ``hypotheses(instance, hyper)`` — the list of unmet conditions (empty when all hold);
+* ``constants(instance, hyper)`` — the explicit quantities of the statement (``T_1``, a bound …);
+* ``horizon(instance, hyper, constants)`` — how many steps decide it (a statement about all t is
+  checked up to a horizon derived from its constants; the verdict records it);
+* ``check(trajectory, constants)`` — a :class:`Verdict`.
+
+The heavy lifting — simulation, precision, search, reporting — lives elsewhere.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+PROVENANCES = ("exact", "reconstructed", "paper")
+KINDS = ("identity", "upper bound", "lower bound", "existence", "implication")
+STATUSES = ("holds", "violated", "vacuous", "undecided")
+
+
+@dataclass
+class Verdict:
+    """Outcome of checking one statement on one trajectory (or of its hypotheses failing).
+
+    ``slack`` is signed and relative: > 0 holds with room, < 0 violated; for an upper bound
+    ``(bound − observed)/|bound|``, for a lower bound ``(observed − bound)/|bound|``, for an
+    identity ``(tolerance − error)/tolerance``. ``witness`` is the step that decides it."""
+
+    status: str
+    witness: int | None = None
+    observed: float | None = None
+    bound: float | None = None
+    slack: float | None = None
+    backend: str = ""
+    horizon: int | None = None
+    message: str = ""
+    unmet: list[str] = field(default_factory=list)
+    resolved: bool = True  # False: the witness lies below the trajectory's rounding floor
+    simulator: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status: expected one of {STATUSES}, got {self.status!r}")
+        for k in ("observed", "bound", "slack"):
+            v = getattr(self, k)
+            if v is not None:
+                setattr(self, k, float(v))
+
+    @property
+    def met(self) -> bool:
+        """Hypotheses were met (the check was not vacuous)."""
+        return self.status != "vacuous"
+
+    def to_dict(self) -> dict:
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) and k == "slack" else v)
+                for k, v in asdict(self).items()}
+
+
+def _rel(x, ref) -> float:
+    ref = abs(float(ref))
+    return float(x) / ref if ref > 0 else float(x)
+
+
+class Statement:
+    """Base class. Subclasses set the identity attributes and override the four methods.
+
+    Identity: ``id`` (e.g. ``thm2.delayed_onset``), ``version`` (e.g. ``reconstructed-v1``),
+    ``reference`` (lemma/theorem number and section), ``provenance`` (exact / reconstructed /
+    paper), ``kind`` (identity, upper bound, lower bound, existence, implication).
+    Setting: ``loss`` ('square' | 'logistic'), ``simulator`` ('full' | 'reduced'),
+    ``strategy`` (a callable returning a Hypothesis strategy of :class:`~bnverify.example.Example`
+    that meets the hypotheses constructively), ``derivation`` (markdown file name in theorems/).
+    """
+
+    id: str = ""
+    version: str = "v1"
+    reference: str = ""
+    provenance: str = "reconstructed"
+    kind: str = "upper bound"
+    loss: str = "square"
+    simulator: str = "full"
+    derivation: str | None = None
+    mutant_of: str | None = None  # for deliberately false variants
+    mutation: str = ""
+    record_w: bool = False
+    # Relative slack under which a float64 "holds" is re-decided at high precision.
+    rounding_reach: float = 1e-8
+
+    # --- to override ---------------------------------------------------------------------------
+    def hypotheses(self, instance, hyper) -> list[str]:
+        return []
+
+    def constants(self, instance, hyper) -> dict[str, Any]:
+        return {}
+
+    def horizon(self, instance, hyper, constants) -> int:
+        return 500
+
+    def check(self, traj, constants) -> Verdict:
+        raise NotImplementedError
+
+    def strategy(self):
+        """Hypothesis strategy of Examples meeting the hypotheses (see bnverify.strategies)."""
+        raise NotImplementedError(f"{self.key}: no strategy")
+
+    # --- identity ------------------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def is_mutant(self) -> bool:
+        return self.mutant_of is not None
+
+    def describe(self) -> dict:
+        return dict(id=self.id, version=self.version, reference=self.reference,
+                    provenance=self.provenance, kind=self.kind, loss=self.loss,
+                    simulator=self.simulator, derivation=self.derivation,
+                    mutant_of=self.mutant_of, mutation=self.mutation,
+                    summary=(self.__doc__ or "").strip().split("\n")[0])
+
+    def __repr__(self):
+        return f"<Statement {self.key}>"
+
+    # --- verdict helpers for check() -----------------------------------------------------------
+    def _v(self, traj, status, **kw) -> Verdict:
+        return Verdict(status, backend=traj.backend.name, horizon=traj.horizon, simulator=traj.source, **kw)
+
+    def upper_bound(self, traj, observed, bound, witness=None, message="", resolved=True) -> Verdict:
+        """Verdict for ``observed ≤ bound``."""
+        ok = observed <= bound
+        return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
+                       bound=bound, slack=_rel(bound - observed, bound), message=message, resolved=resolved)
+
+    def lower_bound(self, traj, observed, bound, witness=None, message="", resolved=True) -> Verdict:
+        """Verdict for ``observed ≥ bound``."""
+        ok = observed >= bound
+        return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
+                       bound=bound, slack=_rel(observed - bound, bound), message=message, resolved=resolved)
+
+    def identity(self, traj, error, tolerance, witness=None, message="") -> Verdict:
+        """Verdict for an identity: largest relative ``error`` against ``tolerance``."""
+        return self.upper_bound(traj, error, tolerance, witness, message)
+
+    def undecided(self, traj, message, **kw) -> Verdict:
+        return self._v(traj, "undecided", message=message, **kw)
+
+    def holds(self, traj, message="", **kw) -> Verdict:
+        return self._v(traj, "holds", message=message, **kw)
+
+    def violated(self, traj, message="", **kw) -> Verdict:
+        return self._v(traj, "violated", message=message, **kw)
+
+
+def mutant(base: Statement, mutation: str, *, constants: Callable[[dict], dict] | None = None,
+           check: Callable | None = None, version: str | None = None, **attrs) -> Statement:
+    """A deliberately false variant of ``base``: same hypotheses, strategy and simulator, with
+    its constants transformed (``constants(c) -> c'``), its check replaced
+    (``check(base, traj, c)``) or class attributes overridden (``**attrs``, e.g. a threshold the
+    hypotheses and strategy read)."""
+    m = copy.copy(base)
+    for k, v in attrs.items():
+        setattr(m, k, v)
+    m.mutant_of = base.key
+    m.mutation = mutation
+    m.version = version or f"{base.version}+mutant:{mutation}"
+    if constants is not None:
+        orig = base.constants
+        m.constants = lambda inst, hyper: constants(dict(orig(inst, hyper)))  # type: ignore[method-assign]
+    if check is not None:
+        m.check = lambda traj, c: check(base, traj, c)  # type: ignore[method-assign]
+    return m

@@ -1,0 +1,27 @@
+"""Helpers the statement files share: the whitened initial state and hypotheses, and reductions
+of trajectory columns (largest step ratio, first onset …) that work in every backend."""
+from __future__ import annotations
+
+from .whitened import initial_state, tau, tau_inv, whitened_hypotheses  # noqa: F401
+
+
+def ratio_max(col, T: int) -> tuple[float, int | None]:
+    """``max_t col[t+1]/col[t]`` over ``t < T`` (``+∞`` if ``col[t] = 0 < col[t+1]``; pairs with
+    ``col[t] = col[t+1] = 0`` count as 1) and its first argmax. Returns (1.0, None) if T = 0."""
+    best, arg = None, None
+    for t in range(T):
+        x0, x1 = col[t], col[t + 1]
+        if x0 > 0:
+            r = x1 / x0
+        elif x1 > 0:
+            r = float("inf")
+        else:
+            r = 1
+        if best is None or r > best:
+            best, arg = r, t
+    return (float(best), arg) if best is not None else (1.0, None)
+
+
+def first_rising(traj) -> int | None:
+    """First t with ρ_{t+1} > ρ_t (exact comparison at the trajectory's precision)."""
+    return traj.first_onset()

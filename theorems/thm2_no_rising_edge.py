@@ -1,0 +1,63 @@
+"""Theorem 2 (1) — condition of no rising edge (paper §4.1; THEORY.md §5).
+
+Setting
+    Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1).
+Hypotheses
+    0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1, and H_0 = η a²/‖w_0‖² ≤ 2.
+Statement
+    ρ_{t+1} ≤ ρ_t for every t ≥ 0 (no rising edge ever starts).
+    Proof: γ_t ≤ a by convex combination (Lemma 7 (b)), ‖w_t‖ ≥ ‖w_0‖ (Lemma 12), so
+    η_eff,t = ηγ_t a/‖w_t‖² ≤ H_0 ≤ 2 ≤ τ(ρ_t) and Lemma 7 (d) gives ρ_{t+1} ≤ ρ_t.
+Bound kind
+    upper bound: max_t ρ_{t+1}/ρ_t ≤ 1, checked up to the horizon max(400, ⌈20/η_γ⌉) (capped at
+    4000), i.e. many relaxation times of γ.
+Reference
+    Paper Theorem 2 (1); Lemma 7; Lemma 12. Provenance: reconstructed (THEORY.md §5).
+"""
+from __future__ import annotations
+
+import math
+
+from bnverify.statement import Statement, mutant
+from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.theory import initial_state, ratio_max, whitened_hypotheses
+
+
+class NoRisingEdge(Statement):
+    """If H_0 ≤ 2 then ρ never rises (Theorem 2 (1))."""
+
+    id = "thm2.no_rising_edge"
+    version = "reconstructed-v1"
+    reference = "Theorem 2 (1), §4.1"
+    provenance = "reconstructed"
+    kind = "upper bound"
+    derivation = "thm2_no_rising_edge.md"
+    H0_max = 2.0
+
+    def hypotheses(self, inst, hyper):
+        unmet = whitened_hypotheses(inst, hyper)
+        if not unmet and not initial_state(inst, hyper)["H0"] <= self.H0_max:
+            unmet.append(f"H0 = {float(initial_state(inst, hyper)['H0']):.6g} > {self.H0_max}")
+        return unmet
+
+    def constants(self, inst, hyper):
+        return {"H0_max": self.H0_max, "ratio_bound": 1.0}
+
+    def horizon(self, inst, hyper, c):
+        return min(4000, max(400, math.ceil(20 / hyper.eta_gamma)))
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        ratio, t = ratio_max(traj["rho"], traj.T)
+        resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
+        return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved,
+                                message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}"
+                                + ("" if resolved else f" (rho_t below the rounding floor {traj.rho_floor:.3g})"))
+
+    def strategy(self):
+        return whitened_example(H0=bounded(0.05, self.H0_max), rho0=log_uniform(1e-6, 0.9))
+
+
+STATEMENTS = [NoRisingEdge()]
+MUTANTS = [mutant(STATEMENTS[0], "threshold H0 <= 2 raised to H0 <= 3", H0_max=3.0)]
