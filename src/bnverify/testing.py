@@ -1,0 +1,66 @@
+"""pytest glue: one call per statement test and per mutant test, with failure messages that show
+the statement, the counterexample's parameters, every precision's verdict, and a one-line
+command that reproduces it. Results are also kept in :data:`RESULTS` for the session summary."""
+from __future__ import annotations
+
+import json
+
+from .campaign import CampaignResult, falsify
+from .registry import load
+
+RESULTS: list[CampaignResult] = []
+MIN_MET_RATE = 0.9
+
+
+def find(key: str, *, mutants: bool = False):
+    pool = load(mutants=mutants)
+    for s in pool:
+        if s.key == key or (s.id == key and not mutants):
+            return s
+    raise LookupError(f"no {'mutant' if mutants else 'statement'} {key!r}; known: {[s.key for s in pool]}")
+
+
+def reproduce_command(key: str, example: dict) -> str:
+    return f"bnverify reproduce '{key}' --params '{json.dumps(example, sort_keys=True)}'"
+
+
+def describe_counterexample(key: str, ce: dict) -> str:
+    lines = [f"  example: {json.dumps(ce['example'], sort_keys=True)}"]
+    for prec, v in ce["verdicts"].items():
+        lines.append(f"    {prec:>20}: {v['status']:<9} observed={v['observed']} bound={v['bound']} "
+                     f"slack={v['slack']} witness t={v['witness']} {v['message']}")
+    lines.append(f"  reproduce: {reproduce_command(key, ce['example'])}")
+    return "\n".join(lines)
+
+
+def check_statement(key: str, backend: str = "float64", *, max_examples=None) -> CampaignResult:
+    """Falsification run; fails on a confirmed violation, on vacuity, or on a low hypotheses-met
+    rate. A statement with a recorded refutation (``known_false``) must stay refuted."""
+    stmt = find(key)
+    res = falsify(stmt, backend=backend, max_examples=max_examples)
+    RESULTS.append(res)
+    assert not res.vacuous, f"{stmt.key} [{res.backend}]: VACUOUS — hypotheses met in none of {res.examples} examples"
+    assert res.met_rate >= MIN_MET_RATE, (
+        f"{stmt.key} [{res.backend}]: hypotheses met in only {res.met}/{res.examples} examples "
+        f"(< {MIN_MET_RATE:.0%}); the strategy must meet them constructively")
+    known = getattr(stmt, "known_false", None)
+    if known:
+        assert res.counterexamples or getattr(stmt, "pinned", ()), f"{stmt.key}: recorded as refuted ({known}) but no counterexample was found"
+        return res
+    if res.counterexamples:
+        body = "\n".join(describe_counterexample(stmt.key, c) for c in res.counterexamples[:5])
+        raise AssertionError(
+            f"{stmt.key} ({stmt.reference}) VIOLATED in {len(res.counterexamples)} of {res.met} examples "
+            f"[{res.backend} primary]:\n{body}")
+    return res
+
+
+def check_mutant_caught(mutant_key: str, backend: str = "float64", *, max_examples=None) -> CampaignResult:
+    """A deliberately false variant must be refuted by the same strategies and profile."""
+    m = find(mutant_key, mutants=True)
+    res = falsify(m, backend=backend, max_examples=max_examples)
+    RESULTS.append(res)
+    assert res.counterexamples, (
+        f"mutant {m.key} ({m.mutation}) was NOT caught in {res.examples} examples "
+        f"({res.met} met): the check cannot fail this way")
+    return res
