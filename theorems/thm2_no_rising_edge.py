@@ -9,8 +9,8 @@ Statement
     Proof: γ_t ≤ a by convex combination (Lemma 7 (b)), ‖w_t‖ ≥ ‖w_0‖ (Lemma 12), so
     η_eff,t = ηγ_t a/‖w_t‖² ≤ H_0 ≤ 2 ≤ τ(ρ_t) and Lemma 7 (d) gives ρ_{t+1} ≤ ρ_t.
 Bound kind
-    upper bound: max_t ρ_{t+1}/ρ_t ≤ 1, checked up to the horizon max(400, ⌈20/η_γ⌉) (capped at
-    4000), i.e. many relaxation times of γ.
+    upper bound: max_t ρ_{t+1}/ρ_t ≤ 1, checked up to the horizon max(200, ⌈5/η_γ⌉) (capped at
+    2000): five relaxation times of γ, after which γ_t is within e⁻⁵ of its limit.
 Reference
     Paper Theorem 2 (1); Lemma 7; Lemma 12. Provenance: reconstructed (THEORY.md §5).
 """
@@ -44,7 +44,7 @@ class NoRisingEdge(Statement):
         return {"H0_max": self.H0_max, "ratio_bound": 1.0}
 
     def horizon(self, inst, hyper, c):
-        return min(4000, max(400, math.ceil(20 / hyper.eta_gamma)))
+        return min(2000, max(200, math.ceil(5 / hyper.eta_gamma)))
 
     def check(self, traj, c):
         if traj.status == "diverged":

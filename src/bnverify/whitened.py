@@ -49,7 +49,10 @@ def initial_state(inst, hyper) -> dict:
     N = bk.norm(hp.w0)
     rho0 = beta0 / alpha0 if alpha0 > 0 else _inf(bk)
     return dict(a=a, eta=hp.eta, eta_gamma=hp.eta_gamma, gamma0=hp.gamma0, w0_norm=N, alpha0=alpha0,
-                beta0=beta0, rho0=rho0, c0=alpha0 / N, s0=beta0 / N, H0=hp.eta * a * a / (N * N),
+                beta0=beta0, rho0=rho0, c0=alpha0 / N, s0=beta0 / N,
+                # H0 as given when given (η is derived from it, so the recomputed ratio would only
+                # add a rounding error that moves boundary cases such as H0 = 2 across the line)
+                H0=bk.scalar(hyper.H0) if hyper.H0 is not None else hp.eta * a * a / (N * N),
                 q=1 - hp.eta_gamma)
 
 
