@@ -22,7 +22,7 @@ report: $(STAMP)
 	$(PY) -m bnverify report --out reports
 
 test: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider -n 2
 
 deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p no:cacheprovider -n 2 tests

@@ -4,6 +4,7 @@ Data flows one way: Instance → simulate(instance, hyper, backend) → Trajecto
 Statement.check → Verdict (re-decided at high precision by the adjudicator) → Campaign → Report.
 """
 from .backends import FLOAT64, Backend, Float64, Mpmath, get_backend, mpmath_uses_gmpy
+from .geometry import directional, rho
 from .hyper import Hyper, initialisation
 from .instances import (Instance, active_margin_logistic, build, from_arrays, hilbert_section6,
                         separable_logistic, whitened_regression)
