@@ -89,8 +89,9 @@ class Decision:
 
 
 def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
-    """Run at ``primary``; re-decide doubtful verdicts up :func:`ladder_for` until two consecutive
-    *resolved* rungs agree (or the last rung is resolved)."""
+    """Run at ``primary``; re-decide doubtful verdicts up :func:`ladder_for` until two successive
+    *decided* rungs (resolved holds/violated; unresolved rungs are skipped) agree. If no two
+    agree the outcome is ``undecided``."""
     t0 = time.perf_counter()
     bk: Backend = get_backend(primary)
     v0, _ = run_once(stmt, ex, bk)
@@ -101,19 +102,18 @@ def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
         final = None
         rungs = ladder_for(stmt, ex, bk)
         floor_hit = False
-        for i, (sim, dps) in enumerate(rungs):
+        for i, (sim, dps) in enumerate(rungs):  # noqa: B007
             if floor_hit and sim == stmt.simulator and any(r[0] != sim for r in rungs[i:]):
                 continue  # more digits only move the rounding floor; go to the floor-free rung
             v, _ = run_once(stmt, ex, get_backend(dps), sim)
             floor_hit = floor_hit or not v.resolved
             verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
-            decided = v.resolved and v.status in ("holds", "violated")
-            if decided and prev is not None and prev.status == v.status:
-                final = v
+            if not (v.resolved and v.status in ("holds", "violated")):
+                continue  # unresolved (rounding floor) or undecided: climb on
+            if prev is not None and prev.status == v.status:
+                final = v  # two decided rungs agree: stable
                 break
-            if decided and i == len(rungs) - 1:
-                final = v
-            prev = v if decided else None
+            prev = v
         if final is None:
             outcome = "undecided"
         elif v0.status == "violated" and final.status == "holds":
