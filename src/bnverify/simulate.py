@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 
@@ -46,6 +47,18 @@ def _check_horizon(horizon):
     return int(horizon)
 
 
+def _fp_quiet(f):
+    """Run ``f`` with numpy's floating-point warnings off: an overflow on the way to divergence is
+    recorded as the run's status (:func:`is_bad`), and must not surface as a RuntimeWarning (an
+    exception under ``-W error``)."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return f(*args, **kwargs)
+    return wrapper
+
+
+@_fp_quiet
 def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bool = False,
              stop=None, progress=None) -> Trajectory:
     """Full-batch GD for ``horizon`` steps (states ``t = 0 … horizon``).
@@ -113,6 +126,7 @@ def reduced_step(alpha, beta, gamma, eta, eta_gamma, a, sqrt):
             (1 - eta_gamma) * gamma + eta_gamma * a * c, eta_eff, c, N2)
 
 
+@_fp_quiet
 def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop=None,
                      progress=None) -> Trajectory:
     """The reduced whitened recurrence (Lemma 7 (e)) from the same initial state as
