@@ -1,0 +1,487 @@
+"""The logistic-regression line (paper §4.2, §5.3, Appendix C; THEORY.md §7).
+
+* Assumption checkers — each returns the list of *unmet* conditions with numbers (empty: met):
+  :func:`assumption1` (d > n, rank n), :func:`assumption2` (separable; ``w_0 ∈ span(Xᵀ)``;
+  the reconstructed initialisation condition ``α_0 > 0``, ``γ_0 > 0``, ``ρ_0 < ρ_branch``),
+  :func:`assumption3` (active margin, exact KKT test ``y ⊙ (XXᵀ)⁻¹y ≥ 0`` at the working
+  precision), :func:`assumption4` (non-degenerate support vectors: strictly positive duals, and
+  the max–min quantity ``κ`` of :func:`kappa_lp` / :func:`kappa_closed_form` strictly positive).
+* Geometry (:class:`Geometry`): ``m = 1/‖w_svm‖``, ``λ_min, λ_max`` of Σ on ``span(Xᵀ)``,
+  ``K = sqrt(n λ_max)``, the Lemma 8 perturbation ``δ(ρ)``, the positive-alignment branch
+  ``α > 0, γ ≥ 0, ρ < ρ_branch = m/(K + 2 sqrt λ_max)`` (there ``δ(ρ) < 1``: every margin positive).
+* The explicit bounds of the reconstructed Lemmas 4, 8, 9, 10, 14 as functions of one state, in
+  any backend (``bk``), used by the statement files in ``theorems/``.
+* Strategies: :func:`logistic_example` builds active-margin instances (d > n, balanced or not),
+  small-norm initialisations and step sizes *constructively* (ρ_0 drawn as a fraction of the
+  instance's branch radius, so the hypotheses hold by construction).
+* :func:`section6_logistic_run` — the Section 6 Hilbert instance with logistic loss (ρ relative to
+  the SVM direction) with the project's published hyperparameters.
+
+All formulas are written once over a :class:`~bnverify.backends.Backend` (float64 or mpmath).
+The Assumption 4 LP is solved in float64 by ``scipy.optimize.linprog`` (a certificate at working
+precision is the closed form :func:`kappa_closed_form`, evaluated in the backend).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .backends import FLOAT64, Backend, get_backend
+from .linalg import solve
+
+__all__ = [
+    "assumption1", "assumption2", "assumption3", "assumption4", "all_assumptions", "Geometry",
+    "geometry", "kappa_lp", "kappa_closed_form", "svm_duals", "sig", "softplus", "logits",
+    "margins", "logistic_example", "section6_logistic_run", "SECTION6_LOGISTIC",
+]
+
+
+# ------------------------------------------------------------------------------------------------
+# scalar helpers (any backend)
+def sig(bk: Backend, x):
+    """σ(x) = 1/(1 + e^{−x}), stable, for a backend scalar."""
+    if x >= 0:
+        return 1 / (1 + bk.exp(-x))
+    ex = bk.exp(x)
+    return ex / (1 + ex)
+
+
+def softplus(bk: Backend, x):
+    """log(1 + e^{x}), stable, for a backend scalar."""
+    if x > 0:
+        return x + bk.log1p(bk.exp(-x))
+    return bk.log1p(bk.exp(x))
+
+
+def _rank(X) -> int:
+    return int(np.linalg.matrix_rank(FLOAT64.to_float(X)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Assumptions
+def svm_duals(inst):
+    """Duals ``μ = y ⊙ (XXᵀ)⁻¹y`` of the all-active hard-margin SVM (Assumption 3 closed form),
+    at the instance's precision: ``w = Xᵀ(XXᵀ)⁻¹y = Σ μ_i y_i x_i``."""
+    bk = inst.backend
+    X, y = inst.X, inst.y
+    nu = solve(X @ X.T, y, bk)
+    return y * nu
+
+
+def assumption1(inst) -> list[str]:
+    """Overparameterisation: ``d > n`` and ``rank X = n``."""
+    unmet = []
+    n, d = inst.n, inst.d
+    if not d > n:
+        unmet.append(f"A1: d = {d} <= n = {n}")
+    r = _rank(inst.X)
+    if r != n:
+        unmet.append(f"A1: rank X = {r} != n = {n}")
+    if inst.lam_min is not None and not inst.lam_min > 0:
+        unmet.append(f"A1: lambda_min(Sigma | span X^T) = {float(inst.lam_min):.3g} <= 0")
+    return unmet
+
+
+def assumption3(inst) -> list[str]:
+    """Active margin: every hard-margin SVM constraint tight. Exact KKT test at the working
+    precision: the all-active solution ``w = Xᵀ(XXᵀ)⁻¹y`` has duals ``μ = y ⊙ (XXᵀ)⁻¹y ≥ 0``
+    (then it is primal feasible with equality, dual feasible, complementary: it is ``w_svm``);
+    and the instance's reference must be that vector."""
+    if inst.loss.name != "logistic":
+        return [f"A3: loss is {inst.loss.name}, not logistic"]
+    if not inst.d >= inst.n or _rank(inst.X) != inst.n:
+        return ["A3: the all-active test needs rank X = n <= d"]
+    bk = inst.backend
+    mu = svm_duals(inst)
+    unmet = []
+    neg = [(i, float(v)) for i, v in enumerate(mu) if v < 0]
+    if neg:
+        unmet.append(f"A3: negative SVM duals y_i[(XX^T)^-1 y]_i: {neg} (constraint not all active)")
+    w = inst.X.T @ solve(inst.X @ inst.X.T, inst.y, bk)
+    diff = bk.norm(w - inst.w_ref) / bk.norm(w)
+    if not diff < 1e3 * bk.eps:
+        unmet.append(f"A3: instance reference differs from X^T(XX^T)^-1 y by {float(diff):.3g} (relative)")
+    return unmet
+
+
+def assumption2(inst, hyper=None, *, rho_max=None) -> list[str]:
+    """Logistic setup: labels ±1, data separable (a certificate: ``y_i⟨w_ref, x_i⟩ ≥ 1``), and,
+    when ``hyper`` is given, the initialisation: ``w_0 ∈ span(Xᵀ)`` (residual of the projection
+    at working precision), and the reconstructed initialisation condition of the proofs —
+    ``α_0 > 0`` (positive-alignment branch), ``γ_0 > 0``, and ``ρ_0 < rho_max`` (default: the
+    branch radius ``ρ_branch`` of :class:`Geometry`, on which every margin is positive; this is
+    how the proofs of Lemma 11 and Theorem 5 use the initialisation)."""
+    bk = inst.backend
+    unmet = []
+    yf = FLOAT64.to_float(inst.y)
+    if not np.all(np.isin(yf, (-1.0, 1.0))):
+        unmet.append("A2: labels not in {-1, +1}")
+        return unmet
+    marg = inst.y * (inst.X @ inst.w_ref)
+    worst = min(marg)
+    tol = bk.scalar(1e3 * bk.eps) * max(bk.scalar(1), max(abs(v) for v in marg))
+    if not worst >= 1 - tol:
+        unmet.append(f"A2: not separable by the reference: min_i y_i<w_ref, x_i> = {float(worst):.6g} < 1")
+    if hyper is None:
+        return unmet
+    hp = hyper.resolve(inst)
+    w0 = hp.w0
+    X = inst.X
+    proj = X.T @ solve(X @ X.T, X @ w0, bk)
+    res = bk.norm(w0 - proj) / bk.norm(w0)
+    if not res < 1e4 * bk.eps:
+        unmet.append(f"A2: w_0 not in span(X^T): relative residual {float(res):.3g}")
+    alpha0 = w0 @ inst.e
+    if not alpha0 > 0:
+        unmet.append(f"A2: alpha_0 = {float(alpha0):.6g} <= 0 (not on the positive-alignment branch)")
+        return unmet
+    if not hp.gamma0 > 0:
+        unmet.append(f"A2: gamma_0 = {float(hp.gamma0):.6g} <= 0")
+    perp = w0 - alpha0 * inst.e
+    rho0 = bk.sqrt(perp @ perp) / alpha0
+    rmax = geometry(inst).rho_branch if rho_max is None else rho_max
+    if not rho0 < rmax:
+        unmet.append(f"A2: rho_0 = {float(rho0):.6g} >= {float(rmax):.6g} (initialisation radius)")
+    return unmet
+
+
+def kappa_closed_form(mu, bk: Backend = FLOAT64):
+    """``κ = min_j μ_j/(Σ_i μ_i − μ_j)``, capped at 1: the value of the Assumption 4 max–min problem
+    (see :func:`kappa_lp`), exact at the backend's precision."""
+    tot = sum(mu)
+    vals = [mj / (tot - mj) for mj in mu]
+    k = min(vals)
+    one = bk.scalar(1)
+    return k if k < one else one
+
+
+def kappa_lp(mu) -> float:
+    """Assumption 4 quantity by linear programming (float64, ``scipy.optimize.linprog``).
+
+    Signed margins of a direction ``v ⊥ e`` in ``span(Xᵀ)``: ``s_i = y_i⟨v, x_i⟩``. Under rank n,
+    ``v ↦ s`` is a bijection onto the hyperplane ``{s : μᵀs = 0}`` (``Σ μ_i s_i = ⟨v, w_svm⟩ = 0``).
+    ``κ = −max{ min_i s_i : μᵀs = 0, ‖s‖_∞ = 1 }``. The sphere ``‖s‖_∞ = 1`` is the union of the
+    2n faces ``s_j = ±1, |s_i| ≤ 1``; on each face the max–min is the LP
+    ``max t  s.t.  t ≤ s_i (all i), μᵀs = 0, s_j = ±1, −1 ≤ s ≤ 1``. ``κ`` is minus the best of
+    the 2n optima (a face with no feasible point is skipped)."""
+    from scipy.optimize import linprog
+
+    mu = np.asarray([float(v) for v in mu])
+    n = len(mu)
+    best = -np.inf
+    for j in range(n):
+        for sgn in (1.0, -1.0):
+            # variables (s_1..s_n, t); minimise −t
+            c = np.zeros(n + 1)
+            c[-1] = -1.0
+            A_ub = np.hstack([-np.eye(n), np.ones((n, 1))])  # t − s_i ≤ 0
+            b_ub = np.zeros(n)
+            A_eq = np.vstack([np.append(mu, 0.0), np.append(np.eye(n)[j], 0.0)])
+            b_eq = np.array([0.0, sgn])
+            bounds = [(-1.0, 1.0)] * n + [(None, None)]
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if res.status == 0:
+                best = max(best, -res.fun)
+    return float(-best)
+
+
+def assumption4(inst, *, lp: bool = True) -> list[str]:
+    """Non-degenerate support vectors (project's reconstruction of the appendix's Assumption 4):
+    ``w_svm = Σ_{i∈S} μ_i y_i x_i`` with every ``μ_i > 0`` strictly, the support vectors span
+    ``span(Xᵀ)`` (rank n), hence ``κ > 0``: every nonzero ``v ⊥ w_svm`` in ``span(Xᵀ)`` has a
+    sample with ``y_i⟨v, x_i⟩ ≤ −κ‖(y_j⟨v, x_j⟩)_j‖_∞ < 0``. ``κ`` is computed in closed form at the
+    working precision and (``lp=True``) cross-checked against the float64 LP."""
+    unmet = assumption3(inst)
+    if unmet:
+        return ["A4 needs A3: " + u for u in unmet]
+    bk = inst.backend
+    mu = svm_duals(inst)
+    zero = [(i, float(v)) for i, v in enumerate(mu) if not v > 0]
+    if zero:
+        unmet.append(f"A4: duals not strictly positive: {zero}")
+        return unmet
+    k = kappa_closed_form(mu, bk)
+    if not k > 0:
+        unmet.append(f"A4: kappa = {float(k):.3g} <= 0")
+    if lp:
+        klp = kappa_lp(mu)
+        if not abs(klp - float(k)) <= 1e-7 * max(1.0, float(k)):
+            unmet.append(f"A4: LP kappa = {klp:.12g} disagrees with the closed form {float(k):.12g}")
+    return unmet
+
+
+def all_assumptions(inst, hyper=None, *, a4: bool = False) -> list[str]:
+    u = assumption1(inst) + assumption3(inst)
+    if not u:
+        u += assumption2(inst, hyper)
+    if a4 and not u:
+        u += assumption4(inst, lp=False)
+    return u
+
+
+# ------------------------------------------------------------------------------------------------
+# Geometry and the reconstructed bounds
+@dataclass
+class Geometry:
+    """Constants of one active-margin instance at its precision (numbers of ``bk``)."""
+
+    bk: Backend
+    n: int
+    m: object  # margin 1/‖w_svm‖ = ‖e‖_Σ under Assumption 3
+    lam_min: object
+    lam_max: object
+    kappa: object = None
+
+    @property
+    def smax(self):
+        return self.bk.sqrt(self.lam_max)
+
+    @property
+    def smin(self):
+        return self.bk.sqrt(self.lam_min)
+
+    @property
+    def K(self):
+        """``sqrt(n λ_max)`` ≥ |y_i⟨v, x_i⟩| for unit v in span(Xᵀ)."""
+        return self.bk.sqrt(self.n * self.lam_max)
+
+    @property
+    def rho_branch(self):
+        """``m/(K + 2 sqrt λ_max)``: for ρ below it, δ(ρ) < 1 (Lemma 8)."""
+        return self.m / (self.K + 2 * self.smax)
+
+    def delta(self, rho):
+        """Lemma 8 (1): ``|y_i z_i − γ| ≤ |γ| δ(ρ)``, ``δ(ρ) = ρ(K + √λmax)/(m − ρ√λmax)``
+        (``+∞`` when ``ρ√λmax ≥ m``)."""
+        den = self.m - rho * self.smax
+        if not den > 0:
+            return self.bk.scalar(math.inf) if self.bk is FLOAT64 else self.bk.ctx.inf
+        return rho * (self.K + self.smax) / den
+
+    def snorm_window(self, alpha, rho):
+        """Lemma 8 (2): ``α(m − ρ√λmax) ≤ ‖w‖_Σ ≤ α(m + ρ√λmax)``."""
+        return alpha * (self.m - rho * self.smax), alpha * (self.m + rho * self.smax)
+
+    def snorm_lower(self, alpha, rho, wnorm):
+        """Best lower bound on ‖w‖_Σ from the state: max(√λmin‖w‖, α(m − ρ√λmax))."""
+        lo1 = self.smin * wnorm
+        lo2 = alpha * (self.m - rho * self.smax)
+        return lo1 if lo1 >= lo2 else lo2
+
+    def loss_upper(self, gamma, rho):
+        """Lemma 4: ``L ≤ log(1 + exp(−γ(1 − δ(ρ))))`` (γ ≥ 0, ρ√λmax < m)."""
+        return softplus(self.bk, -gamma * (1 - self.delta(rho)))
+
+    def grad_upper1(self, gamma, loss, wnorm):
+        """Lemma 10 (i): ``‖∇_w L‖ ≤ |γ| sqrt(n λmax/λmin) min(L, n^{-1/2})/‖w‖``."""
+        bk = self.bk
+        r = loss if loss < 1 / bk.sqrt(bk.scalar(self.n)) else 1 / bk.sqrt(bk.scalar(self.n))
+        return abs(gamma) * bk.sqrt(self.n * self.lam_max / self.lam_min) * r / wnorm
+
+    def grad_upper2(self, gamma, alpha, rho, wnorm):
+        """Lemma 10 (ii), vanishing at ρ = 0: ``‖∇_w L‖ ≤ (γK/(n D))·[σ(−γ)ρK/m +
+        √n γ δ(ρ) min(1/4, σ(−γ(1−δ(ρ))))]``, ``D = max(√λmin‖w‖, α(m − ρ√λmax))``."""
+        bk = self.bk
+        d = self.delta(rho)
+        K = self.K
+        q = sig(bk, -gamma * (1 - d))
+        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+        D = self.snorm_lower(alpha, rho, wnorm)
+        return gamma * K / (self.n * D) * (sig(bk, -gamma) * rho * K / self.m
+                                          + bk.sqrt(bk.scalar(self.n)) * gamma * d * qq)
+
+    def align_lower(self, gamma, rho, wnorm):
+        """Lemma 9: ``−⟨∇_w L, e⟩ ≥ γ λmin sin²θ σ(−γ(1+δ(ρ)))/(m √λmax ‖w‖)``, sin²θ = ρ²/(1+ρ²)."""
+        bk = self.bk
+        s2 = rho * rho / (1 + rho * rho)
+        return gamma * self.lam_min * s2 * sig(bk, -gamma * (1 + self.delta(rho))) / (self.m * self.smax * wnorm)
+
+    def loss_lower(self, gamma, rho):
+        """Lemma 14 (needs κ): ``L ≥ (1/n) log(1 + exp(−γ g(ρ)))`` with ``N = m − ρκ√λmin`` and
+        ``g = N/(√λmin √(1+ρ²))`` if N ≥ 0 else ``N/(√λmax √(1+ρ²))``."""
+        bk = self.bk
+        N = self.m - rho * self.kappa * self.smin
+        r = bk.sqrt(1 + rho * rho)
+        g = N / (self.smin * r) if N >= 0 else N / (self.smax * r)
+        return softplus(bk, -gamma * g) / self.n
+
+
+def geometry(inst, *, with_kappa: bool = False) -> Geometry:
+    g = Geometry(inst.backend, inst.n, inst.margin, inst.lam_min, inst.lam_max)
+    if with_kappa:
+        g.kappa = kappa_closed_form(svm_duals(inst), inst.backend)
+    return g
+
+
+def logits(inst, w, gamma):
+    """``z = γ Xw/‖w‖_Σ`` at the instance's precision."""
+    bk = inst.backend
+    Xw = inst.X @ w
+    s = bk.sqrt((Xw @ Xw) / inst.n)
+    return gamma * Xw / s, s
+
+
+def margins(inst, w, gamma):
+    z, s = logits(inst, w, gamma)
+    return inst.y * z, s
+
+
+def on_branch(geo: Geometry, alpha, gamma, rho) -> bool:
+    """Positive-alignment branch of the reconstructed lemmas: α > 0, γ ≥ 0, ρ < ρ_branch."""
+    return bool(alpha > 0 and gamma >= 0 and rho < geo.rho_branch)
+
+
+# ------------------------------------------------------------------------------------------------
+# Strategies
+def _st():
+    from hypothesis import strategies as st
+    return st
+
+
+def logistic_instance(n=(2, 6), extra_d=(1, 6), margin=(0.05, 2.0), spread=(0.3, 3.0)):
+    """Strategy of ``("active_margin_logistic", kwargs)``: d > n, balanced or not."""
+    st = _st()
+    from .strategies import bounded, log_uniform
+
+    @st.composite
+    def inst(draw):
+        nn = draw(st.integers(*n))
+        return "active_margin_logistic", dict(
+            n=nn, d=nn + draw(st.integers(*extra_d)), margin=draw(log_uniform(*margin)),
+            spread=draw(bounded(*spread)), balanced=draw(st.booleans()), seed=draw(st.integers(0, 2**31 - 1)))
+    return inst()
+
+
+def logistic_example(*, rho_frac=(1e-4, 0.95), rho_abs=None, eta_eff=(1e-2, 30.0), eta_gamma=(0.0, 1.0),
+                     gamma0=(0.05, 5.0), w0_norm=(0.05, 3.0), instance=None, check=None):
+    """Strategy of Examples on active-margin instances, built constructively.
+
+    ``ρ_0 = f·ρ_branch`` with ``f`` log-uniform in ``rho_frac`` (or ``ρ_0`` log-uniform in
+    ``rho_abs``); the step size through the dimensionless ``η/‖w_0‖²`` log-uniform in ``eta_eff``
+    (BN's effective step); ``η_γ`` uniform; ``γ_0`` and ``‖w_0‖`` log-uniform (small norms
+    included). ``check(inst, drawn) -> dict | None`` may rewrite the draw (e.g. clamp η)."""
+    st = _st()
+    from .example import Example
+    from .hyper import Hyper
+    from .instances import build
+    from .strategies import bounded, log_uniform
+
+    instance = instance or logistic_instance()
+
+    @st.composite
+    def ex(draw):
+        builder, kw = draw(instance)
+        inst = build((builder, kw), FLOAT64)
+        geo = geometry(inst)
+        if rho_abs is not None:
+            rho0 = draw(log_uniform(*rho_abs))
+        else:
+            rho0 = float(draw(log_uniform(*rho_frac)) * geo.rho_branch)
+        wn = draw(log_uniform(*w0_norm))
+        drawn = dict(rho0=rho0, w0_norm=wn, eta=draw(log_uniform(*eta_eff)) * wn * wn,
+                     eta_gamma=draw(bounded(*eta_gamma)), gamma0=draw(log_uniform(*gamma0)),
+                     init_seed=draw(st.integers(0, 2**16)))
+        if check is not None:
+            drawn = check(inst, geo, drawn)
+        return Example.make(builder, Hyper(**drawn), **kw)
+    return ex()
+
+
+# ------------------------------------------------------------------------------------------------
+# Section 6 with logistic loss
+SECTION6_LOGISTIC = dict(instance=dict(n=8, d=16, noise=1e-3, seed=0),
+                         hyper=dict(eta=1.0, eta_gamma=0.05, gamma0=1.0, w0_norm=0.1, rho0=1.0, init_seed=0),
+                         horizon=2000)
+
+
+def section6_logistic_run(backend="float64", horizon: int | None = None, *, record_w: bool = False):
+    """Trajectory of the Section 6 Hilbert instance (n = 8, d = 16, noise 1e-3, seed 0) with
+    logistic loss; ρ is measured against the hard-margin SVM direction (the instance's reference).
+    Hyperparameters published by the project (:data:`SECTION6_LOGISTIC`): η = 1, η_γ = 0.05,
+    γ_0 = 1, ``w_0 = 0.1·(e + f)/√2`` (ρ_0 = 1, f ⊥ e in span(Xᵀ), seed 0)."""
+    from .hyper import Hyper
+    from .instances import hilbert_section6
+    from .simulate import simulate
+
+    bk = get_backend(backend)
+    cfg = SECTION6_LOGISTIC
+    inst = hilbert_section6(loss="logistic", backend=bk, **cfg["instance"])
+    hyper = Hyper(**cfg["hyper"])
+    return simulate(inst, hyper, horizon=cfg["horizon"] if horizon is None else int(horizon), record_w=record_w)
+
+
+# ------------------------------------------------------------------------------------------------
+# A base class for the pointwise logistic statements (Lemmas 4, 8, 9, 10, 14)
+from .statement import Statement  # noqa: E402
+
+
+class PointwiseLogistic(Statement):
+    """A pointwise inequality checked at every step ``t < T`` of a full-GD logistic trajectory on
+    an active-margin instance. Subclasses implement :meth:`pairs` yielding ``(t, observed, bound,
+    kind)`` with kind 'upper' (observed ≤ bound) or 'lower' (observed ≥ bound) for every step where
+    the state-level condition holds; the verdict is the step of smallest relative slack.
+
+    Steps with ``ρ_t`` below ``floor_factor × traj.rho_floor`` are skipped (the precision cannot
+    resolve the direction there; THEORY.md §9); so are steps off the statement's own state
+    condition (e.g. the branch). Hypotheses (example level): Assumptions 1–3, Assumption 2's
+    initialisation (α_0 > 0, γ_0 > 0, ρ_0 < ρ_branch unless ``rho0_free``)."""
+
+    loss = "logistic"
+    simulator = "full"
+    provenance = "reconstructed"
+    record_w = False
+    steps = 60
+    floor_factor = 1e4
+    rho0_free = False
+    need_kappa = False
+    rounding_reach = 1e-9
+
+    def hypotheses(self, inst, hyper):
+        if inst.loss.name != "logistic":
+            return ["loss is not logistic"]
+        u = assumption1(inst) + assumption3(inst)
+        if u:
+            return u
+        u = assumption2(inst, hyper, rho_max=(math.inf if self.rho0_free else None))
+        if not u and self.need_kappa:
+            u = assumption4(inst, lp=False)
+        return u
+
+    def constants(self, inst, hyper):
+        geo = geometry(inst, with_kappa=self.need_kappa)
+        c = dict(geo=geo, eta=hyper.resolve(inst).eta, m=geo.m, K=geo.K, lam_min=geo.lam_min,
+                 lam_max=geo.lam_max, rho_branch=geo.rho_branch)
+        if self.need_kappa:
+            c["kappa"] = geo.kappa
+        return c
+
+    def horizon(self, inst, hyper, c):
+        return self.steps
+
+    def pairs(self, traj, c):
+        raise NotImplementedError
+
+    def check(self, traj, c):
+        T = traj.T if traj.status == "finished" else (traj.stopped_at or 0) - 1
+        floor = self.floor_factor * traj.rho_floor
+        best = None
+        count = 0
+        for t, obs, bnd, kind in self.pairs(traj, c, max(T, 0), floor):
+            count += 1
+            diff = (bnd - obs) if kind == "upper" else (obs - bnd)
+            ref = abs(bnd) if bnd != 0 else 1
+            sl = diff / ref
+            if best is None or sl < best[0]:
+                best = (sl, t, obs, bnd, kind)
+        if best is None:
+            return self._v(traj, "vacuous", message="no step met the state condition")
+        sl, t, obs, bnd, kind = best
+        msg = f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} {'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}"
+        if kind == "upper":
+            return self.upper_bound(traj, obs, bnd, witness=t, message=msg)
+        return self.lower_bound(traj, obs, bnd, witness=t, message=msg)
+
+    def strategy(self):
+        return logistic_example()

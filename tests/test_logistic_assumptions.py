@@ -1,0 +1,109 @@
+"""Assumption checkers of the logistic line (bnverify.logistic): each passes on data that meets it
+and reports the unmet condition, with numbers, on data that violates it — in float64 and mpmath."""
+import numpy as np
+import pytest
+
+from bnverify.hyper import Hyper
+from bnverify.instances import active_margin_logistic, from_arrays, hilbert_section6, separable_logistic
+from bnverify.logistic import (assumption1, assumption2, assumption3, assumption4, geometry, kappa_closed_form,
+                               kappa_lp, section6_logistic_run, svm_duals)
+
+BACKENDS = ["float64", "mpmath"]
+
+
+@pytest.fixture(params=BACKENDS)
+def good(request):
+    return active_margin_logistic(4, 8, margin=0.3, seed=1, backend=request.param)
+
+
+def test_all_met_on_active_margin(good):
+    h = Hyper(eta=0.1, gamma0=1.0, w0_norm=0.3, rho0=0.5 * float(geometry(good).rho_branch))
+    assert assumption1(good) == []
+    assert assumption2(good, h) == []
+    assert assumption3(good) == []
+    assert assumption4(good) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a1_fails_when_d_le_n_or_rank_deficient(backend):
+    inst = separable_logistic(6, 4, seed=0, backend=backend)
+    assert any("d = 4 <= n = 6" in u for u in assumption1(inst))
+    # a rank-deficient X: a hand-built separable set (x_3 = x_1 + x_2, all labels +1)
+    X = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [1.0, 1.0, 0, 0]])
+    inst3 = from_arrays(X, [1.0, 1.0, 1.0], loss="logistic", backend=backend)
+    assert any("rank X = 2 != n = 3" in u for u in assumption1(inst3))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a2_fails_off_span_misaligned_or_wide_init(backend):
+    inst = active_margin_logistic(3, 6, margin=0.5, seed=2, backend=backend)
+    e = inst.backend.to_float(inst.e)
+    # w_0 with a component orthogonal to span(X^T)
+    P = np.linalg.qr(inst.backend.to_float(inst.X).T, mode="complete")[0][:, 3:]
+    w_off = e + 0.3 * P[:, 0]
+    assert any("not in span" in u for u in assumption2(inst, Hyper(eta=0.1, gamma0=1.0, w0=tuple(w_off))))
+    assert any("alpha_0" in u and "<= 0" in u for u in assumption2(inst, Hyper(eta=0.1, gamma0=1.0, w0=tuple(-e))))
+    assert any("gamma_0" in u for u in assumption2(inst, Hyper(eta=0.1, gamma0=-1.0, w0=tuple(e))))
+    rb = float(geometry(inst).rho_branch)
+    assert any("rho_0" in u for u in assumption2(inst, Hyper(eta=0.1, gamma0=1.0, w0_norm=1.0, rho0=2 * rb)))
+    assert assumption2(inst, Hyper(eta=0.1, gamma0=1.0, w0_norm=1.0, rho0=0.5 * rb)) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a2_fails_on_non_separable_reference(backend):
+    # a reference that does not separate: labels flipped relative to the SVM
+    inst = active_margin_logistic(3, 6, margin=0.5, seed=2, backend=backend)
+    inst.w_ref = -inst.w_ref
+    assert any("not separable" in u for u in assumption2(inst))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a3_fails_with_an_inactive_constraint(backend):
+    # x_3 far beyond the margin: its constraint is slack, the all-active dual goes negative
+    X = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [3.0, 3.0, 0.1, 0.0]])
+    inst = from_arrays(X, [1.0, 1.0, 1.0], loss="logistic", backend=backend)
+    unmet = assumption3(inst)
+    assert any("negative SVM duals" in u for u in unmet), unmet
+    assert assumption4(inst) and assumption4(inst)[0].startswith("A4 needs A3")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a4_fails_with_a_zero_dual(backend):
+    # x_3 exactly on the margin but with zero dual (degenerate support vector):
+    # w_svm = (1, 1)/... from x_1, x_2; x_3 = (x_1 + x_2)/2 + orthogonal part keeps margin 1, μ_3 = 0
+    X = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.5, 0.5, 0.0, 1.0]])
+    inst = from_arrays(X, [1.0, 1.0, 1.0], loss="logistic", backend=backend)
+    mu = svm_duals(inst)
+    assert abs(float(mu[2])) < 1e-12
+    assert assumption3(inst) == []
+    assert any("not strictly positive" in u for u in assumption4(inst))
+
+
+def test_kappa_lp_matches_closed_form():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        mu = rng.uniform(0.05, 3.0, rng.integers(2, 7))
+        assert kappa_lp(mu) == pytest.approx(float(kappa_closed_form(mu)), rel=1e-8, abs=1e-10)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kappa_is_a_valid_nondegeneracy_constant(backend):
+    # every v ⊥ e in span(X^T) has a sample with y_i<v,x_i> <= -kappa * max_j |y_j<v,x_j>|
+    inst = active_margin_logistic(5, 9, margin=0.4, seed=5, backend=backend)
+    geo = geometry(inst, with_kappa=True)
+    Xf, yf, e = (inst.backend.to_float(a) for a in (inst.X, inst.y, inst.e))
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        v = Xf.T @ rng.standard_normal(5)
+        v -= (v @ e) * e
+        s = yf * (Xf @ v)
+        assert s.min() <= -float(geo.kappa) * np.abs(s).max() * (1 - 1e-9)
+
+
+def test_section6_logistic_fixture():
+    tr = section6_logistic_run(horizon=50)
+    inst = hilbert_section6(loss="logistic", n=8, d=16, noise=1e-3, seed=0)
+    assert tr.instance.loss.name == "logistic"
+    assert np.allclose(tr.instance.backend.to_float(tr.instance.e), inst.backend.to_float(inst.e))
+    assert tr.status == "finished" and len(tr) == 51
+    assert np.all(np.isfinite(tr.floats("rho")))

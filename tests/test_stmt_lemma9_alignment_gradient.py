@@ -1,0 +1,15 @@
+"""lemma9.alignment_gradient@reconstructed-v1 — falsification in both precisions, and its mutant (logistic line, issue 4)."""
+import pytest
+
+from bnverify.testing import check_mutant_caught, check_statement
+
+KEY = "lemma9.alignment_gradient@reconstructed-v1"
+
+
+@pytest.mark.parametrize("backend", ["float64", "mpmath"])
+def test_statement(backend):
+    check_statement(KEY, backend)
+
+
+def test_mutant():
+    check_mutant_caught(KEY + "+mutant:sin^2 theta replaced by sin theta")

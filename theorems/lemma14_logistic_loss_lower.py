@@ -1,0 +1,55 @@
+"""Lemma 14 — lower bound of the logistic loss under Assumption 4 (paper App. C; THEORY.md §7).
+Derivation: theorems/lemma14_logistic_loss_lower.md.
+
+Setting
+    Logistic loss, BN linear model, full-batch GD eq. (1), active-margin data.
+Hypotheses
+    Assumptions 1–3; Assumption 4 (all SVM duals μ_i > 0; κ = min_j μ_j/(Σμ − μ_j) > 0, the
+    optimum of the max–min LP of bnverify.logistic.kappa_lp); w_0 ∈ span(Xᵀ), α_0 > 0, γ_0 > 0
+    (ρ_0 unrestricted: the bound matters for large directional error).
+Statement
+    At every step with α_t > 0, γ_t ≥ 0:
+    ``L_t ≥ (1/n)·log(1 + exp(−γ_t g(ρ_t)))``, ``N = m − ρκ√λ_min``,
+    ``g = N/(√λ_min √(1+ρ²))`` if N ≥ 0, else ``N/(√λ_max √(1+ρ²))``.
+Bound kind
+    lower bound, pointwise; 60 steps.
+Reference
+    Paper Lemma 14 and Assumption 4 (structure); κ and the constants the project's own.
+    Provenance: reconstructed.
+"""
+from __future__ import annotations
+
+from bnverify.logistic import PointwiseLogistic, logistic_example
+from bnverify.statement import mutant
+
+
+class LogisticLossLower(PointwiseLogistic):
+    """L ≥ (1/n) log(1 + exp(−γ g(ρ))) under Assumption 4 (Lemma 14)."""
+
+    id = "lemma14.logistic_loss_lower"
+    version = "reconstructed-v1"
+    reference = "Lemma 14 / Assumption 4, App. C"
+    kind = "lower bound"
+    derivation = "lemma14_logistic_loss_lower.md"
+    rho0_free = True
+    need_kappa = True
+    floor_factor = 0.0
+    n_factor = True
+
+    def pairs(self, traj, c, T, floor):
+        geo = c["geo"]
+        for t in range(T + 1):
+            a, r, g = traj["alpha"][t], traj["rho"][t], traj["gamma"][t]
+            if not (a > 0 and g >= 0):
+                continue
+            b = geo.loss_lower(g, r)
+            if not self.n_factor:
+                b = b * geo.n
+            yield t, traj["loss"][t], b, "lower"
+
+    def strategy(self):
+        return logistic_example(rho_abs=(1e-3, 30.0))
+
+
+STATEMENTS = [LogisticLossLower()]
+MUTANTS = [mutant(STATEMENTS[0], "1/n factor dropped", n_factor=False)]

@@ -1,0 +1,45 @@
+"""Lemma 4 — upper bound of the logistic loss on the positive-alignment branch (paper §4.2, App. C;
+THEORY.md §7). Derivation: theorems/lemma4_logistic_loss_upper.md.
+
+Setting
+    Logistic loss, BN linear model ``z = γXw/‖w‖_Σ``, full-batch GD eq. (1), active-margin data.
+Hypotheses
+    Assumptions 1–3 (d > n, rank n; separable; every sample on the margin, exact KKT test);
+    Assumption 2 initialisation: ``w_0 ∈ span(Xᵀ)``, ``α_0 > 0``, ``γ_0 > 0``,
+    ``ρ_0 < ρ_branch = m/(K + 2√λ_max)`` with ``m = 1/‖w_svm‖``, ``K = sqrt(n λ_max)``.
+Statement
+    At every step t with ``α_t > 0``, ``γ_t ≥ 0`` and ``ρ_t < ρ_branch``:
+    ``L_t ≤ log(1 + exp(−γ_t (1 − δ(ρ_t))))``, ``δ(ρ) = ρ(K + √λ_max)/(m − ρ√λ_max)``.
+Bound kind
+    upper bound, pointwise along the trajectory; 60 steps; steps with ρ_t below 1e4 × the
+    precision's ρ floor are skipped (unresolvable).
+Reference
+    Paper Lemma 4 (structure); constants the project's own. Provenance: reconstructed.
+"""
+from __future__ import annotations
+
+from bnverify.logistic import PointwiseLogistic, on_branch, softplus
+from bnverify.statement import mutant
+
+
+class LogisticLossUpper(PointwiseLogistic):
+    """L ≤ log(1 + exp(−γ(1 − δ(ρ)))) on the positive-alignment branch (Lemma 4)."""
+
+    id = "lemma4.logistic_loss_upper"
+    version = "reconstructed-v1"
+    reference = "Lemma 4, §4.2 / App. C"
+    kind = "upper bound"
+    derivation = "lemma4_logistic_loss_upper.md"
+    delta_scale = 1.0
+
+    def pairs(self, traj, c, T, floor):
+        geo = c["geo"]
+        for t in range(T + 1):
+            a, r, g = traj["alpha"][t], traj["rho"][t], traj["gamma"][t]
+            if not on_branch(geo, a, g, r) or r < floor:
+                continue
+            yield t, traj["loss"][t], softplus(geo.bk, -g * (1 - self.delta_scale * geo.delta(r))), "upper"
+
+
+STATEMENTS = [LogisticLossUpper()]
+MUTANTS = [mutant(STATEMENTS[0], "delta dropped (L <= log(1+exp(-gamma)))", delta_scale=0.0)]
