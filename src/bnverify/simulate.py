@@ -142,23 +142,30 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
     perp = hp.w0 - alpha * e
     beta = bk.sqrt(perp @ perp)
     gamma, eta, eta_g = hp.gamma0, hp.eta, hp.eta_gamma
-    raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
+    raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos")}
+    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_eff, r_cos = raw.values()
     status, stopped_at, reason = "finished", None, ""
     sqrt = bk.sqrt
     L_star = inst.L_star
+    a2 = a * a
     bar = _progress(horizon, progress)
+    # per step: the recurrence, Lemma 1's loss (it decides divergence) and nothing else; the
+    # other columns are derived from (α, β, γ, N², c) on first access (trajectory.Columns)
     for t in range(horizon + 1):
         a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
-        s2 = beta * beta / N2
         dg = gamma - a * c
-        row = dict(loss=L_star + (dg * dg + a * a * s2) / 2, alpha=alpha, beta=beta, gamma=gamma,
-                   wnorm2=N2, grad_w_norm2=gamma * gamma * a * a * s2 / N2, grad_gamma=dg)
-        if is_bad(bk, N2, gamma, row["loss"]):
+        loss = L_star + (dg * dg + a2 * (beta * beta) / N2) / 2
+        if is_bad(bk, N2, gamma, loss):
             status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
             break
-        for k, v in row.items():
-            raw[k].append(v)
-        if stop is not None and stop(t, row):
+        r_loss.append(loss)
+        r_alpha.append(alpha)
+        r_beta.append(beta)
+        r_gamma.append(gamma)
+        r_n2.append(N2)
+        r_eff.append(eta_eff)
+        r_cos.append(c)
+        if stop is not None and stop(t, dict(loss=loss, alpha=alpha, beta=beta, gamma=gamma, wnorm2=N2)):
             status, stopped_at, reason = "stopped", t, "stop rule"
             break
         if t == horizon:
@@ -169,7 +176,10 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
     if bar is not None:
         bar.close()
     raw["_eta"] = [eta]
-    cols = finish_columns(raw, bk, a, L_star)
+    # Lemma 7: ∂L/∂γ = γ − a c and ‖∇_w L‖ = |γ| a s/‖w‖ = |γ| a |β|/N²
+    lazy = {"grad_gamma": lambda col: col["gamma"] - a * col["cos"],
+            "grad_w_norm": lambda col: np.abs(col["gamma"]) * a * col["beta"] / np.array(r_n2, dtype=bk.dtype)}
+    cols = finish_columns(raw, bk, a, L_star, lazy)
     return Trajectory(bk, cols, status, horizon, stopped_at, reason, "reduced", inst, hyper, _params(inst, hp))
 
 

@@ -85,54 +85,127 @@ class Trajectory:
         return int(r[0]) if len(r) else None
 
 
-def finish_columns(raw: dict[str, list], bk: Backend, a, L_star) -> dict[str, np.ndarray]:
-    """Derived columns computed once, vectorised, from the per-step raw record
-    (``loss, alpha, beta, gamma, wnorm2, grad_w_norm2, grad_gamma``)."""
+class Columns(dict):
+    """The columns of a trajectory: a dict whose *derived* columns (ρ, τ, edge, excess, …) are
+    computed on first access, vectorised over the whole run. In mpmath the diagnostics cost
+    more arithmetic than the recurrence itself, and most statements read only a few of them.
+    Membership, iteration, ``keys``/``items``/``values``/``len`` and pickling see every column
+    (iterating materialises the lazy ones)."""
+
+    def __init__(self, eager: dict, lazy: dict):
+        super().__init__(eager)
+        self._lazy = dict(lazy)  # name -> fn(columns) -> array
+
+    def __missing__(self, key):
+        fn = self._lazy.pop(key, None)
+        if fn is None:
+            raise KeyError(key)
+        val = fn(self)
+        dict.__setitem__(self, key, val)
+        return val
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or key in self._lazy
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def materialise(self) -> "Columns":
+        for k in list(self._lazy):
+            if k in self._lazy:
+                self[k]
+        return self
+
+    def keys(self):
+        return dict.keys(self.materialise())
+
+    def values(self):
+        return dict.values(self.materialise())
+
+    def items(self):
+        return dict.items(self.materialise())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return dict.__len__(self) + len(self._lazy)
+
+    def __eq__(self, other):
+        return dict.__eq__(self.materialise(), other)
+
+    __hash__ = None
+
+    def copy(self):
+        return dict(self.items())
+
+    def __reduce__(self):
+        return (dict, (dict(self.items()),))
+
+    def __repr__(self):
+        return f"Columns({sorted(dict.keys(self))} + lazy {sorted(self._lazy)})"
+
+
+def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | None = None) -> Columns:
+    """The trajectory columns from the per-step raw record (``loss, alpha, beta`` (signed),
+    ``gamma, wnorm2`` and, when the simulator has them, ``grad_w_norm2, grad_gamma, eta_eff,
+    cos``); every other column is derived on first access (:class:`Columns`). ``lazy`` adds or
+    overrides derivations ``name -> fn(columns)`` (the reduced recurrence derives its gradient
+    columns from the state)."""
     dt = bk.dtype
     col = {k: np.array(v, dtype=dt) for k, v in raw.items()}
     T1 = len(col["alpha"])
-    alpha, beta, gamma = col["alpha"], col["beta"], col["gamma"]
-    wnorm = bk.sqrt(col.pop("wnorm2"))
-    inf = np.inf if dt is np.float64 else bk.ctx.inf
-    if dt is np.float64:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rho = np.where(alpha > 0, np.abs(beta) / alpha, inf)
-    else:
-        rho = np.array([abs(b) / al if al > 0 else inf for al, b in zip(alpha, beta)], dtype=object)
+    alpha, beta_s, gamma = col["alpha"], col["beta"], col["gamma"]
+    wnorm2 = col.pop("wnorm2")
     eta = col.pop("_eta")[0] if "_eta" in col else None
-    out = {
-        "t": np.arange(T1),
-        "loss": col["loss"],
-        "excess": col["loss"] - L_star if L_star is not None else col["loss"],
-        "alpha": alpha,
-        "beta": np.abs(beta),
+    inf = np.inf if dt is np.float64 else bk.ctx.inf
+
+    def rho(c):
+        if dt is np.float64:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(alpha > 0, np.abs(beta_s) / alpha, inf)
+        return np.array([abs(b) / al if al > 0 else inf for al, b in zip(alpha, beta_s)], dtype=object)
+
+    def edge(c):
+        e = np.zeros(T1, dtype=np.int8)
+        if T1 > 1:
+            r = c["rho"]
+            nxt, cur = r[1:], r[:-1]
+            e[:-1] = np.where(nxt > cur, 1, np.where(nxt < cur, -1, 0)).astype(np.int8)
+        return e
+
+    eager = {"t": np.arange(T1), "loss": col["loss"], "alpha": alpha, "gamma": gamma}
+    derive = {
+        "excess": lambda c: c["loss"] - L_star if L_star is not None else c["loss"],
+        "beta": lambda c: np.abs(beta_s),
         "rho": rho,
-        "cos": alpha / wnorm,
-        "gamma": gamma,
-        "wnorm": wnorm,
-        "eta_eff": eta * gamma * a / (wnorm * wnorm),
-        "tau": tau(rho, bk),
-        "grad_w_norm": bk.sqrt(col["grad_w_norm2"]),
-        "grad_gamma": col["grad_gamma"],
+        "wnorm": lambda c: bk.sqrt(wnorm2),
+        "cos": lambda c: alpha / c["wnorm"],
+        "eta_eff": lambda c: eta * gamma * a / wnorm2,
+        "tau": lambda c: tau(c["rho"], bk),
+        "edge": edge,
     }
-    edge = np.zeros(T1, dtype=np.int8)
-    if T1 > 1:
-        nxt, cur = rho[1:], rho[:-1]
-        edge[:-1] = np.where(nxt > cur, 1, np.where(nxt < cur, -1, 0)).astype(np.int8)
-    out["edge"] = edge
-    if "w" in col:
-        out["w"] = col["w"]
-    return out
+    if "grad_w_norm2" in col:
+        derive["grad_w_norm"] = lambda c: bk.sqrt(col["grad_w_norm2"])
+    for k in ("grad_gamma", "eta_eff", "cos", "w"):
+        if k in col:
+            eager[k] = col[k]
+            derive.pop(k, None)
+    derive.update(lazy or {})
+    return Columns(eager, derive)
 
 
 def is_bad(bk: Backend, *values) -> bool:
-    """Non-finite or beyond ``OVERFLOW`` in magnitude (same rule in every precision)."""
+    """Non-finite or beyond ``OVERFLOW`` in magnitude (same rule in every precision).
+
+    Scalars take one comparison: ``abs(v) <= OVERFLOW`` is false exactly for nan, ±inf and
+    magnitudes above ``OVERFLOW`` (float, numpy and mpf alike) — this check runs every step."""
     for v in values:
-        if not bk.isfinite(v):
-            return True
         if isinstance(v, np.ndarray):
+            if not bk.isfinite(v):
+                return True
             if v.size and max(abs(x) for x in (v.flat if v.dtype == object else [np.max(np.abs(v))])) > OVERFLOW:
                 return True
-        elif abs(v) > OVERFLOW:
+        elif not abs(v) <= OVERFLOW:
             return True
     return False
