@@ -16,6 +16,7 @@
 * Divergence is a recorded status (``diverged`` with ``stopped_at``), never an exception — not
   even a RuntimeWarning escalated by ``-W error``.
 """
+import pickle
 import warnings
 
 import numpy as np
@@ -59,6 +60,9 @@ def test_full_gd_matches_reduced_recurrence_at_50_digits(run):
         worst = max(_rel(full[col], red[col]))
         assert worst <= 1e-35, (run, col, float(worst))
     assert np.array_equal(full["edge"], red["edge"])
+    # ∂L/∂γ crosses 0: compare against the scale |γ| + a instead
+    gg = max(abs(x - y) / (abs(g) + inst.a) for x, y, g in zip(full["grad_gamma"], red["grad_gamma"], red["gamma"]))
+    assert gg <= 1e-35, (run, float(gg))
     if run != "H0.01-slow-fall":
         assert full.first_onset() is not None or run == "H2.05-no-rise"
 
@@ -215,6 +219,11 @@ def test_trajectory_record(spec):
     r = tr["rho"]
     for t in range(40):
         assert tr["edge"][t] == (1 if r[t + 1] > r[t] else -1 if r[t + 1] < r[t] else 0)
+    # derived columns are computed on first access but behave as plain columns
+    assert "tau" in tr.columns and "nope" not in tr.columns and tr.columns.get("nope") is None
+    assert len(tr.columns) == len(set(tr.columns)) >= len(COLUMNS)
+    clone = pickle.loads(pickle.dumps(tr.columns))
+    assert set(clone) == set(tr.columns) and all(np.array_equal(clone[k], tr[k]) for k in COLUMNS)
     df = tr.to_pandas()
     assert len(df) == 41 and df.attrs["status"] == "finished" and df["rho"].dtype == np.float64
     assert tr.rho_floor == 64 * 3 * tr.backend.eps

@@ -129,6 +129,7 @@ class Mpmath(Backend):
         ctx.dps = int(self.dps)
         object.__setattr__(self, "ctx", ctx)
         object.__setattr__(self, "name", f"mpmath{self.dps}")
+        object.__setattr__(self, "overflow_limit", ctx.mpf(1e300))  # trajectory.OVERFLOW, pre-converted
         mpf = ctx.mpf
         # vectorised elementwise functions over object arrays
         object.__setattr__(self, "_vmpf", np.frompyfunc(mpf, 1, 1))

@@ -25,7 +25,7 @@ import numpy as np
 from .backends import FLOAT64, Backend, get_backend
 from .hyper import Hyper
 from .model import evaluate
-from .trajectory import Trajectory, finish_columns, is_bad
+from .trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
 from .whitened import tau
 
 __all__ = ["simulate", "simulate_reduced", "simulate_reduced_batch", "reduced_step", "BatchSummary"]
@@ -117,13 +117,15 @@ def _params(inst, hp) -> dict:
 
 def reduced_step(alpha, beta, gamma, eta, eta_gamma, a, sqrt):
     """One step of Lemma 7 (a)–(b); works on scalars of any backend and on numpy arrays.
-    Returns ``(α⁺, β⁺, γ⁺, η_eff, c, N²)`` (the last three at the current state)."""
-    N2 = alpha * alpha + beta * beta
+    Returns ``(α⁺, β⁺, γ⁺, η_eff, c, N²)`` (the last three at the current state).
+    (γ⁺ = (1 − η_γ)γ + η_γ a c is evaluated as γ + η_γ(a c − γ): one operation fewer.)"""
+    b2 = beta * beta
+    N2 = alpha * alpha + b2
     N = sqrt(N2)
     c = alpha / N
     eta_eff = eta * gamma * a / N2
-    return (alpha + eta_eff * beta * beta / N, beta * (1 - eta_eff * c),
-            (1 - eta_gamma) * gamma + eta_gamma * a * c, eta_eff, c, N2)
+    return (alpha + eta_eff * b2 / N, beta * (1 - eta_eff * c), gamma + eta_gamma * (a * c - gamma),
+            eta_eff, c, N2)
 
 
 @_fp_quiet
@@ -142,30 +144,36 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
     perp = hp.w0 - alpha * e
     beta = bk.sqrt(perp @ perp)
     gamma, eta, eta_g = hp.gamma0, hp.eta, hp.eta_gamma
-    raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos")}
-    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_eff, r_cos = raw.values()
+    raw = {k: [] for k in ("alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos")}
+    r_alpha, r_beta, r_gamma, r_n2, r_eff, r_cos = raw.values()
+    r_x = []  # 2(L − L*) by Lemma 1
     status, stopped_at, reason = "finished", None, ""
     sqrt = bk.sqrt
     L_star = inst.L_star
     a2 = a * a
+    lim = getattr(bk, "overflow_limit", OVERFLOW)
+    lim_x = 2 * (lim - L_star)  # L = L* + x/2 <= OVERFLOW  <=>  x <= 2(OVERFLOW - L*)
     bar = _progress(horizon, progress)
-    # per step: the recurrence, Lemma 1's loss (it decides divergence) and nothing else; the
-    # other columns are derived from (α, β, γ, N², c) on first access (trajectory.Columns)
+    # per step: the recurrence, Lemma 1's 2(L − L*) = (γ − a c)² + a² β²/N² (it decides
+    # divergence) and nothing else; every other column is derived from (α, β, γ, N², c, x) on
+    # first access (trajectory.Columns)
     for t in range(horizon + 1):
         a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
         dg = gamma - a * c
-        loss = L_star + (dg * dg + a2 * (beta * beta) / N2) / 2
-        if is_bad(bk, N2, gamma, loss):
+        x = dg * dg + a2 * (beta * beta) / N2
+        # is_bad(bk, N2, gamma, loss) inlined: N² and x are ≥ 0, and a comparison is false for
+        # nan and ±inf, so three comparisons decide it
+        if not (N2 <= lim and x <= lim_x and abs(gamma) <= lim):
             status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
             break
-        r_loss.append(loss)
+        r_x.append(x)
         r_alpha.append(alpha)
         r_beta.append(beta)
         r_gamma.append(gamma)
         r_n2.append(N2)
         r_eff.append(eta_eff)
         r_cos.append(c)
-        if stop is not None and stop(t, dict(loss=loss, alpha=alpha, beta=beta, gamma=gamma, wnorm2=N2)):
+        if stop is not None and stop(t, dict(loss=L_star + x / 2, alpha=alpha, beta=beta, gamma=gamma, wnorm2=N2)):
             status, stopped_at, reason = "stopped", t, "stop rule"
             break
         if t == horizon:
@@ -176,9 +184,12 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
     if bar is not None:
         bar.close()
     raw["_eta"] = [eta]
-    # Lemma 7: ∂L/∂γ = γ − a c and ‖∇_w L‖ = |γ| a s/‖w‖ = |γ| a |β|/N²
-    lazy = {"grad_gamma": lambda col: col["gamma"] - a * col["cos"],
-            "grad_w_norm": lambda col: np.abs(col["gamma"]) * a * col["beta"] / np.array(r_n2, dtype=bk.dtype)}
+    # Lemma 1: L − L* = x/2; Lemma 7: ∂L/∂γ = γ − a c and ‖∇_w L‖ = |γ| a s/‖w‖ = |γ| a |β|/N²
+    dt = bk.dtype
+    lazy = {"excess": lambda col: np.array(r_x, dtype=dt) / 2,
+            "loss": lambda col: L_star + col["excess"],
+            "grad_gamma": lambda col: col["gamma"] - a * col["cos"],
+            "grad_w_norm": lambda col: np.abs(col["gamma"]) * a * col["beta"] / np.array(r_n2, dtype=dt)}
     cols = finish_columns(raw, bk, a, L_star, lazy)
     return Trajectory(bk, cols, status, horizon, stopped_at, reason, "reduced", inst, hyper, _params(inst, hp))
 

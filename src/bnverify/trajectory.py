@@ -147,11 +147,11 @@ class Columns(dict):
 
 
 def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | None = None) -> Columns:
-    """The trajectory columns from the per-step raw record (``loss, alpha, beta`` (signed),
-    ``gamma, wnorm2`` and, when the simulator has them, ``grad_w_norm2, grad_gamma, eta_eff,
-    cos``); every other column is derived on first access (:class:`Columns`). ``lazy`` adds or
-    overrides derivations ``name -> fn(columns)`` (the reduced recurrence derives its gradient
-    columns from the state)."""
+    """The trajectory columns from the per-step raw record (``alpha, beta`` (signed), ``gamma,
+    wnorm2`` and, when the simulator has them, ``loss, grad_w_norm2, grad_gamma, eta_eff, cos``);
+    every other column is derived on first access (:class:`Columns`). ``lazy`` adds or
+    overrides derivations ``name -> fn(columns)`` (the reduced recurrence derives its loss and
+    gradient columns from the state)."""
     dt = bk.dtype
     col = {k: np.array(v, dtype=dt) for k, v in raw.items()}
     T1 = len(col["alpha"])
@@ -174,7 +174,7 @@ def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | No
             e[:-1] = np.where(nxt > cur, 1, np.where(nxt < cur, -1, 0)).astype(np.int8)
         return e
 
-    eager = {"t": np.arange(T1), "loss": col["loss"], "alpha": alpha, "gamma": gamma}
+    eager = {"t": np.arange(T1), "alpha": alpha, "gamma": gamma}
     derive = {
         "excess": lambda c: c["loss"] - L_star if L_star is not None else c["loss"],
         "beta": lambda c: np.abs(beta_s),
@@ -187,7 +187,7 @@ def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | No
     }
     if "grad_w_norm2" in col:
         derive["grad_w_norm"] = lambda c: bk.sqrt(col["grad_w_norm2"])
-    for k in ("grad_gamma", "eta_eff", "cos", "w"):
+    for k in ("loss", "grad_gamma", "eta_eff", "cos", "w"):
         if k in col:
             eager[k] = col[k]
             derive.pop(k, None)
@@ -200,12 +200,13 @@ def is_bad(bk: Backend, *values) -> bool:
 
     Scalars take one comparison: ``abs(v) <= OVERFLOW`` is false exactly for nan, ±inf and
     magnitudes above ``OVERFLOW`` (float, numpy and mpf alike) — this check runs every step."""
+    lim = getattr(bk, "overflow_limit", OVERFLOW)  # OVERFLOW as a backend number (no conversion per call)
     for v in values:
         if isinstance(v, np.ndarray):
             if not bk.isfinite(v):
                 return True
             if v.size and max(abs(x) for x in (v.flat if v.dtype == object else [np.max(np.abs(v))])) > OVERFLOW:
                 return True
-        elif not abs(v) <= OVERFLOW:
+        elif not abs(v) <= lim:
             return True
     return False
