@@ -222,8 +222,9 @@ def test_trajectory_record(spec):
     # derived columns are computed on first access but behave as plain columns
     assert "tau" in tr.columns and "nope" not in tr.columns and tr.columns.get("nope") is None
     assert len(tr.columns) == len(set(tr.columns)) >= len(COLUMNS)
-    clone = pickle.loads(pickle.dumps(tr.columns))
-    assert set(clone) == set(tr.columns) and all(np.array_equal(clone[k], tr[k]) for k in COLUMNS)
+    if spec == "float64":  # (mpf numbers of a private mpmath context do not pickle at all)
+        clone = pickle.loads(pickle.dumps(tr.columns))
+        assert set(clone) == set(tr.columns) and all(np.array_equal(clone[k], tr[k]) for k in COLUMNS)
     df = tr.to_pandas()
     assert len(df) == 41 and df.attrs["status"] == "finished" and df["rho"].dtype == np.float64
     assert tr.rho_floor == 64 * 3 * tr.backend.eps
