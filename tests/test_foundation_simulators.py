@@ -160,6 +160,37 @@ def test_batch_reduced_matches_scalar_reduced():
     assert len(df) == len(BATCH_SETTINGS)
 
 
+def test_batch_reduced_matches_scalar_on_random_settings():
+    """40 random settings, ρ_0 up to 2 (α_0 > 0 always), η_γ up to 1.5, H_0 up to 6."""
+    inst = _inst()
+    rng = np.random.default_rng(7)
+    trs, init = [], []
+    for _ in range(40):
+        hyper = Hyper(H0=float(rng.uniform(0.5, 6)), eta_gamma=float(rng.uniform(0, 1.5)),
+                      gamma0_over_a=float(rng.uniform(0.02, 1.2)), w0_norm=float(rng.uniform(0.2, 3)),
+                      rho0=float(rng.uniform(0, 2)), init_seed=int(rng.integers(100)))
+        tr = simulate_reduced(inst, hyper, horizon=300)
+        if tr.status != "finished":
+            continue
+        hp = hyper.resolve(inst)
+        al = hp.w0 @ inst.e
+        perp = hp.w0 - al * inst.e
+        init.append((inst.a, al, np.sqrt(perp @ perp), hp.gamma0, hp.eta, hp.eta_gamma))
+        trs.append(tr)
+    assert len(trs) >= 30
+    summ = simulate_reduced_batch(*(np.array(c) for c in zip(*init)), horizon=300)
+    for i, tr in enumerate(trs):
+        onset = tr.first_onset()
+        assert summ.onset[i] == (-1 if onset is None else onset), i
+        assert summ.peak_t[i] == int(np.argmax(tr["rho"])) and summ.peak_rho[i] == tr["rho"].max(), i
+        assert summ.rising_steps[i] == len(tr.rising_steps()), i
+        if onset is not None:
+            falls = [t for t in range(onset + 1, tr.T) if tr["edge"][t] != 1]
+            assert summ.first_fall_after_onset[i] == (falls[0] if falls else -1), i
+        else:
+            assert summ.first_fall_after_onset[i] == -1
+
+
 def test_batch_broadcasts_and_flags_divergence():
     s = simulate_reduced_batch(1.0, 0.99, 0.1, [0.5, 0.5], [1.0, 1.0], [0.5, 1e3], horizon=200)
     assert s.onset.shape == (2,)

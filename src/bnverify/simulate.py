@@ -246,22 +246,32 @@ def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon:
     max_eff = np.full(B, -np.inf)
     diverged = np.zeros(B, dtype=bool)
     bar = _progress(horizon, progress)
+    # preallocated work arrays, in-place ufuncs: the summaries cost a few passes per step
+    rho_next = np.empty(B)
+    up, mask, has_on, has_fall = (np.zeros(B, dtype=bool) for _ in range(4))
     with np.errstate(all="ignore"):
         for t in range(horizon):
             alpha, beta, gamma, eta_eff, _, _ = reduced_step(alpha, beta, gamma, eta, eta_g, a, np.sqrt)
             np.maximum(max_eff, eta_eff, out=max_eff)
-            rho_next = np.abs(beta) / alpha
-            rho_next[alpha <= 0] = np.inf
-            up = rho_next > rho
+            np.abs(beta, out=rho_next)
+            np.divide(rho_next, alpha, out=rho_next)
+            np.less_equal(alpha, 0, out=mask)
+            np.copyto(rho_next, np.inf, where=mask)
+            np.greater(rho_next, rho, out=up)
             rising += up
-            new_on = up & (onset < 0)
-            onset[new_on] = t
-            new_fall = (~up) & (onset >= 0) & (fall < 0)
-            fall[new_fall] = t
-            better = rho_next > peak_rho
-            peak_rho[better] = rho_next[better]
-            peak_t[better] = t + 1
-            rho = rho_next
+            np.greater(up, has_on, out=mask)  # rising now, no onset yet
+            if mask.any():
+                onset[mask] = t
+                has_on |= mask
+            np.less(up, has_on, out=mask)  # not rising, after an onset …
+            np.greater(mask, has_fall, out=mask)  # … and no fall recorded yet
+            if mask.any():
+                fall[mask] = t
+                has_fall |= mask
+            np.greater(rho_next, peak_rho, out=mask)
+            np.copyto(peak_rho, rho_next, where=mask)
+            np.copyto(peak_t, t + 1, where=mask)
+            rho, rho_next = rho_next, rho
             if bar is not None:
                 bar.update(1)
         diverged |= ~(np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(gamma))
