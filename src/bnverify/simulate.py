@@ -161,9 +161,9 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
         a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
         dg = gamma - a * c
         x = dg * dg + a2 * (beta * beta) / N2
-        # is_bad(bk, N2, gamma, loss) inlined: N² and x are ≥ 0, and a comparison is false for
-        # nan and ±inf, so three comparisons decide it
-        if not (N2 <= lim and x <= lim_x and abs(gamma) <= lim):
+        # is_bad(bk, N2, gamma, loss) inlined: N² and x are ≥ 0 and a comparison is false for
+        # nan and ±inf, so two comparisons decide it (|γ| > 1e300 forces x ≥ (|γ| − a)² > lim_x)
+        if not (N2 <= lim and x <= lim_x):
             status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
             break
         r_x.append(x)
