@@ -250,6 +250,25 @@ def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon:
         raise ValueError("eta_gamma: must be >= 0")
     if np.any(alpha * alpha + beta * beta == 0):
         raise ValueError("alpha0, beta0: ||w0|| = 0 is not allowed")
+    shape = a.shape
+    flat = [v.ravel() for v in (a, alpha, beta, gamma, eta, eta_g)]
+    size = flat[0].size
+    # settings are independent: run them in chunks whose work arrays stay in cache (~1.6x faster
+    # than one pass over 10^5 settings at a time)
+    starts = list(range(0, size, BATCH_CHUNK)) or [0]
+    bar = _progress(horizon * len(starts), progress)
+    parts = [_batch_chunk(*(v[i:i + BATCH_CHUNK] for v in flat), horizon, bar) for i in starts]
+    if bar is not None:
+        bar.close()
+    fields = [np.concatenate([p[k] for p in parts]).reshape(shape) for k in range(len(parts[0]))]
+    return BatchSummary(*fields, horizon)
+
+
+BATCH_CHUNK = 16384
+
+
+def _batch_chunk(a, alpha, beta, gamma, eta, eta_g, horizon, bar):
+    """The batch recurrence and its streaming summaries on one chunk of 1-D settings."""
     B = a.shape
     rho = np.where(alpha > 0, np.abs(beta) / np.where(alpha > 0, alpha, 1), np.inf)
     onset = np.full(B, -1, dtype=np.int64)
@@ -258,7 +277,6 @@ def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon:
     rising = np.zeros(B, dtype=np.int64)
     max_eff = np.full(B, -np.inf)
     diverged = np.zeros(B, dtype=bool)
-    bar = _progress(horizon, progress)
     # preallocated work arrays, in-place ufuncs: the summaries cost a few passes per step
     rho_next = np.empty(B)
     up, mask, has_on, has_fall = (np.zeros(B, dtype=bool) for _ in range(4))
@@ -288,6 +306,5 @@ def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon:
             if bar is not None:
                 bar.update(1)
         diverged |= ~(np.isfinite(alpha) & np.isfinite(beta) & np.isfinite(gamma))
-    if bar is not None:
-        bar.close()
-    return BatchSummary(onset, peak_rho, peak_t, rising, fall, max_eff, alpha, beta, gamma, diverged, horizon)
+    return onset, peak_rho, peak_t, rising, fall, max_eff, alpha, beta, gamma, diverged
+
