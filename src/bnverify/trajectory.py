@@ -11,6 +11,7 @@ Status: ``finished`` (reached the horizon), ``diverged`` (a non-finite value or 
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,7 +101,13 @@ class Columns(dict):
         fn = self._lazy.pop(key, None)
         if fn is None:
             raise KeyError(key)
-        val = fn(self)
+        gc_was_enabled = gc.isenabled()  # mpf numbers are GC-tracked: no scans while deriving
+        gc.disable()
+        try:
+            val = fn(self)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         dict.__setitem__(self, key, val)
         return val
 
