@@ -204,3 +204,29 @@ def test_from_arrays():
     assert m.backend.dps == 50 and np.array_equal(m.backend.to_float(m.X), X)  # taken exactly
     lab = from_arrays(X, np.sign(X @ np.array([1.0, -2.0, 0.5])), loss="logistic")
     assert lab.loss.name == "logistic" and lab.facts["svm_kkt_residual"] <= 1e-10
+
+
+REBUILD = {
+    "whitened-real": lambda: whitened_regression(12, 3, seed=1),
+    "whitened-pm1-a": lambda: whitened_regression(15, 4, a=0.5, labels="pm1", seed=2),
+    # a=None: a = a_max, which must be re-derived at each precision (regression: the spec used to
+    # store float64's a_max, and rebuilding at 50 digits raised or built a different instance)
+    **{f"whitened-pm1-amax-{n}-{d}-s{s}": (lambda n=n, d=d, s=s: whitened_regression(n, d, a=None, labels="pm1", seed=s))
+       for n, d in ((9, 8), (15, 4)) for s in range(4)},
+    "active": lambda: active_margin_logistic(6, 10, seed=0),
+    "separable": lambda: separable_logistic(20, 5, seed=4),
+    "hilbert": lambda: hilbert_section6(),
+}
+
+
+@pytest.mark.parametrize("name", REBUILD)
+def test_rebuild_at_50_digits_is_the_same_instance(name):
+    f = REBUILD[name]()
+    m = f.at("mpmath")
+    bk = m.backend
+    scale = max(1.0, float(np.max(np.abs(f.X))))
+    assert np.max(np.abs(bk.to_float(m.X) - f.X)) <= 1e-13 * scale
+    assert np.array_equal(bk.to_float(m.y), f.y) or np.max(np.abs(bk.to_float(m.y) - f.y)) <= 1e-13
+    # float64's least-squares solve on the Hilbert instance (κ(XXᵀ) ≈ 2.3e6) is good to ~κ·eps
+    assert float(m.a) == pytest.approx(float(f.a), rel=1e-9 if name == "hilbert" else 1e-12)
+    assert m.spec == f.spec

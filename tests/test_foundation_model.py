@@ -194,3 +194,24 @@ def test_scale_invariance_pointwise(case, spec):
         assert abs(ev2.loss - ev.loss) <= tol * abs(ev.loss)
         assert bk.norm(c * ev2.grad_w - ev.grad_w) <= tol * bk.norm(ev.grad_w)
         assert abs(ev2.grad_gamma - ev.grad_gamma) <= tol * (abs(ev.grad_gamma) + abs(ev.loss))
+
+
+@pytest.mark.parametrize("spec", ["float64", "mpmath"])
+def test_logistic_curvature_accurate_at_large_margins(spec):
+    """ℓ'' = σ(m)σ(−m), m = yz, to a few ulps *relative* for |m| up to 700 (float64) — also for
+    badly misclassified samples (m ≪ 0), where s(1 − s) with s = σ(−m) would cancel to 0."""
+    from bnverify import LOGISTIC
+    bk = get_backend(spec)
+    ms = [-700.0, -60.0, -5.0, 0.0, 3.0, 60.0, 700.0]
+    z = bk.asarray(np.array(ms))
+    y = bk.asarray(np.ones(len(ms)))
+    for yy in (y, -y):
+        d2 = LOGISTIC.d2(z * yy, yy, bk)  # the same margins m with either label
+        d1 = LOGISTIC.d1(z * yy, yy, bk)
+        with mpmath.workdps(120):
+            for m, v2, v1, lab in zip(ms, d2, d1, yy):
+                mm = mpmath.mpf(m)
+                ref2 = 1 / ((1 + mpmath.exp(mm)) * (1 + mpmath.exp(-mm)))
+                ref1 = -mpmath.mpf(lab) / (1 + mpmath.exp(mm))
+                assert abs(mpmath.mpf(v2) - ref2) <= 8 * bk.eps * ref2, (m, v2)
+                assert abs(mpmath.mpf(v1) - ref1) <= 8 * bk.eps * abs(ref1), (m, v1)

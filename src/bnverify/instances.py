@@ -209,13 +209,14 @@ def whitened_regression(n: int, d: int, a: float | None = 1.0, labels: str = "re
         yc = y - (y.sum() / n) * one
         a_max = bk.norm(yc) / sqrt_n
         if a is None:
-            a = float(a_max)
+            # a = a_max *at the working precision*: the spec keeps a=None, so that rebuilding at
+            # another precision re-derives it (a float64-rounded a_max would make cos φ = a/a_max
+            # fall just above 1 — an error — or just below — a different instance)
             cos_phi = bk.scalar(1)
         else:
             cos_phi = bk.scalar(a) / a_max
             if cos_phi > 1:
                 raise ValueError(f"a: ±1 labels allow a <= {float(a_max):.6g} for this draw, got {a}")
-        spec[1]["a"] = a
         if cos_phi < 1 and n < d + 2:
             raise ValueError(f"n: ±1 labels with a < a_max need n >= d + 2, got n={n}, d={d}")
         cols = [one, yc] + ([bk.asarray(G[:, d])] if cos_phi < 1 else []) + [bk.asarray(G[:, j]) for j in range(d - 1)]

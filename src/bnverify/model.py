@@ -64,8 +64,10 @@ class _Logistic(Loss):
         return -y * bk.sigmoid(-(y * z))
 
     def d2(self, z, y, bk):
-        s = bk.sigmoid(-(y * z))
-        return s * (1 - s) * (y * y)  # y² = 1 for the ±1 labels logistic loss is used with
+        # σ(−m)σ(m) with m = yz, both factors evaluated stably (s·(1 − s) would cancel to 0 for a
+        # badly misclassified sample, m ≪ 0); y² = 1 for the ±1 labels logistic loss is used with
+        m = y * z
+        return bk.sigmoid(-m) * bk.sigmoid(m) * (y * y)
 
 
 SQUARE = _Square()
