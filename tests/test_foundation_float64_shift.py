@@ -30,7 +30,10 @@ def runs(request):
 def test_float64_peak_comes_earlier(runs):
     seed, inst, f64, exact = runs
     p64, px = int(np.argmax(f64.floats("rho"))), int(np.argmax(exact.floats("rho")))
-    assert p64 == EXPECTED[seed]["f64_peak"] and px == 470
+    assert px == 470
+    # the float64 time is set by rounding noise at the floor, so it may move by a few steps with
+    # the BLAS/LAPACK build; this machine gives EXPECTED exactly
+    assert abs(p64 - EXPECTED[seed]["f64_peak"]) <= 25, p64
     assert px - p64 >= 150  # documented direction and size: float64 is ~195 steps early
     # the spike itself is real in both: a peak of ρ ≈ 0.1 after ρ fell by > 10 orders
     assert 0.05 < f64.floats("rho")[p64] < 0.2 and 0.05 < exact.floats("rho")[px] < 0.2
@@ -41,8 +44,7 @@ def test_float64_first_rise_is_false_at_the_floor(runs):
     on64, onx = f64.first_onset(), exact.first_onset()
     assert onx == 99
     assert on64 is not None and on64 < onx
-    if "f64_onset" in EXPECTED[seed]:
-        assert on64 == EXPECTED[seed]["f64_onset"]
+    assert abs(on64 - EXPECTED[seed]["f64_onset"]) <= 10, on64  # (exact on this machine; see above)
     r64 = f64.floats("rho")
     assert r64[on64] <= f64.rho_floor and r64[on64 + 1] <= f64.rho_floor  # both ends at the floor
     assert exact["edge"][on64] == -1  # the exact run is still falling there
