@@ -84,29 +84,37 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
     eta, eta_g = hp.eta, hp.eta_gamma
     w, gamma = hp.w0.copy(), hp.gamma0
     raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
+    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
     ws = [] if record_w else None
     status, stopped_at, reason = "finished", None, ""
+    sqrt = bk.sqrt
     bar = _progress(horizon, progress)
     for t in range(horizon + 1):
         ev = evaluate(X, y, w, gamma, loss, bk)
+        g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
         alpha = w @ e
         perp = w - alpha * e
-        row = dict(loss=ev.loss, alpha=alpha, beta=bk.sqrt(perp @ perp), gamma=gamma, wnorm2=w @ w,
-                   grad_w_norm2=ev.grad_w @ ev.grad_w, grad_gamma=ev.grad_gamma)
-        if is_bad(bk, ev.loss, row["wnorm2"], gamma, row["grad_w_norm2"], ev.grad_gamma):
+        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
+        if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
             status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
             break
-        for k, v in row.items():
-            raw[k].append(v)
+        r_loss.append(L)
+        r_alpha.append(alpha)
+        r_beta.append(beta)
+        r_gamma.append(gamma)
+        r_n2.append(wnorm2)
+        r_gn2.append(gn2)
+        r_gg.append(g_g)
         if record_w:
             ws.append(w.copy())
-        if stop is not None and stop(t, row):
+        if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
+                                             grad_w_norm2=gn2, grad_gamma=g_g)):
             status, stopped_at, reason = "stopped", t, "stop rule"
             break
         if t == horizon:
             break
-        w = w - eta * ev.grad_w
-        gamma = gamma - eta_g * ev.grad_gamma
+        w = w - eta * g_w
+        gamma = gamma - eta_g * g_g
         if bar is not None:
             bar.update(1)
     if bar is not None:
