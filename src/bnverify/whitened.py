@@ -30,10 +30,14 @@ def tau(rho, bk: Backend = FLOAT64):
 
 
 def tau_inv(H, bk: Backend = FLOAT64):
-    """The ρ with τ(ρ) = H, for H ≥ 2."""
+    """The ρ with τ(ρ) = H, for H ≥ 2.
+
+    ``√((H² + 2 − 2√(2H²+1))/H²)`` cancels catastrophically near H = 2 (absolute error ~eps/ρ);
+    multiplying by the conjugate gives the same value as ``√((H − 2)(H + 2)/(H² + 2 + 2√(2H²+1)))``,
+    accurate to a few ulps for every H ≥ 2."""
     if H < 2:
         raise ValueError(f"H: tau_inv is defined for H >= 2, got {float(H)}")
-    return bk.sqrt((H * H + 2 - 2 * bk.sqrt(2 * H * H + 1)) / (H * H))
+    return bk.sqrt((H - 2) * (H + 2) / (H * H + 2 + 2 * bk.sqrt(2 * H * H + 1)))
 
 
 def initial_state(inst, hyper) -> dict:
