@@ -6,8 +6,9 @@
 * Lemma 7 (a)–(d) between consecutive states of full d-dimensional GD on whitened instances,
   and the rising-edge criterion ρ_{t+1} > ρ_t ⟺ η_eff,t > τ(ρ_t) at 50 digits.
 
-Tolerances are K = 256 units of roundoff (bk.eps: 2⁻⁵³ in float64, 1e-49 at 50 digits, i.e.
-≤ 2.6e-47 there) *of the magnitudes involved*, never of the possibly tiny difference itself:
+Tolerances are K = 256 units of roundoff (bk.eps: 2⁻⁵³ in float64; 10^(1−dps) = 1e-49 at 50
+digits, which is ~37 times mpmath's own 2⁻¹⁶⁸ ≈ 2.7e-51, so K·eps ≤ 2.6e-47 there) *of the
+magnitudes involved*, never of the possibly tiny difference itself:
 ‖w_{t+1}‖ for α and β (β = ‖w − αe‖ carries an absolute error ~eps·‖w‖, the rounding floor of
 THEORY.md §9), ‖w‖/α for ρ, ‖w‖² for the norm identity, |L| + |L*| for Lemma 1 (L* may dominate
 L − L*), |γ| + a for γ. Observed maxima: ≤ 50 ulps in float64, ≤ 0.4 ulps at 50 digits.
