@@ -276,3 +276,25 @@ def test_stop_rule_and_eta_gamma_zero():
 def test_reduced_needs_whitened_square_loss():
     with pytest.raises(ValueError, match="instance"):
         simulate_reduced(active_margin_logistic(6, 10, seed=0), SECTION9, horizon=5)
+
+
+@pytest.mark.parametrize("spec", ["float64", "mpmath"])
+def test_is_bad_rule(spec):
+    """Divergence rule: non-finite or |v| > 1e300, for scalars and arrays, in every backend."""
+    from bnverify.trajectory import is_bad
+    bk = get_backend(spec)
+    inf = np.inf if spec == "float64" else bk.ctx.inf
+    nan = np.nan if spec == "float64" else bk.ctx.nan
+    s = bk.scalar
+    good = [s(0), s(-1.5), s(1e300), s(-1e300), s("1e-300")]
+    bad = [inf, -inf, nan, s("1.0000001e300"), s("-2e300")]
+    for v in good:
+        assert not is_bad(bk, v), v
+    for v in bad:
+        assert is_bad(bk, v) and is_bad(bk, s(1), v), v
+    arr = bk.asarray(np.array([1.0, -2.0, 1e300]))
+    assert not is_bad(bk, arr, s(3))
+    for v in bad:
+        a2 = arr.copy()
+        a2[1] = v
+        assert is_bad(bk, a2), v
