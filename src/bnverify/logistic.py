@@ -308,6 +308,52 @@ class Geometry:
         return softplus(bk, -gamma * g) / self.n
 
 
+    # --- Theorem 5 / Lemma 11 (dynamic) ---------------------------------------------------------
+    def c_delta(self, rho0):
+        """``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0: ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
+        return (self.K + self.smax) / (self.m - rho0 * self.smax)
+
+    def phi_piece(self, g_lo, g_hi, rho0):
+        """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
+        ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
+        ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0)."""
+        bk = self.bk
+        d0 = self.delta(rho0)
+        cd = self.c_delta(rho0)
+        q = sig(bk, -g_lo * (1 - d0))
+        q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+        B = sig(bk, -g_lo) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_hi * cd * q
+        num = 2 * self.n * self.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
+        return num / ((1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B)
+
+    def phi_min(self, g0, g1, rho0, pieces: int = 64):
+        """``min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
+        bk = self.bk
+        if not g1 > g0:
+            return self.phi_piece(g0, g0, rho0)
+        r = (g1 / g0) ** (bk.scalar(1) / pieces)
+        best = None
+        lo = g0
+        for k in range(pieces):
+            hi = g1 if k == pieces - 1 else lo * r
+            v = self.phi_piece(lo, hi, rho0)
+            best = v if best is None or v < best else best
+            lo = hi
+        return best
+
+    def local_convergence(self, eta, alpha, gamma, rho, wnorm):
+        """The convergence condition of Lemma 6 made explicit by Lemmas 9–10, at one state:
+        ``η·G10(ii)² ≤ 2‖w‖·G9`` (returns ``(lhs, rhs)``); when it holds, ``ρ_{t+1} ≤ ρ_t``."""
+        g10 = self.grad_upper2(gamma, alpha, rho, wnorm)
+        g9 = self.align_lower(gamma, rho, wnorm)
+        return eta * g10 * g10, 2 * wnorm * g9
+
+    def grad_cap(self, gamma_max, w0norm):
+        """``‖∇_w L‖ ≤ Γ √(λmax/λmin)/‖w_0‖`` (Lemma 10 (i) with min(L, n^{-1/2}) ≤ n^{-1/2},
+        ‖w‖ ≥ ‖w_0‖)."""
+        return gamma_max * self.bk.sqrt(self.lam_max / self.lam_min) / w0norm
+
+
 def geometry(inst, *, with_kappa: bool = False) -> Geometry:
     g = Geometry(inst.backend, inst.n, inst.margin, inst.lam_min, inst.lam_max)
     if with_kappa:

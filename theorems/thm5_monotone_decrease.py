@@ -1,0 +1,85 @@
+"""Theorem 5 (1) — monotone decrease of ρ under an explicit step-size bound, BN logistic
+regression (paper §4.2, App. C; THEORY.md §7). Derivation: theorems/thm5_monotone_decrease.md.
+
+Setting
+    Logistic loss, BN linear model, full-batch GD eq. (1), active-margin data (Assumptions 1–3).
+Hypotheses
+    Assumption 2 initialisation: w_0 ∈ span(Xᵀ), α_0 > 0, γ_0 > 0, ρ_0 < ρ_branch; η_γ ≥ 0;
+    horizon T; ``Γ = γ_0 + η_γ T``; and ``η/‖w_0‖² ≤ H_5 := min_{γ∈[γ_0, Γ]} Φ(γ)`` with
+    ``Φ(γ) = 2nλ_min² σ(−γ(1+δ_0)) / ((1+ρ_0²) m λ_max^{3/2} γ B(γ)²)``,
+    ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ_0)))``, δ_0 = δ(ρ_0), c_δ = (K+√λ_max)/(m−ρ_0√λ_max)
+    (the min is certified on a 64-piece geometric grid by monotone envelopes).
+Statement
+    ρ_{t+1} ≤ ρ_t for every t < T (Lemma 6's convergence criterion holds at every step).
+Bound kind
+    upper bound: max_t ρ_{t+1}/ρ_t ≤ 1, horizon T = 100.
+Reference
+    Paper Theorem 5 item (1) (structure: Lemmas 6, 8, 9, 10); H_5, Φ the project's own.
+    Provenance: reconstructed.
+"""
+from __future__ import annotations
+
+from bnverify.logistic import PointwiseLogistic, geometry, logistic_example
+from bnverify.statement import mutant
+from bnverify.theory import ratio_max
+
+T5 = 100
+
+
+def step_bound(geo, gamma0, eta_gamma, rho0, T=T5):
+    return geo.phi_min(gamma0, gamma0 + eta_gamma * T, rho0)
+
+
+class MonotoneDecrease(PointwiseLogistic):
+    """If η/‖w_0‖² ≤ H_5 then ρ never rises up to T (Theorem 5 (1))."""
+
+    id = "thm5.monotone_decrease"
+    version = "reconstructed-v1"
+    reference = "Theorem 5 (1), §4.2 / App. C"
+    kind = "upper bound"
+    derivation = "thm5_monotone_decrease.md"
+    fixed_threshold = None  # mutant: a fixed threshold on η/‖w_0‖² instead of H_5
+    steps = T5
+
+    def threshold(self, geo, hp_gamma0, eta_gamma, rho0):
+        if self.fixed_threshold is not None:
+            return geo.bk.scalar(self.fixed_threshold)
+        return step_bound(geo, hp_gamma0, eta_gamma, rho0, self.steps)
+
+    def hypotheses(self, inst, hyper):
+        u = super().hypotheses(inst, hyper)
+        if u:
+            return u
+        hp = hyper.resolve(inst)
+        geo = geometry(inst)
+        w0 = hp.w0
+        a0 = w0 @ inst.e
+        p = w0 - a0 * inst.e
+        rho0 = geo.bk.sqrt(p @ p) / a0
+        x = hp.eta / (w0 @ w0)
+        H = self.threshold(geo, hp.gamma0, hp.eta_gamma, rho0)
+        if not x <= H:
+            return [f"eta/||w0||^2 = {float(x):.6g} > H5 = {float(H):.6g}"]
+        return []
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        ratio, t = ratio_max(traj["rho"], traj.T)
+        resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
+        return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved,
+                                message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}")
+
+    def strategy(self):
+        st = self
+
+        def fix(inst, geo, drawn):
+            H = float(st.threshold(geo, drawn["gamma0"], drawn["eta_gamma"], drawn["rho0"]))
+            drawn["eta"] = drawn["eta"] * H * drawn["w0_norm"] ** 2  # eta drawn as the fraction f
+            return drawn
+        return logistic_example(rho_frac=(1e-3, 0.3), eta_eff=(0.1, 0.99), eta_gamma=(0.0, 0.02),
+                                gamma0=(0.1, 3.0), check=fix)
+
+
+STATEMENTS = [MonotoneDecrease()]
+MUTANTS = [mutant(STATEMENTS[0], "step bound H5 replaced by eta/||w0||^2 <= 30", fixed_threshold=30.0)]
