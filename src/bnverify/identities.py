@@ -1,0 +1,199 @@
+"""Shared machinery for the [exact] identities and step-criteria of THEORY.md §2–§4 checked along
+GD trajectories (statement files ``theorems/lemma1_*``, ``lemma6_*``, ``lemma7_*``, ``lemma12_*``).
+
+* :class:`TrajectoryIdentity` — an identity checked at every step of a full-GD run: a subclass
+  yields ``(name, err, scale)`` arrays; the verdict is ``max_t err_t/scale_t ≤ K·eps`` with
+  ``K = 256`` units of roundoff of the backend (``bk.eps``: 2⁻⁵³ in float64, 10^(1−dps) in
+  mpmath). ``scale`` is the magnitude of the terms the two sides are assembled from (their
+  rounding scale), never the possibly tiny difference itself.
+* :class:`StepCriterion` — a per-step implication ``P_t ⇒ Q_t`` (or equivalence) over a
+  trajectory: every step where the premise holds and the conclusion fails is a violation, unless
+  either side lies *within rounding reach* of its boundary; such steps are marked unresolved
+  (``Verdict.resolved = False``) and the adjudicator re-decides them at higher precision and, on
+  whitened square loss, on the floor-free reduced recurrence (THEORY.md §9).
+* :func:`gradient_parts` — ``⟨∇_w L, e⟩``, ``‖∇_w L‖`` and the rounding scale of ``∇_w L`` at
+  every recorded iterate (full GD re-evaluates the closed-form gradient at the recorded ``w_t``;
+  the reduced whitened recurrence uses ``∇_w L = −(γ a s/‖w‖) v``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .model import evaluate
+from .statement import Statement, Verdict
+
+K_ULPS = 256
+
+
+def valid_T(traj) -> int:
+    """Index of the last recorded state (rows before a divergence are valid)."""
+    return traj.T
+
+
+def gradients(traj):
+    """Per recorded step ``t = 0 … T``: ``(g_t, S_t, ev_t)`` with ``g_t = ∇_w L(w_t, γ_t)`` exactly
+    as the simulator computed it and ``S_t`` its rounding scale (:func:`gradient_scale`).
+    Needs a full-GD trajectory recorded with ``record_w``."""
+    inst = traj.instance
+    bk = inst.backend
+    W, G = traj["w"], traj["gamma"]
+    out = []
+    for t in range(len(W)):
+        ev = evaluate(inst.X, inst.y, W[t], G[t], inst.loss, bk)
+        out.append((ev.grad_w, gradient_scale(inst, ev, G[t]), ev))
+    return out
+
+
+def gradient_scale(inst, ev, gamma):
+    """Rounding scale of the closed-form ``∇_w L = (γ/s)(Xᵀr − (uᵀr)Xᵀu/n)``: the norm of the
+    componentwise magnitudes ``(|γ|/s)(|X|ᵀ|r| + |uᵀr|·|X|ᵀ|u|/n)`` (the factors before they
+    cancel; as GD converges ``‖∇_w L‖`` itself becomes much smaller than this)."""
+    bk = inst.backend
+    aX = np.abs(inst.X)
+    v = (abs(ev.grad_gamma) * (aX.T @ np.abs(ev.u))) / inst.n + aX.T @ np.abs(ev.r)
+    return abs(gamma) / ev.norm_sigma * bk.norm(v)
+
+
+def gradient_parts(traj):
+    """Arrays over ``t = 0 … T``: ``ge = ⟨∇_w L, e⟩``, ``gn = ‖∇_w L‖``, ``S`` (rounding scale of
+    ``∇_w L``; for the reduced recurrence ``‖∇_w L‖`` itself: nothing cancels there)."""
+    bk = traj.backend
+    if traj.source == "reduced":
+        a = traj.instance.a
+        g, al, be, wn = traj["gamma"], traj["alpha"], traj["beta"], traj["wnorm"]
+        s = be / wn
+        gn = np.abs(g) * a * s / wn
+        ge = -(g * a * s * s / wn)
+        return ge, gn, gn.copy()
+    e = traj.instance.e
+    ge, gn, S = [], [], []
+    for g, sc, _ in gradients(traj):
+        ge.append(g @ e)
+        gn.append(bk.sqrt(g @ g))
+        S.append(sc)
+    dt = bk.dtype
+    return np.array(ge, dtype=dt), np.array(gn, dtype=dt), np.array(S, dtype=dt)
+
+
+def rho_error(traj, t):
+    """Absolute rounding error of ``ρ_t = β_t/α_t`` on this trajectory, as a backend number:
+    ``K·eps·(1 + ρ_t)·‖w_t‖/α_t`` for full GD (β = ‖w − αe‖ carries an absolute error ~eps·‖w‖,
+    THEORY.md §9) and ``K·eps·ρ_t`` for the reduced recurrence (β carried itself)."""
+    bk = traj.backend
+    eps = bk.scalar(K_ULPS * bk.eps)
+    r = traj["rho"][t]
+    if traj.source == "reduced":
+        return eps * r
+    return eps * (1 + r) * traj["wnorm"][t] / traj["alpha"][t]
+
+
+def rho_comparison_resolved(traj, t) -> bool:
+    """Whether the sign of ``ρ_{t+1} − ρ_t`` is above the rounding reach of this trajectory (and
+    ``ρ_t`` above its rounding floor)."""
+    r0, r1 = traj["rho"][t], traj["rho"][t + 1]
+    if float(r0) < traj.rho_floor:
+        return False
+    if not (traj["alpha"][t + 1] > 0):
+        return True  # ρ_{t+1} = +∞: decisively rising
+    return abs(r1 - r0) > rho_error(traj, t) + rho_error(traj, t + 1)
+
+
+class TrajectoryIdentity(Statement):
+    """An exact identity along a full-GD trajectory (see the module docstring)."""
+
+    provenance = "exact"
+    kind = "identity"
+    simulator = "full"
+    record_w = True
+    K = K_ULPS
+    perturb = 0.0  # mutants: the right-hand side moved by perturb × scale
+    steps = 150
+
+    def errors(self, traj, c):
+        """Yield ``(name, err, scale)`` with ``err``, ``scale`` arrays of backend numbers."""
+        raise NotImplementedError
+
+    def horizon(self, inst, hyper, c):
+        return self.steps
+
+    def check(self, traj, c):
+        if traj.source == "reduced":
+            return self.undecided(traj, "the identity is built into the reduced recurrence: no independent check there")
+        if traj.T < 1:
+            return self.undecided(traj, f"fewer than two states recorded ({traj.status} at {traj.stopped_at})")
+        bk = traj.backend
+        tol = bk.scalar(self.K * bk.eps)
+        worst = None
+        for name, err, scale in self.errors(traj, c):
+            for t in range(len(err)):
+                sc = scale[t]
+                ratio = err[t] / sc if sc > 0 else (bk.scalar(0) if err[t] == 0 else bk.scalar(np.inf))
+                if worst is None or ratio > worst[0]:
+                    worst = (ratio, name, t)
+        ratio, name, t = worst
+        msg = (f"largest relative error {float(ratio):.4g} = {float(ratio / bk.scalar(bk.eps)):.4g} eps "
+               f"in {name} at t = {t} (tolerance {self.K} eps; {traj.status}, T = {traj.T})")
+        return self.identity(traj, ratio, tol, witness=t, message=msg)
+
+
+class StepCriterion(Statement):
+    """A per-step implication over a trajectory. Subclasses implement :meth:`steps_of` yielding
+    ``(t, premise, conclusion, resolved, margin)`` for every step ``t < T`` the statement speaks
+    about: ``premise``/``conclusion`` booleans; ``resolved`` False when either side is within
+    rounding reach of its boundary; ``margin`` ≥ 0 a relative distance of the deciding quantity
+    from its boundary (the verdict's slack: the smallest over the premise steps, negated at a
+    violation).
+
+    Verdict: violated (resolved) at the first resolved step with premise ∧ ¬conclusion; else
+    violated *unresolved* at the first such step within rounding reach (re-decided at high
+    precision: an artefact when it disappears there); else holds; vacuous when the premise held
+    at no step (``need_premise``)."""
+
+    kind = "implication"
+    simulator = "full"
+    provenance = "exact"
+    need_premise = True
+    steps = 200
+
+    def steps_of(self, traj, c):
+        raise NotImplementedError
+
+    def horizon(self, inst, hyper, c):
+        return self.steps
+
+    def check(self, traj, c):
+        if traj.T < 1:
+            return self.undecided(traj, f"fewer than two states recorded ({traj.status} at {traj.stopped_at})")
+        n_prem = n_checked = n_unres = 0
+        first_bad = first_unres = None
+        best = None
+        for t, prem, concl, resolved, margin in self.steps_of(traj, c):
+            n_checked += 1
+            if not prem:
+                continue
+            n_prem += 1
+            m = float(margin)
+            if not concl:
+                if resolved and first_bad is None:
+                    first_bad = (t, m)
+                elif not resolved:
+                    n_unres += 1
+                    if first_unres is None:
+                        first_unres = (t, m)
+            elif resolved and (best is None or m < best[1]):
+                best = (t, m)
+        info = f"{n_checked} steps, premise at {n_prem}, unresolved failures {n_unres}; T = {traj.T} ({traj.status})"
+        if first_bad is not None:
+            t, m = first_bad
+            return self._v(traj, "violated", witness=t, observed=m, bound=0.0, slack=-m,
+                           message=f"premise holds and conclusion fails at t = {t}; " + info)
+        if first_unres is not None:
+            t, m = first_unres
+            return self._v(traj, "violated", witness=t, observed=m, bound=0.0, slack=-m, resolved=False,
+                           message=f"conclusion fails at t = {t} within rounding reach; " + info)
+        if n_prem == 0 and self.need_premise:
+            return self._v(traj, "vacuous", message="the premise held at no step; " + info,
+                           unmet=["premise never triggered within the horizon"])
+        t, m = best if best is not None else (None, None)
+        return self._v(traj, "holds", witness=t, observed=m, bound=0.0, slack=m,
+                       message=f"smallest margin {m} at t = {t}; " + info)
