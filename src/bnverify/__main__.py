@@ -1,0 +1,6 @@
+"""``python -m bnverify`` — the command line (:mod:`bnverify.cli`)."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

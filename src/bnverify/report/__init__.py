@@ -1,0 +1,9 @@
+"""The report: campaigns of every statement and mutant, figures, markdown pages.
+
+* :mod:`.run` — campaign jobs (optionally in worker processes), plain-data results, environment;
+* :mod:`.tables` — summary, mutant and verdict tables (pandas);
+* :mod:`.figures` — matplotlib (Agg) figures: Section 6, phase diagram, float64 vs mpmath, slack histograms;
+* :mod:`.markdown` — ``REPORT.md`` and one page per statement;
+* :mod:`.build` — the whole report folder, written beside ``--out`` and swapped in atomically.
+"""
+from .run import DEFAULT_F64, DEFAULT_MP, RunSettings  # noqa: F401

@@ -1,0 +1,239 @@
+"""Running campaigns for the command line and the report, and describing the run.
+
+A *job* is one (statement or mutant, precision) campaign: :func:`bnverify.campaign.falsify` with
+``n`` examples and a seed. Jobs are independent, so :func:`run_jobs` can farm them out to worker
+processes; a worker re-loads its statement by key from the theorem folders (statements hold
+lambdas and are not picklable) and returns the :class:`~bnverify.campaign.CampaignResult` as
+*plain data* (:func:`plain`): mpmath numbers of private contexts cannot be pickled.
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from ..backends import get_backend
+
+# default examples per statement and precision of `bnverify report` / `bnverify check`
+# (chosen so that `make report` fits in 15 minutes on 2 cores with ~25 statements + mutants;
+# override with --examples / --mp-examples or BNVERIFY_EXAMPLES="f64,mp")
+DEFAULT_F64, DEFAULT_MP = 40, 4
+PRECISIONS = ("float64", "mpmath")
+
+
+def default_examples() -> tuple[int, int]:
+    env = os.environ.get("BNVERIFY_EXAMPLES", "")
+    if env:
+        try:
+            parts = [int(p) for p in env.split(",")]
+            return parts[0], parts[1] if len(parts) > 1 else max(1, parts[0] // 10)
+        except ValueError:
+            raise ValueError(f"BNVERIFY_EXAMPLES: expected 'N' or 'N,M' (integers), got {env!r}") from None
+    return DEFAULT_F64, DEFAULT_MP
+
+
+def examples_for(precision: str, n_f64: int, n_mp: int | None) -> int:
+    """Examples of a campaign at ``precision``: ``n_f64`` in float64; ``n_mp`` in mpmath
+    (default: a tenth of ``n_f64``, at least 1)."""
+    if get_backend(precision).name == "float64":
+        return n_f64
+    return n_mp if n_mp is not None else max(1, n_f64 // 10)
+
+
+# --- plain data --------------------------------------------------------------------------------
+def plain(x):
+    """JSON-able, picklable copy: numpy scalars → Python numbers, mpf → float, non-finite floats
+    kept as float (json writes them as NaN/Infinity; :func:`json_safe` maps them to strings)."""
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    if isinstance(x, (str, bool)) or x is None:
+        return x
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return [plain(v) for v in x.tolist()]
+    try:
+        return float(x)  # mpf and friends
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def json_safe(x):
+    """:func:`plain`, with non-finite floats as the strings 'inf', '-inf', 'nan' (strict JSON)."""
+    x = plain(x)
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [json_safe(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    return x
+
+
+@dataclass
+class Job:
+    key: str
+    mutant: bool
+    precision: str
+    examples: int
+    seed: int | None
+    theorems: tuple = ()
+
+
+def result_dict(res, *, mutant: bool, statement=None) -> dict:
+    """A CampaignResult as plain data, with the fields the report needs."""
+    d = plain(res.to_dict())
+    d.update(key=res.statement, mutant=mutant, met=res.met, met_rate=res.met_rate,
+             min_slack=plain(res.min_slack), counts=plain(res.counts))
+    if statement is not None:
+        d["doc"] = (type(statement).__doc__ or "").strip()
+        d["module_doc"] = _module_doc(statement)
+        d["source_file"] = getattr(statement, "source_file", "")
+        d["known_false"] = getattr(statement, "known_false", None) or None
+        d["reference"] = statement.reference
+        d["kind"] = statement.kind
+    return d
+
+
+def _module_doc(stmt) -> str:
+    mod = sys.modules.get(type(stmt).__module__)
+    if mod is None or getattr(mod, "__doc__", None) is None:
+        return ""
+    return mod.__doc__.strip()
+
+
+def find_statement(key: str, theorems=(), *, mutant: bool | None = None):
+    """The statement (or mutant) with ``key`` (``id@version``) or ``id``; None if unknown."""
+    from ..registry import load
+
+    pools = [False, True] if mutant is None else [mutant]
+    for m in pools:
+        for s in load(theorems, mutants=m):
+            if s.key == key:
+                return s
+    for m in pools:
+        hits = [s for s in load(theorems, mutants=m) if s.id == key]
+        if hits:
+            return hits[0]
+    return None
+
+
+def run_job(job: Job) -> dict:
+    """One campaign; returns plain data (safe to send back from a worker process)."""
+    from ..campaign import falsify
+
+    stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
+    if stmt is None:
+        raise LookupError(f"statement {job.key!r} not found")
+    res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed)
+    return result_dict(res, mutant=job.mutant, statement=stmt)
+
+
+def _run_job_in_worker(job: Job) -> dict:
+    import bnverify.campaign  # noqa: F401  (registers the Hypothesis profiles in the worker)
+
+    return run_job(job)
+
+
+def run_jobs(jobs: list[Job], *, workers: int = 1, progress: bool | None = None, desc: str = "campaigns") -> list[dict]:
+    """Run every job (in ``workers`` processes when > 1); results in job order.
+    ``progress``: a tqdm bar on stderr (default: only when stderr is a terminal)."""
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = None
+    if progress and jobs:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc=desc, unit="campaign", file=sys.stderr, leave=False)
+    out: list[dict | None] = [None] * len(jobs)
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for i, job in enumerate(jobs):
+                if bar is not None:
+                    bar.set_postfix_str(f"{job.key[:40]} [{job.precision}]")
+                out[i] = run_job(job)
+                if bar is not None:
+                    bar.update(1)
+        else:
+            # heaviest first (mpmath campaigns cost most): better packing on few cores
+            order = sorted(range(len(jobs)), key=lambda i: jobs[i].precision == "float64")
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futs = {pool.submit(_run_job_in_worker, jobs[i]): i for i in order}
+                for f in as_completed(futs):
+                    out[futs[f]] = f.result()
+                    if bar is not None:
+                        bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out  # type: ignore[return-value]
+
+
+# --- the run's description -----------------------------------------------------------------------
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit(path: Path | None = None) -> str:
+    path = path or Path(__file__).resolve().parents[3]
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (sha or "unknown") + (" (with uncommitted changes)" if sha and dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def environment() -> dict:
+    """Versions of Python and the numeric stack (torch only when installed), platform, commit."""
+    from ..backends import mpmath_uses_gmpy
+
+    env = {"python": platform.python_version(), "platform": platform.platform(),
+           "cpus": os.cpu_count()}
+    for dist in ("bnverify", "numpy", "mpmath", "gmpy2", "hypothesis", "scipy", "pandas", "matplotlib", "torch"):
+        v = _version(dist)
+        if v is not None or dist != "torch":
+            env[dist] = v or "not installed"
+    env["mpmath backend"] = "gmpy" if mpmath_uses_gmpy() else "python (slow)"
+    env["git commit"] = git_commit()
+    return env
+
+
+@dataclass
+class RunSettings:
+    examples_f64: int
+    examples_mp: int
+    seed: int | None
+    precisions: tuple = PRECISIONS
+    theorems: tuple = ()
+    workers: int = 1
+    profile: str = "ci"
+    started: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return plain(asdict(self))
+
+
+def timed(f, *a, **kw):
+    t0 = time.perf_counter()
+    out = f(*a, **kw)
+    return out, time.perf_counter() - t0

@@ -1,0 +1,112 @@
+"""The report's tables, as pandas DataFrames built from plain campaign results (run.result_dict)."""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+OUTCOME_COLUMNS = ("holds", "violated", "artefact", "undecided", "vacuous")
+
+
+def sanitise(key: str) -> str:
+    """A file name for a statement key (``thm2.no_rising_edge@reconstructed-v1`` →
+    ``thm2.no_rising_edge@reconstructed-v1``; anything outside ``[A-Za-z0-9._@-]`` → ``_``)."""
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", key).strip("_")[:150]
+
+
+def fmt(x, digits=3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "∞" if x > 0 else "−∞"
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def verdict_word(r: dict) -> str:
+    """One word for a campaign: what a reader should take away."""
+    c = r["counts"]
+    if r.get("examples", 0) == 0:
+        return "not run"
+    if r["met"] == 0:
+        return "VACUOUS (hypotheses never met)"
+    if c["violated"]:
+        return "refuted (known)" if r.get("known_false") else "VIOLATED"
+    if c["undecided"] and not c["holds"]:
+        return "undecided"
+    return "holds"
+
+
+def tightness(r: dict) -> tuple[float | None, float | None]:
+    t = np.array([x for x in r.get("tightness", []) if x is not None and math.isfinite(x)], float)
+    if t.size == 0:
+        return None, None
+    return float(np.median(t)), float(np.max(t))
+
+
+def summary(results: list[dict], link=None) -> pd.DataFrame:
+    """One row per (statement, precision)."""
+    rows = []
+    for r in results:
+        med, mx = tightness(r)
+        name = r["key"] if link is None else link(r)
+        rows.append({"statement": name, "version": r["describe"]["version"],
+                     "provenance": r["describe"]["provenance"], "kind": r["describe"].get("kind", ""),
+                     "precision": r["backend"], "examples": r["examples"],
+                     "hypotheses met": f"{r['met_rate']:.0%}",
+                     **{k: r["counts"][k] for k in OUTCOME_COLUMNS},
+                     "smallest slack": fmt(r["min_slack"]),
+                     "tightness median": fmt(med), "tightness max": fmt(mx),
+                     "verdict": verdict_word(r), "seconds": fmt(r.get("seconds"), 2)})
+    return pd.DataFrame(rows)
+
+
+def mutants(results: list[dict]) -> pd.DataFrame:
+    """One row per mutant: caught in any precision, examples to first detection, detection rate
+    (violated ÷ hypotheses met) per precision."""
+    by_key: dict[str, list[dict]] = {}
+    for r in results:
+        by_key.setdefault(r["key"], []).append(r)
+    rows = []
+    for key, rs in by_key.items():
+        d = rs[0]["describe"]
+        row = {"mutant of": d.get("mutant_of") or "", "mutation": d.get("mutation") or key,
+               "caught?": "yes" if any(r["counts"]["violated"] for r in rs) else "**NO**"}
+        for r in rs:
+            b = r["backend"]
+            row[f"examples to detection ({b})"] = r.get("first_violation_at") or "–"
+            row[f"detection rate ({b})"] = (f"{r['counts']['violated']}/{r['met']} = {r['counts']['violated'] / r['met']:.0%}"
+                                            if r["met"] else "– (none met)")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdicts_of(ce: dict) -> pd.DataFrame:
+    """Every precision's verdict of one decided example (a counterexample or an artefact)."""
+    rows = []
+    for prec, v in ce["verdicts"].items():
+        rows.append({"precision / simulator": prec, "status": v["status"], "observed": fmt(v.get("observed"), 10),
+                     "bound": fmt(v.get("bound"), 10), "slack": fmt(v.get("slack")),
+                     "witness t": v.get("witness") if v.get("witness") is not None else "–",
+                     "horizon": v.get("horizon"), "message": (v.get("message") or "").replace("|", "\\|")})
+    return pd.DataFrame(rows)
+
+
+def parameters_of(example: dict) -> pd.DataFrame:
+    inst = dict(example["instance"])
+    rows = [{"group": "instance", "parameter": k, "value": fmt(v, 10)} for k, v in inst.items()]
+    rows += [{"group": "hyper", "parameter": k, "value": fmt(v, 10)} for k, v in example["hyper"].items()]
+    return pd.DataFrame(rows)
+
+
+def md(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "_(none)_"
+    return df.to_markdown(index=False)
