@@ -212,7 +212,7 @@ def cmd_check(args) -> int:
     t0 = time.perf_counter()
     results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
     wall = time.perf_counter() - t0
-    violated = [r for r in results if r["counts"]["violated"] and not r["mutant"]]
+    violated = [r for r in results if r["counts"]["violated"]]
     if args.json:
         from .report.run import json_safe
 

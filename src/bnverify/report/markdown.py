@@ -115,14 +115,14 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
             f"{n_stmt} statement(s); {n_viol} campaign(s) with a confirmed violation "
             f"(not counting statements recorded as refuted); {n_vac} vacuous campaign(s). "
             "Each statement links to its page (statement, hypotheses, derivation, counterexamples).", "",
-            T.md(T.summary(results, link=lambda r: f"[{r['key']}]({pages[r['key']]})")), ""]
+            T.md(T.summary(results, link=lambda r: f"[{r['describe']['id']}]({pages[r['key']]})")), ""]
     if mutant_results:
         caught = len({r["key"] for r in mutant_results if r["counts"]["violated"]})
         total = len({r["key"] for r in mutant_results})
         out += ["## Mutants (deliberately false variants)", "",
                 f"A mutant must be caught (refuted) by the same strategies: {caught} of {total} caught. "
                 "*Detection rate* = violated ÷ examples meeting the hypotheses.", "",
-                T.md(T.mutants(mutant_results)), ""]
+                T.md(T.mutants(mutant_results, link=lambda r: pages[r["key"]])), ""]
     out += _figures_section(figs)
     out += ["## Files", "", "* `results.json` — every campaign as machine-readable data (counts, slacks, "
             "every counterexample and artefact with its example);",
@@ -149,7 +149,7 @@ def _figures_section(figs: dict) -> list[str]:
                          "sharpness every": f["sharpness_every"], "a = ‖w_ref‖": T.fmt(f["a"]),
                          "loss first / min / last": f"{f['loss_first']:.3g} / {f['loss_min']:.3g} / {f['loss_last']:.3g}",
                          "largest rise over running min": f"×{f['largest_rise_factor']:.3g} at t = {f['largest_rise_t']}"})
-        out += [T.md(pd.DataFrame(rows).T.reset_index().rename(columns={"index": "setting"})), ""]
+        out += [T.md(pd.DataFrame(rows).set_index("loss").T.reset_index().rename(columns={"index": "setting"})), ""]
         for f in s6:
             out += [f"![Section 6, {f['loss']} loss]({f['rel']})", ""]
     if "phase" in figs:

@@ -39,9 +39,12 @@ def verdict_word(r: dict) -> str:
         return "VACUOUS (hypotheses never met)"
     if c["violated"]:
         return "refuted (known)" if r.get("known_false") else "VIOLATED"
-    if c["undecided"] and not c["holds"]:
+    if c["undecided"] and not c["holds"] and not c["artefact"]:
         return "undecided"
-    return "holds"
+    note = [f"{c['artefact']} float64 artefact(s)"] if c["artefact"] else []
+    if c["undecided"]:
+        note.append(f"{c['undecided']} undecided")
+    return "holds" + (f" ({', '.join(note)})" if note else "")
 
 
 def tightness(r: dict) -> tuple[float | None, float | None]:
@@ -68,7 +71,7 @@ def summary(results: list[dict], link=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def mutants(results: list[dict]) -> pd.DataFrame:
+def mutants(results: list[dict], link=None) -> pd.DataFrame:
     """One row per mutant: caught in any precision, examples to first detection, detection rate
     (violated ÷ hypotheses met) per precision."""
     by_key: dict[str, list[dict]] = {}
@@ -77,7 +80,10 @@ def mutants(results: list[dict]) -> pd.DataFrame:
     rows = []
     for key, rs in by_key.items():
         d = rs[0]["describe"]
-        row = {"mutant of": d.get("mutant_of") or "", "mutation": d.get("mutation") or key,
+        mutation = d.get("mutation") or key
+        if link is not None:
+            mutation = f"[{mutation}]({link(rs[0])})"
+        row = {"mutant of": d.get("mutant_of") or "", "mutation": mutation,
                "caught?": "yes" if any(r["counts"]["violated"] for r in rs) else "**NO**"}
         for r in rs:
             b = r["backend"]
@@ -92,8 +98,8 @@ def verdicts_of(ce: dict) -> pd.DataFrame:
     """Every precision's verdict of one decided example (a counterexample or an artefact)."""
     rows = []
     for prec, v in ce["verdicts"].items():
-        rows.append({"precision / simulator": prec, "status": v["status"], "observed": fmt(v.get("observed"), 10),
-                     "bound": fmt(v.get("bound"), 10), "slack": fmt(v.get("slack")),
+        rows.append({"precision / simulator": prec, "status": v["status"], "observed": fmt(v.get("observed"), 17),
+                     "bound": fmt(v.get("bound"), 17), "slack": fmt(v.get("slack")),
                      "witness t": v.get("witness") if v.get("witness") is not None else "–",
                      "horizon": v.get("horizon"), "message": (v.get("message") or "").replace("|", "\\|")})
     return pd.DataFrame(rows)
@@ -101,12 +107,12 @@ def verdicts_of(ce: dict) -> pd.DataFrame:
 
 def parameters_of(example: dict) -> pd.DataFrame:
     inst = dict(example["instance"])
-    rows = [{"group": "instance", "parameter": k, "value": fmt(v, 10)} for k, v in inst.items()]
-    rows += [{"group": "hyper", "parameter": k, "value": fmt(v, 10)} for k, v in example["hyper"].items()]
+    rows = [{"group": "instance", "parameter": k, "value": fmt(v, 17)} for k, v in inst.items()]
+    rows += [{"group": "hyper", "parameter": k, "value": fmt(v, 17)} for k, v in example["hyper"].items()]
     return pd.DataFrame(rows)
 
 
 def md(df: pd.DataFrame) -> str:
     if df.empty:
         return "_(none)_"
-    return df.to_markdown(index=False)
+    return df.to_markdown(index=False, disable_numparse=True)
