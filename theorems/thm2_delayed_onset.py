@@ -1,0 +1,120 @@
+"""Theorem 2 (2) — delayed onset of the rising edge, with T_1 by scan and in closed form (paper
+§4.1, App. B; THEORY.md §5). Derivations: thm2_delayed_onset.md (scan) and
+thm2_delayed_onset_closed_form.md (closed form).
+
+Setting
+    Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1), simulated by
+    the exact reduced recurrence of Lemma 7 (e) (no rounding floor on ρ; float64 runs whose β
+    reaches the subnormal range are marked unresolved and re-decided in mpmath).
+Hypotheses
+    0 < η_γ ≤ 1, 0 < γ_0 ≤ a c_0, α_0 > 0, 0 < ρ_0 < 1, ηγ_0 a/‖w_0‖² < τ(ρ_0) (ρ falls at t = 0),
+    and T_1 < ∞ where, with H_0 = ηa²/‖w_0‖², q = 1 − η_γ, g_0 = γ_0/a,
+    T_1 = min{t ≥ 0 : H_0(c_0 − qᵗ(c_0 − g_0)) > τ(ρ_0)(1 + t H_0² s_0²)} (computed by scanning t).
+    closed-form-v1 also needs the closed form to exist: L = λM − λ − log(λMK) ≥ 1 and θ* < 1
+    (δ = H_0c_0 − τ(ρ_0), K = H_0(c_0 − g_0)/δ, M = δ/(τ(ρ_0)H_0²s_0²), λ = log(1/q)).
+Statement
+    reconstructed-v1: a rising edge (ρ_{t+1} > ρ_t) starts at some t ≤ T_1.
+    closed-form-v1: T_1 ≤ T_1^cf = ⌈log(K/θ*)/λ⌉ with θ* = −W_{−1}(−e^{−L})/(λM) (Lambert W; T_1^cf = 1
+    when η_γ = 1), and a rising edge starts at some t ≤ T_1^cf.
+Bound kind
+    existence: observed = first onset, bound = T_1 (resp. T_1^cf); simulated to T_1 + 1 (resp.
+    T_1^cf + 1), the horizon the constant gives.
+Reference
+    Paper Theorem 2 (2), §4.1 and App. B. Provenance: reconstructed (THEORY.md §5; the closed form
+    is the project's own, in the paper's style of minimising over the split).
+"""
+from __future__ import annotations
+
+from bnverify.edges import delayed_onset_example, t1_closed_form, t1_closed_form_half, t1_scan, underflowed
+from bnverify.statement import Statement, mutant
+from bnverify.theory import initial_state, tau, whitened_hypotheses
+
+
+def delayed_onset_hypotheses(inst, hyper) -> list[str]:
+    unmet = whitened_hypotheses(inst, hyper)
+    if unmet:
+        return unmet
+    s = initial_state(inst, hyper)
+    bk = inst.backend
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    if not g0 <= s["c0"]:
+        unmet.append(f"gamma0/a = {float(g0):.6g} > c0 = {float(s['c0']):.6g}")
+    if not s["H0"] * g0 < tau0:
+        unmet.append(f"eta_eff,0 = {float(s['H0'] * g0):.6g} >= tau(rho0) = {float(tau0):.6g} (not falling at t = 0)")
+    if not unmet and t1_scan(s, bk) is None:
+        unmet.append(f"T1 = inf (H0 c0 - tau(rho0) = {float(s['H0'] * s['c0'] - tau0):.3g})")
+    return unmet
+
+
+class DelayedOnset(Statement):
+    """A rising edge starts at some t ≤ T_1 (Theorem 2 (2), T_1 by scan)."""
+
+    id = "thm2.delayed_onset"
+    version = "reconstructed-v1"
+    reference = "Theorem 2 (2), §4.1"
+    provenance = "reconstructed"
+    kind = "existence"
+    simulator = "reduced"
+    derivation = "thm2_delayed_onset.md"
+    bound_key = "T1"
+
+    def hypotheses(self, inst, hyper):
+        return delayed_onset_hypotheses(inst, hyper)
+
+    def constants(self, inst, hyper):
+        s = initial_state(inst, hyper)
+        bk = inst.backend
+        cf = t1_closed_form(s, bk)
+        return {"T1": t1_scan(s, bk), "T1_cf": cf["T1_cf"], "theta": cf["theta"],
+                "T1_cf_half": t1_closed_form_half(s, bk), "H0": s["H0"], "rho0": s["rho0"]}
+
+    def horizon(self, inst, hyper, c):
+        return int(c[self.bound_key]) + 1
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        bound = c[self.bound_key]
+        on = traj.first_onset()
+        upto = on + 1 if on is not None else None
+        resolved = not underflowed(traj, upto)
+        note = "" if resolved else " (beta in the float64 subnormal range: unresolved)"
+        extra = f"T1 = {c['T1']}, T1_cf = {c['T1_cf']} (theta* = {float(c['theta']) if c['theta'] is not None else None}), T1_cf(theta=1/2) = {c['T1_cf_half']}"
+        if on is None:
+            return self.upper_bound(traj, float("inf"), bound, witness=None, resolved=resolved,
+                                    message=f"no rising step in 0..{traj.T - 1}; {extra}{note}")
+        return self.upper_bound(traj, on, bound, witness=on, resolved=resolved,
+                                message=f"first onset {on} <= {self.bound_key} = {bound}; {extra}{note}")
+
+    def strategy(self):
+        return delayed_onset_example()
+
+
+class DelayedOnsetClosedForm(DelayedOnset):
+    """T_1 ≤ T_1^cf (Lambert-W split) and a rising edge starts at some t ≤ T_1^cf."""
+
+    version = "closed-form-v1"
+    derivation = "thm2_delayed_onset_closed_form.md"
+    bound_key = "T1_cf"
+
+    def hypotheses(self, inst, hyper):
+        unmet = delayed_onset_hypotheses(inst, hyper)
+        if not unmet:
+            cf = t1_closed_form(initial_state(inst, hyper), inst.backend)
+            if cf["T1_cf"] is None:
+                unmet.append(f"closed form does not exist (L = {cf['L']}, theta* = {cf['theta']})")
+        return unmet
+
+    def check(self, traj, c):
+        if c["T1"] is None or c["T1"] > c["T1_cf"]:
+            return self.upper_bound(traj, float("inf") if c["T1"] is None else c["T1"], c["T1_cf"],
+                                    message=f"scan T1 = {c['T1']} exceeds the closed form T1_cf = {c['T1_cf']}")
+        return super().check(traj, c)
+
+
+STATEMENTS = [DelayedOnset(), DelayedOnsetClosedForm()]
+MUTANTS = [
+    mutant(STATEMENTS[0], "T1 halved", constants=lambda c: {**c, "T1": c["T1"] // 2}),
+    mutant(STATEMENTS[1], "T1_cf halved", constants=lambda c: {**c, "T1_cf": c["T1_cf"] // 2}),
+]
