@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run every statement and mutant in both precisions, make the figures, and "
                        "write REPORT.md, statements/*.md, figures/ and results.json. The folder is written "
                        "beside --out and swapped in atomically.")
+    q.add_argument("ids", nargs="*", metavar="ID", help="restrict the report to these statements (and their "
+                   "mutants); default: all")
     q.add_argument("--out", default="reports", metavar="DIR", help="report folder (default reports/)")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
@@ -259,10 +261,11 @@ def cmd_report(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: not a directory: {args.out}")
-    _load(args.theorems)  # fail early, with one line, on a broken statement file
+    _select(args)  # fail early, with one line, on an unknown id or a broken statement file
     from .campaign import profile_name
 
     settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, theorems=tuple(args.theorems),
+                           ids=tuple(args.ids),
                            workers=args.workers or _default_workers(), profile=profile_name(),
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})
     info = write_report(out, settings, fast_figures=args.fast_figures)

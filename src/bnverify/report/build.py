@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..registry import load
+from ..registry import load, select
 from . import figures as F
 from . import markdown as M
 from . import tables as T
@@ -29,6 +29,12 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
     """Campaigns of every statement and every mutant, in every precision of ``settings``."""
     stmts = load(settings.theorems)
     muts = load(settings.theorems, mutants=True)
+    if settings.ids:
+        mut_keys = {m.key for m in muts}
+        wanted = [i for i in settings.ids if i not in mut_keys]
+        stmts = select(stmts, wanted) if wanted else []
+        keys = {s.key for s in stmts}
+        muts = [m for m in muts if m.mutant_of in keys or m.key in settings.ids]
     jobs = []
     for group, pool in ((False, stmts), (True, muts)):
         for s in pool:

@@ -104,6 +104,7 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "seed (Hypothesis)": settings["seed"] if settings["seed"] is not None else "derandomised (profile ci)",
                 "Hypothesis profile": settings.get("profile"), "precisions": ", ".join(settings["precisions"]),
                 "extra theorem folders": ", ".join(settings["theorems"]) or "–",
+                "statements": ", ".join(settings.get("ids") or ()) or "all",
                 "command": settings.get("extra", {}).get("command", "")}), "",
            "## Environment", "", _kv(env), ""]
     if errors:

@@ -224,6 +224,7 @@ class RunSettings:
     seed: int | None
     precisions: tuple = PRECISIONS
     theorems: tuple = ()
+    ids: tuple = ()  # restrict to these statements (and their mutants); () = all
     workers: int = 1
     profile: str = "ci"
     started: str = ""

@@ -1,0 +1,175 @@
+"""The command line: exit codes 0/1/2, one-line usage errors, check --json → reproduce round
+trip, figure section6. Uses a tiny user theorem folder (one trivially true statement, one
+trivially false one, one mutant) so that nothing depends on the real statements' runtime."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from bnverify.cli import main
+
+TINY = textwrap.dedent('''
+    """Tiny statements for the CLI tests (shape of theorems/TEMPLATE.py).
+
+    Setting
+        Whitened square-loss regression, full GD, 3 steps.
+    Hypotheses
+        none beyond the whitened ones.
+    Statement
+        tiny.true: 0 <= 1 (always holds); tiny.false: 2 <= 1 (always violated).
+    Bound kind
+        upper bound.
+    Reference
+        none. Provenance: exact.
+    """
+    from hypothesis import strategies as st
+
+    from bnverify.statement import Statement, mutant
+    from bnverify.strategies import bounded, whitened_example
+    from bnverify.theory import whitened_hypotheses
+
+
+    class TinyTrue(Statement):
+        """Always true: 0 <= 1."""
+
+        id = "tiny.true"
+        version = "v1"
+        reference = "none"
+        provenance = "exact"
+        kind = "upper bound"
+        derivation = "tiny.md"
+        observed = 0.0
+
+        def hypotheses(self, inst, hyper):
+            return whitened_hypotheses(inst, hyper)
+
+        def constants(self, inst, hyper):
+            return {"bound": 1.0}
+
+        def horizon(self, inst, hyper, c):
+            return 3
+
+        def check(self, traj, c):
+            return self.upper_bound(traj, self.observed, c["bound"], witness=1)
+
+        def strategy(self):
+            return whitened_example(H0=bounded(0.5, 1.5), rho0=bounded(0.01, 0.5),
+                                    instance=st.just(("whitened_regression", dict(n=5, d=2, seed=0))))
+
+
+    class TinyFalse(TinyTrue):
+        """Always false: 2 <= 1."""
+
+        id = "tiny.false"
+        observed = 2.0
+
+
+    STATEMENTS = [TinyTrue(), TinyFalse()]
+    MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0})]
+''')
+
+FAST = ["--examples", "2", "--mp-examples", "1", "--workers", "1"]
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    d = tmp_path / "thms"
+    d.mkdir()
+    (d / "tiny.py").write_text(TINY)
+    (d / "tiny.md").write_text("# Tiny\n\nTrivial.\n")
+    return str(d)
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_list(tiny, capsys):
+    rc, out, err = run(capsys, "list", "--theorems", tiny)
+    assert rc == 0 and "tiny.true" in out and "tiny.false" in out and "mutant" not in out
+    rc, out, _ = run(capsys, "list", "--theorems", tiny, "--mutants")
+    assert rc == 0 and "bound set to -1" in out
+
+
+def test_check_true_exits_0(tiny, capsys):
+    rc, out, err = run(capsys, "check", "tiny.true", "--theorems", tiny, *FAST)
+    assert rc == 0, err
+    assert "tiny.true@v1" in out and "float64" in out and "mpmath50" in out and "holds" in out
+
+
+def test_check_false_exits_1_and_json_roundtrips_to_reproduce(tiny, capsys, tmp_path):
+    rc, out, err = run(capsys, "check", "tiny.false", "--theorems", tiny, "--json", "--precision", "float64", *FAST)
+    assert rc == 1, err
+    payload = json.loads(out)
+    assert payload["violated"] is True
+    (res,) = payload["results"]
+    assert res["key"] == "tiny.false@v1" and res["counts"]["violated"] == res["examples"] == 2
+    ce = res["counterexamples"][0]
+    assert set(ce["example"]) == {"instance", "hyper"}
+    # inline JSON of the example …
+    rc, out, err = run(capsys, "reproduce", "tiny.false@v1", "--theorems", tiny, "--params", json.dumps(ce["example"]))
+    assert rc == 1, err
+    assert "float64 primary: outcome VIOLATED" in out and "mpmath primary: outcome VIOLATED" in out
+    assert "witness t = 1" in out and "rho" in out  # trajectory rows around the witness
+    # … or the whole counterexample record, from a file
+    f = tmp_path / "ce.json"
+    f.write_text(json.dumps(ce))
+    rc, out, _ = run(capsys, "reproduce", "tiny.false", "--theorems", tiny, "--params", str(f))
+    assert rc == 1 and "VIOLATED" in out
+
+
+def test_check_mutant_by_key(tiny, capsys):
+    rc, out, _ = run(capsys, "check", "tiny.true@v1+mutant:bound set to -1", "--theorems", tiny,
+                     "--precision", "float64", *FAST)
+    assert rc == 1 and "caught" in out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["check", "no.such.statement"], "unknown id"),
+    (["check", "tiny.true", "--precision", "float32"], "invalid choice"),
+    (["check", "tiny.true", "--examples", "-1"], "--examples"),
+    (["check", "--theorems", "/no/such/folder"], "not a directory"),
+    (["reproduce", "tiny.true", "--params", "{not json"], "invalid JSON"),
+    (["reproduce", "tiny.true", "--params", '{"instance": {"builder": "nope"}, "hyper": {}}'], "not a valid example"),
+    (["reproduce", "no.such", "--params", '{"instance": {}, "hyper": {}}'], "unknown id"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_usage_errors_exit_2_with_one_line(tiny, capsys, argv, needle):
+    if argv and argv[0] in ("check", "reproduce") and "--theorems" not in argv:
+        argv = [*argv, "--theorems", tiny]
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0] and "Traceback" not in err
+
+
+def test_broken_theorem_file_is_a_usage_error(tmp_path, capsys):
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "bad.py").write_text("raise RuntimeError('boom')\n")
+    rc, out, err = run(capsys, "list", "--theorems", str(d))
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "boom" in err
+
+
+def test_help_everywhere_and_module_entry_point():
+    for sub in ([], ["list"], ["check"], ["report"], ["reproduce"], ["figure"]):
+        with pytest.raises(SystemExit) as e:
+            main([*sub, "--help"])
+        assert e.value.code == 0
+    r = subprocess.run([sys.executable, "-m", "bnverify", "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "reproduce" in r.stdout
+
+
+def test_figure_section6_writes_png(tmp_path, capsys):
+    for loss in ("square", "logistic"):
+        rc, out, err = run(capsys, "figure", "section6", "--loss", loss, "--out", str(tmp_path), "--horizon", "40",
+                           "--sharpness-every", "10")
+        assert rc == 0, err
+        png = tmp_path / f"section6_{loss}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
