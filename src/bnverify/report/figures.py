@@ -241,8 +241,7 @@ def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
 
     from matplotlib.colors import LogNorm
 
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("lightgrey")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
     m = axes[0].pcolormesh(Hs, Rs, np.where(onset > 0, onset, np.nan), shading="nearest", cmap=cmap,
                            norm=LogNorm(vmin=1, vmax=max(2, np.nanmax(onset) if np.isfinite(onset).any() else 2)))
     at0 = np.where(onset == 0, 1.0, np.nan)
@@ -251,8 +250,7 @@ def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
     boundaries(axes[0])
     axes[0].set_title(f"first onset (grey: none within {horizon} steps; red: rising at t = 0)", fontsize=9)
     axes[0].legend(fontsize=7, loc="lower right")
-    cmap2 = plt.get_cmap("coolwarm").copy()
-    cmap2.set_bad("lightgrey")
+    cmap2 = plt.get_cmap("coolwarm").with_extremes(bad="lightgrey")
     m2 = axes[1].pcolormesh(Hs, Rs, np.where(np.isfinite(ratio), ratio, np.nan), shading="nearest", cmap=cmap2,
                             vmin=0, vmax=2)
     fig.colorbar(m2, ax=axes[1], label="onset ÷ T₁ (Theorem 2 (2) claims ≤ 1)")

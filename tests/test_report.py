@@ -1,0 +1,178 @@
+"""The report: a tiny run (2 float64 / 1 mpmath examples, a tiny user theorem folder, short
+figure horizons) writes every section, every figure (non-empty PNG) and one page per statement
+with its counterexamples and reproduce lines; an interrupted run leaves the previous report
+intact; the phase-diagram T_1 scan agrees with its definition."""
+import json
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+from bnverify.cli import main
+from bnverify.report import build as B
+from bnverify.report import figures as F
+from bnverify.report import markdown as M
+from bnverify.report.tables import sanitise
+
+TINY = textwrap.dedent('''
+    """Tiny statements for the report tests (shape of theorems/TEMPLATE.py).
+
+    Statement
+        rep.true: 0 <= 1 (always holds); rep.false: 2 <= 1 (always violated).
+    """
+    from hypothesis import strategies as st
+
+    from bnverify.statement import Statement, mutant
+    from bnverify.strategies import bounded, whitened_example
+    from bnverify.theory import whitened_hypotheses
+
+
+    class RepTrue(Statement):
+        """Always true: 0 <= 1."""
+
+        id = "rep.true"
+        version = "v1"
+        reference = "none"
+        provenance = "exact"
+        kind = "upper bound"
+        derivation = "rep.md"
+        observed = 0.0
+
+        def hypotheses(self, inst, hyper):
+            return whitened_hypotheses(inst, hyper)
+
+        def constants(self, inst, hyper):
+            return {"bound": 1.0}
+
+        def horizon(self, inst, hyper, c):
+            return 3
+
+        def check(self, traj, c):
+            return self.upper_bound(traj, self.observed, c["bound"], witness=1)
+
+        def strategy(self):
+            return whitened_example(H0=bounded(0.5, 1.5), rho0=bounded(0.01, 0.5),
+                                    instance=st.just(("whitened_regression", dict(n=5, d=2, seed=0))))
+
+
+    class RepFalse(RepTrue):
+        """Always false: 2 <= 1."""
+
+        id = "rep.false"
+        observed = 2.0
+
+
+    STATEMENTS = [RepTrue(), RepFalse()]
+    MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0}),
+               mutant(STATEMENTS[0], "bound doubled (still true)", constants=lambda c: {**c, "bound": 2.0})]
+''')
+
+ARGS = ["rep", "--examples", "2", "--mp-examples", "1", "--fast-figures"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    d = tmp_path_factory.mktemp("thms")
+    (d / "rep.py").write_text(TINY)
+    (d / "rep.md").write_text("# Rep\n\nTrivial.\n")
+    return str(d)
+
+
+@pytest.fixture(scope="module")
+def report(tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("r") / "reports"
+    rc = main(["report", *ARGS, "--theorems", tiny, "--out", str(out), "--workers", "2"])  # worker processes
+    return rc, out
+
+
+def test_exit_code_and_files(report):
+    rc, out = report
+    assert rc == 1  # rep.false is violated
+    assert (out / "REPORT.md").is_file() and (out / "results.json").is_file()
+    for name in ("section6_square", "section6_logistic", "phase_diagram", "float64_vs_mpmath"):
+        png = out / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == PNG and png.stat().st_size > 10_000, name
+    assert not list(out.parent.glob(".reports.*"))  # no temp or old folder left behind
+
+
+def test_report_sections(report):
+    _, out = report
+    text = (out / "REPORT.md").read_text()
+    for section in ("## Run settings", "## Environment", "## Summary", "## Mutants", "## Figures",
+                    "### Section 6 illustration", "### Phase diagram", "### Float64 versus exact arithmetic"):
+        assert section in text, section
+    for needle in ("numpy", "mpmath backend", "hypothesis", "scipy", "git commit", "wall time",
+                   "tightness median", "hypotheses met", "examples to detection", "detection rate",
+                   "figures/section6_square.png", "figures/phase_diagram.png", "figures/float64_vs_mpmath.png",
+                   "hyper.eta_gamma"):
+        assert needle in text, needle
+    assert "rep.true" in text and "rep.false" in text and "VIOLATED" in text
+    assert "thm2.no_rising_edge" not in text  # restricted to the ids asked for
+    # the mutant that is still true is flagged as not caught; the false one as caught
+    assert "**NO**" in text and "| yes" in text
+
+
+def test_statement_pages(report, tiny):
+    _, out = report
+    false_page = (out / "statements" / f"{sanitise('rep.false@v1')}.md").read_text()
+    assert "Always false" in false_page and "rep.false: 0 <= 1" not in false_page
+    assert "## Counterexamples (float64 primary): 2" in false_page
+    assert "bnverify reproduce 'rep.false@v1' --params '" in false_page
+    assert "## Verdicts per precision" in false_page and "mpmath50" in false_page
+    assert "Derivation: [rep.md](" in false_page
+    link = false_page.split("Derivation: [rep.md](")[1].split(")")[0]
+    assert (out / "statements" / link).resolve().read_text().startswith("# Rep")
+    img = false_page.split("![slack histogram](")[1].split(")")[0]
+    assert (out / "statements" / img).read_bytes()[:8] == PNG
+    for key in ("rep.true@v1", "rep.true@v1+mutant:bound set to -1"):
+        assert (out / "statements" / f"{sanitise(key)}.md").is_file()
+
+
+def test_results_json(report):
+    _, out = report
+    data = json.loads((out / "results.json").read_text())
+    keys = {(r["key"], r["backend"]) for r in data["statements"]}
+    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1") for b in ("float64", "mpmath50")}
+    f = next(r for r in data["statements"] if r["key"] == "rep.false@v1" and r["backend"] == "float64")
+    assert f["counts"]["violated"] == 2 and len(f["counterexamples"]) == 2
+    assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])
+    assert len({r["key"] for r in data["mutants"]}) == 2
+
+
+def test_interrupted_run_keeps_previous_report(tiny, tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "REPORT.md").write_text("previous report")
+
+    def boom(**kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(B, "make_figures", lambda *a, **k: {"_errors": {}})
+    monkeypatch.setattr(M, "report_page", boom)
+    rc = main(["report", "rep.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
+               "--out", str(out), "--workers", "1"])
+    assert rc == 130
+    assert (out / "REPORT.md").read_text() == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # temp folder removed
+    monkeypatch.undo()
+    monkeypatch.setattr(B, "make_figures", lambda *a, **k: {"_errors": {}})
+    rc = main(["report", "rep.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
+               "--out", str(out), "--workers", "1"])
+    assert rc == 0
+    assert (out / "REPORT.md").read_text().startswith("# bnverify report")
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]
+
+
+def test_t1_scan_matches_definition():
+    H0, rho0, g, eg = 3.0, 1e-3, 0.05, 0.02
+    c0 = 1 / math.sqrt(1 + rho0 ** 2)
+    s0 = rho0 * c0
+    tau0 = 2 * math.sqrt(1 + rho0 ** 2) / (1 - rho0 ** 2)
+    t = 0
+    while not H0 * (c0 - (1 - eg) ** t * (c0 - g)) > tau0 * (1 + t * H0 ** 2 * s0 ** 2):
+        t += 1
+    assert F.t1_scan(np.array([H0]), np.array([rho0]), g, eg, 10_000)[0] == t
+    # H0 c0 <= tau(rho0): T1 is infinite; H0 <= 2 in particular
+    assert F.t1_scan(np.array([1.9]), np.array([1e-3]), g, eg, 2000)[0] == np.inf
