@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", default="reports", metavar="DIR", help="report folder (default reports/)")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
+    q.add_argument("--mutant-examples", type=_nonneg_int, default=None, metavar="N",
+                   help="float64 examples per mutant (default: half of --examples, 20 by default; "
+                        "mpmath: a tenth, at least 1)")
     q.add_argument("--fast-figures", action="store_true", help="short horizons and coarse grids for the figures")
 
     q = sub.add_parser("reproduce", help="re-run one example in both precisions",
@@ -264,7 +267,16 @@ def cmd_report(args) -> int:
     _select(args)  # fail early, with one line, on an unknown id or a broken statement file
     from .campaign import profile_name
 
-    settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, theorems=tuple(args.theorems),
+    from .report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
+
+    if args.mutant_examples is not None:
+        mf, mm = args.mutant_examples, max(1, args.mutant_examples // 10) if args.mutant_examples else 0
+    elif args.examples is None and args.mp_examples is None and not os.environ.get("BNVERIFY_EXAMPLES"):
+        mf, mm = DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
+    else:
+        mf, mm = max(1, f64 // 2) if f64 else 0, max(1, mp // 2) if mp else 0
+    settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, mutant_f64=mf, mutant_mp=mm,
+                           theorems=tuple(args.theorems),
                            ids=tuple(args.ids),
                            workers=args.workers or _default_workers(), profile=profile_name(),
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})

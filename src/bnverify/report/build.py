@@ -25,6 +25,12 @@ def _log(msg: str, quiet: bool):
         print(msg, file=sys.stderr, flush=True)
 
 
+def _mut(settings) -> str:
+    if settings.mutant_f64 is None:
+        return "the same"
+    return f"{settings.mutant_f64} / {settings.mutant_mp}"
+
+
 def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:
     """Campaigns of every statement and every mutant, in every precision of ``settings``."""
     stmts = load(settings.theorems)
@@ -39,10 +45,14 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
     for group, pool in ((False, stmts), (True, muts)):
         for s in pool:
             for p in settings.precisions:
-                n = settings.examples_f64 if p == "float64" else settings.examples_mp
+                if group and settings.mutant_f64 is not None:
+                    n = settings.mutant_f64 if p == "float64" else settings.mutant_mp
+                else:
+                    n = settings.examples_f64 if p == "float64" else settings.examples_mp
                 jobs.append(Job(s.key, group, p, n, settings.seed, tuple(settings.theorems)))
     _log(f"bnverify: {len(stmts)} statements, {len(muts)} mutants, {len(jobs)} campaigns "
-         f"({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples each, "
+         f"({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples per statement, "
+         f"{_mut(settings)} per mutant, "
          f"{settings.workers} worker(s))", quiet)
     res = run_jobs(jobs, workers=settings.workers, progress=progress)
     return [r for r in res if not r["mutant"]], [r for r in res if r["mutant"]]

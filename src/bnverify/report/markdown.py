@@ -101,6 +101,8 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
            f"({settings.get('workers', 1)} worker process(es)).", "", HOW_TO_READ, "## Run settings", "",
            _kv({"examples per statement, float64 primary": settings["examples_f64"],
                 "examples per statement, mpmath primary (50 digits)": settings["examples_mp"],
+                "examples per mutant, float64 / mpmath": (f"{settings['mutant_f64']} / {settings['mutant_mp']}"
+                                                          if settings.get("mutant_f64") is not None else "as statements"),
                 "seed (Hypothesis)": settings["seed"] if settings["seed"] is not None else "derandomised (profile ci)",
                 "Hypothesis profile": settings.get("profile"), "precisions": ", ".join(settings["precisions"]),
                 "extra theorem folders": ", ".join(settings["theorems"]) or "–",

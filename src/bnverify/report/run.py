@@ -27,6 +27,9 @@ from ..backends import get_backend
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~25 statements + mutants;
 # override with --examples / --mp-examples or BNVERIFY_EXAMPLES="f64,mp")
 DEFAULT_F64, DEFAULT_MP = 40, 4
+# mutants need only be caught: half the examples (detection rate and examples-to-detection are
+# still measured); override with --mutant-examples
+DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP = 20, 2
 PRECISIONS = ("float64", "mpmath")
 
 
@@ -222,6 +225,8 @@ class RunSettings:
     examples_f64: int
     examples_mp: int
     seed: int | None
+    mutant_f64: int | None = None  # None: as examples_f64 / examples_mp
+    mutant_mp: int | None = None
     precisions: tuple = PRECISIONS
     theorems: tuple = ()
     ids: tuple = ()  # restrict to these statements (and their mutants); () = all
