@@ -354,6 +354,60 @@ class Geometry:
         return gamma_max * self.bk.sqrt(self.lam_max / self.lam_min) / w0norm
 
 
+    # --- Lemma 11 / Theorem 5 (2): entry into the small-ratio regime ------------------------------
+    def entry_rate(self, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
+        """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
+        Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
+        ``theorems/lemma11_small_ratio_entry.md``:
+
+        ``Γ = γ_0 + η_γT``, ``H_5 = min_{[γ_0, Γ]} Φ``, ``f = x/H_5`` (or ``f_cap`` when given: an upper
+        bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
+        ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
+        ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
+        ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
+        bk = self.bk
+        one = bk.scalar(1)
+        Gam = gamma0 + eta_gamma * T
+        H5 = self.phi_min(gamma0, Gam, rho0)
+        f = x / H5 if f_cap is None else bk.scalar(f_cap)
+        d0 = self.delta(rho0)
+        c_w = x * x * Gam * Gam * self.lam_max / self.lam_min
+        W2 = 1 + T * c_w
+        h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
+        h1 = Gam * sig(bk, -Gam * (1 + d0))
+        h = h0 if h0 < h1 else h1
+        ka = x * h * self.lam_min / (W2 * self.m * self.smax * bk.sqrt(1 + rho0 * rho0))
+        eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
+        return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
+
+    # --- Theorem 5 (3): exit threshold on the effective step ------------------------------------
+    def exit_threshold(self, gamma, alpha, rho, wnorm):
+        """``τ_5`` at one branch state: if ``η/‖w‖² ≤ τ_5`` then ``η G_10(ii)² ≤ 2‖w‖ G_9`` (Lemma 6's
+        convergence condition through Lemmas 9–10), so ``ρ_{t+1} ≤ ρ_t``. Closed form (ρ² cancelled):
+        ``τ_5 = 2n (D/‖w‖)² λmin σ(−γ(1+δ)) / ((1+ρ²) m λmax^{3/2} γ B²)``,
+        ``B = σ(−γ)K/m + √n γ c(ρ) min(1/4, σ(−γ(1−δ)))``, ``c(ρ) = δ(ρ)/ρ = (K+√λmax)/(m − ρ√λmax)``,
+        ``D = max(√λmin‖w‖, α(m − ρ√λmax))``. Derivation: ``theorems/thm5_exit_threshold.md``."""
+        bk = self.bk
+        d = self.delta(rho)
+        c = (self.K + self.smax) / (self.m - rho * self.smax)
+        q = sig(bk, -gamma * (1 - d))
+        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+        B = sig(bk, -gamma) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * gamma * c * qq
+        Dw = self.snorm_lower(alpha, rho, wnorm) / wnorm
+        num = 2 * self.n * Dw * Dw * self.lam_min * sig(bk, -gamma * (1 + d))
+        return num / ((1 + rho * rho) * self.m * self.lam_max * self.smax * gamma * B * B)
+
+    @staticmethod
+    def rising_threshold(alpha, wnorm, A, G):
+        """Exact Lemma 6 threshold at one state (THEORY.md §3): with ``A = −⟨∇L, e⟩ ≥ 0`` and
+        ``G = ‖∇L‖``, ``ρ_{t+1} > ρ_t ⟺ η > η* = 2αA‖w‖²/(α²G² − A²‖w‖²)`` (``+∞`` when the
+        denominator is ≤ 0). Returns ``η*/‖w‖²``, comparable with :meth:`exit_threshold`."""
+        den = alpha * alpha * G * G - A * A * wnorm * wnorm
+        if not den > 0:
+            return math.inf
+        return 2 * alpha * A / den
+
+
 def geometry(inst, *, with_kappa: bool = False) -> Geometry:
     g = Geometry(inst.backend, inst.n, inst.margin, inst.lam_min, inst.lam_max)
     if with_kappa:

@@ -1,0 +1,121 @@
+"""Lemma 11 — entry into the small-ratio regime with the norm in a constant-factor window, BN
+logistic regression (paper §5.3, App. C; THEORY.md §7). Derivation:
+theorems/lemma11_small_ratio_entry.md.
+
+Setting
+    Logistic loss, BN linear model ``z = γXw/‖w‖_Σ``, full-batch GD eq. (1), active-margin data
+    (Assumptions 1–3).
+Hypotheses
+    Assumption 2 initialisation: w_0 ∈ span(Xᵀ), α_0 > 0, γ_0 > 0, ρ_0 < ρ_branch; η_γ ≥ 0;
+    horizon T = 300, ``Γ = γ_0 + η_γT``; ``x := η/‖w_0‖² < H_5(T) = min_{[γ_0, Γ]} Φ`` (the step bound
+    of Theorem 5 (1), thm5_monotone_decrease, with this horizon); ``f = x/H_5 < 1``.
+Statement
+    With ``c_w = x²Γ²λ_max/λ_min``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
+    ``κ_a = x h λ_min/((1 + T c_w) m √λ_max √(1+ρ_0²))`` and ``ε = 2(1−f)κ_a/(1+κ_aρ_0²)²``,
+    for every 1 ≤ t ≤ T:
+    (a) envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t``;  (b) window ``‖w_0‖² ≤ ‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``.
+    Hence entry: ``ρ_t ≤ ρ_*`` for every target ``ρ_* ≥ ρ_0(1−ε)^{T/2}`` by
+    ``T_11(ρ_*) = ⌈2 log(ρ_0/ρ_*)/(−log(1−ε))⌉ ≤ T``, with ``‖w_t‖ ≤ √(1 + T c_w)‖w_0‖`` throughout.
+Bound kind
+    upper bound, pointwise in t, T = 300; both parts folded into the smallest relative slack:
+    (a) as the guaranteed decrease ``1 − ρ_t²/ρ_0² ≥ 1 − (1−ε)^t``, (b) through Lemma 12's exact
+    identity ``‖w_t‖² − ‖w_0‖² = Σ_{s<t} η²‖∇_w L_s‖² ≤ ‖w_0‖² t c_w`` (the lower side of (b) is
+    Lemma 12 itself and is not re-checked).
+Reference
+    Paper Lemma 11 and Theorem 5 (2) (structure: Lemma 6 with Lemmas 9, 10; norm growth by the first
+    bound of Lemma 10); ε, c_w, κ_a, h, T the project's own. Provenance: reconstructed.
+"""
+from __future__ import annotations
+
+import math
+
+from bnverify.logistic import PointwiseLogistic, geometry, logistic_example
+from bnverify.statement import mutant
+
+T11 = 300
+
+
+def _expm1(bk, y):
+    if bk.name == "float64":
+        return math.expm1(float(y))
+    return bk.ctx.expm1(y)
+
+
+def initial(inst, hyper):
+    hp = hyper.resolve(inst)
+    w0 = hp.w0
+    a0 = w0 @ inst.e
+    p = w0 - a0 * inst.e
+    bk = inst.backend
+    return hp, a0, bk.sqrt(p @ p) / a0, w0 @ w0
+
+
+class SmallRatioEntry(PointwiseLogistic):
+    """ρ_t² ≤ ρ_0²(1−ε)^t and ‖w_t‖² ≤ ‖w_0‖²(1 + t c_w) for t ≤ T (Lemma 11)."""
+
+    id = "lemma11.small_ratio_entry"
+    version = "reconstructed-v1"
+    reference = "Lemma 11 / Theorem 5 (2), §5.3 / App. C"
+    kind = "upper bound"
+    derivation = "lemma11_small_ratio_entry.md"
+    steps = T11
+    eps_scale = 1.0   # mutant: rate multiplied
+    window_scale = 1.0  # mutant: window collapsed
+
+    def _consts(self, inst, hyper):
+        geo = geometry(inst)
+        hp, a0, rho0, n0 = initial(inst, hyper)
+        x = hp.eta / n0
+        c = geo.entry_rate(x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
+        return geo, hp, rho0, n0, x, c
+
+    def hypotheses(self, inst, hyper):
+        u = super().hypotheses(inst, hyper)
+        if u:
+            return u
+        geo, hp, rho0, n0, x, c = self._consts(inst, hyper)
+        if not x < c["H5"]:
+            return [f"eta/||w0||^2 = {float(x):.6g} >= H5(T={self.steps}) = {float(c['H5']):.6g}"]
+        return []
+
+    def constants(self, inst, hyper):
+        out = super().constants(inst, hyper)
+        geo, hp, rho0, n0, x, c = self._consts(inst, hyper)
+        out.update(c)
+        out.update(rho0=rho0, w0norm2=n0, x=x, T=self.steps)
+        return out
+
+    def pairs(self, traj, c, T, floor):
+        """(a) as the guaranteed relative decrease ``1 − ρ_t²/ρ_0² ≥ 1 − (1−ε)^t`` (no cancellation in
+        the bound: ``−expm1(t log1p(−ε))``); (b) through Lemma 12's exact identity
+        ``‖w_t‖² − ‖w_0‖² = Σ_{s<t} η²‖∇_w L_s‖²`` as ``Σ_{s<t} η²G_s²/‖w_0‖² ≤ t c_w``."""
+        bk = traj.backend
+        r0sq = traj["rho"][0] ** 2
+        lq = bk.log1p(-self.eps_scale * c["eps"])
+        eta2 = c["eta"] * c["eta"]
+        grow = bk.scalar(0)
+        for t in range(1, T + 1):
+            r = traj["rho"][t]
+            yield t, (r0sq - r * r) / r0sq, -_expm1(bk, t * lq), "lower"
+            g = traj["grad_w_norm"][t - 1]
+            grow = grow + eta2 * g * g
+            yield t, grow / c["w0norm2"], self.window_scale * t * c["c_w"], "upper"
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        return super().check(traj, c)
+
+    def strategy(self):
+        st = self
+
+        def fix(inst, geo, drawn):
+            H = float(geo.phi_min(drawn["gamma0"], drawn["gamma0"] + drawn["eta_gamma"] * st.steps, drawn["rho0"]))
+            drawn["eta"] = drawn["eta"] * H * drawn["w0_norm"] ** 2  # eta drawn as the fraction f of H5
+            return drawn
+        return logistic_example(rho_frac=(1e-3, 0.3), eta_eff=(0.1, 0.9), eta_gamma=(0.0, 0.02),
+                                gamma0=(0.1, 3.0), check=fix)
+
+
+STATEMENTS = [SmallRatioEntry()]
+MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", eps_scale=10.0)]
