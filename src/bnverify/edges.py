@@ -194,26 +194,47 @@ def t2_at(traj, t: int) -> tuple[int | None, object, object]:
 
 # --- horizons and strategies shared by the whitened edge statements ------------------------------
 
+def headroom(traj) -> np.ndarray:
+    """``H_t = η a²/‖w_t‖² = η_eff,t · a/γ_t`` per step (backend numbers)."""
+    return traj["eta_eff"] * traj.instance.a / traj["gamma"]
+
+
+def settle_time(traj) -> int | None:
+    """First t with ``H_t ≤ 2``, or None. From then on no step can rise (γ_s ≤ a and ‖w_s‖ ≥ ‖w_t‖
+    give η_eff,s ≤ H_t ≤ 2 ≤ τ(ρ_s) for s ≥ t: the argument of Theorem 2 (1) started at t), so the
+    rest of the run is one falling edge."""
+    H = headroom(traj)
+    for t in range(len(H)):
+        if H[t] <= 2:
+            return t
+    return None
+
+
+SETTLE_MARGIN = 50
+
+
 def pilot_first_edge(inst, hyper, budget: int) -> dict:
-    """A float64 reduced pilot run of ``budget`` steps: its first onset ``t_on`` and
-    ``T_2(t_on)`` (both None if no step rises). Used only to *choose* a horizon
-    ``t_on + T_2 + 1`` (capped); the checks themselves use the trajectory at their own precision."""
+    """A float64 reduced pilot run of ``budget`` steps: its first onset ``t_on``, ``T_2(t_on)``
+    and its settle time (first t with ``H_t ≤ 2``). Used only to *choose* a horizon; the checks
+    themselves use the trajectory at their own precision."""
     from .simulate import simulate_reduced
 
     tr = simulate_reduced(inst, hyper, horizon=budget, backend="float64")
     on = tr.first_onset()
-    if on is None:
-        return dict(pilot_onset=None, pilot_T2=None)
-    T2, _, _ = t2_at(tr, on)
-    return dict(pilot_onset=on, pilot_T2=T2)
+    T2 = t2_at(tr, on)[0] if on is not None else None
+    return dict(pilot_onset=on, pilot_T2=T2, pilot_settle=settle_time(tr))
 
 
 def edge_horizon(c: dict, cap: int) -> int:
-    """``min(cap, t_on + T_2(t_on) + 1)`` from the pilot (``cap`` when the pilot saw no onset)."""
-    on, T2 = c.get("pilot_onset"), c.get("pilot_T2")
-    if on is None or T2 is None:
-        return cap
-    return int(min(cap, on + T2 + 1))
+    """``min(cap, t_on + T_2(t_on) + 1, t_settle + SETTLE_MARGIN)`` from the pilot: the first
+    edge's duration bound, and the step after which no edge can start (``H_t ≤ 2``)."""
+    on, T2, st = c.get("pilot_onset"), c.get("pilot_T2"), c.get("pilot_settle")
+    h = cap
+    if on is not None and T2 is not None:
+        h = min(h, on + T2 + 1)
+    if st is not None:
+        h = min(h, st + SETTLE_MARGIN)
+    return int(h)
 
 
 def delayed_onset_example(margin=None, rho0=None, eta_gamma=None, gamma_frac=None):

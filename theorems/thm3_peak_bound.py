@@ -1,0 +1,81 @@
+"""Theorem 3 — peak of the rising edge: sup_t ρ_t ≤ max(ρ_0, τ⁻¹(H_0)(H_0 − 1)) (paper §4.1,
+App. B; THEORY.md §6). Derivation: thm3_peak_bound.md.
+
+Setting
+    Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1), simulated by
+    the exact reduced recurrence of Lemma 7 (e) (float64 runs whose β reaches the subnormal range
+    are marked unresolved and re-decided in mpmath).
+Hypotheses
+    0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1 and H_0 = ηa²/‖w_0‖² > 2.
+Statement
+    ρ_t ≤ P := max(ρ_0, τ⁻¹(H_0)·(H_0 − 1)) for every t ≥ 0.
+    (A rising step needs τ(ρ_t) < η_eff,t ≤ H_0, i.e. ρ_t < τ⁻¹(H_0), and multiplies ρ by
+    c(η_eff c − 1)/(c + η_eff s²) ≤ η_eff − 1 ≤ H_0 − 1.)
+Bound kind
+    upper bound on max_{t ≤ horizon} ρ_t; horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a
+    float64 pilot run (t_on its first onset, T_2 the duration bound of thm3.duration, t_s the first t
+    with H_t = ηa²/‖w_t‖² ≤ 2, after which no step can rise, so ρ_t ≤ ρ_{t_s} for ever).
+    Float64 runs are unresolved if β underflowed before t_s. Tightness = observed peak ÷ P.
+Reference
+    Paper Theorem 3 ("the peak value of ρ never exceeds …"), Lemma 7 (d), Lemma 12.
+    Provenance: reconstructed (THEORY.md §6).
+"""
+from __future__ import annotations
+
+from bnverify.edges import delayed_onset_example, edge_horizon, pilot_first_edge, settle_time, underflowed
+from bnverify.statement import Statement, mutant
+from bnverify.theory import initial_state, tau_inv, whitened_hypotheses
+
+CAP = 30000
+
+
+class PeakBound(Statement):
+    """sup_t ρ_t ≤ max(ρ_0, τ⁻¹(H_0)(H_0 − 1)) for H_0 > 2 (Theorem 3, peak)."""
+
+    id = "thm3.peak_bound"
+    version = "reconstructed-v1"
+    reference = "Theorem 3 (peak), §4.1"
+    provenance = "reconstructed"
+    kind = "upper bound"
+    simulator = "reduced"
+    derivation = "thm3_peak_bound.md"
+    factor = 1  # mutants shrink the rising-edge part of the bound
+
+    def hypotheses(self, inst, hyper):
+        unmet = whitened_hypotheses(inst, hyper)
+        if not unmet:
+            H0 = initial_state(inst, hyper)["H0"]
+            if not H0 > 2:
+                unmet.append(f"H0 = {float(H0):.6g} <= 2")
+        return unmet
+
+    def constants(self, inst, hyper):
+        s = initial_state(inst, hyper)
+        bk = inst.backend
+        H0 = s["H0"]
+        edge_part = tau_inv(H0, bk) * (H0 - 1) * self.factor
+        P = s["rho0"] if s["rho0"] > edge_part else edge_part
+        return {"P": P, "edge_part": edge_part, "rho0": s["rho0"], "H0": H0,
+                **pilot_first_edge(inst, hyper, CAP)}
+
+    def horizon(self, inst, hyper, c):
+        return edge_horizon(c, CAP)
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        rho = traj["rho"]
+        t = max(range(len(rho)), key=lambda i: rho[i])
+        settle = settle_time(traj)
+        resolved = not underflowed(traj, settle)
+        return self.upper_bound(traj, rho[t], c["P"], witness=t, resolved=resolved,
+                                message=f"max rho_t = {float(rho[t]):.6g} at t = {t}; P = max(rho0 = {float(c['rho0']):.3g}, "
+                                f"tau_inv(H0)(H0-1) = {float(c['edge_part']):.6g}), H0 = {float(c['H0']):.6g}; "
+                                f"pilot onset {c['pilot_onset']}; H_t <= 2 (no later rise) from t = {settle}" + ("" if resolved else " (beta subnormal in float64: unresolved)"))
+
+    def strategy(self):
+        return delayed_onset_example()
+
+
+STATEMENTS = [PeakBound()]
+MUTANTS = [mutant(STATEMENTS[0], "rising-edge part of the bound times 0.2", factor=0.2)]
