@@ -26,8 +26,10 @@ from ..hyper import Hyper  # noqa: E402
 # Section 6, square loss: chosen by this project (the paper publishes none). The instance is the
 # default Hilbert slice (n = 8, d = 16, noise 1e-3, seed 0).
 SECTION6_SQUARE = dict(instance=dict(n=8, d=16, noise=1e-3, seed=0),
-                       hyper=dict(eta=0.03, eta_gamma=0.05, gamma0=0.01, w0_norm=0.3, rho0=1.0, init_seed=0),
-                       horizon=2000)
+                       hyper=dict(eta=0.003, eta_gamma=0.02, gamma0=1.0, w0_norm=0.1, rho0=0.1, init_seed=0),
+                       horizon=3000)
+# (found by a scan over η, γ_0, η_γ, ‖w_0‖, ρ_0: a long plateau with progressive sharpening, then
+# one delayed loss spike near t ≈ 1490 after which ‖w‖ grows and η_eff falls)
 # THEORY.md §9 / tests/test_foundation_float64_shift.py
 SHIFT_CASE = dict(instance=dict(n=12, d=3, seed=0),
                   hyper=dict(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01),
@@ -116,7 +118,7 @@ def section6(loss: str, path: Path, *, horizon: int | None = None, sharpness_eve
     ax[1].set_ylabel("ρ = β/α")
     ax[2].plot(t, col["eta_eff"], lw=1, color="C2", label="η_eff = ηγa/‖w‖²")
     tau = np.where(np.isfinite(col["tau"]), col["tau"], np.nan)
-    ax[2].plot(t, tau, lw=1, ls="--", color="k", label="τ(ρ) (rising-edge threshold, whitened case)")
+    ax[2].plot(t, tau, lw=1, ls="--", color="k", label="τ(ρ) (whitened rising-edge threshold; finite only for ρ < 1)")
     ax[2].set_yscale("symlog", linthresh=1e-2)
     ax[2].set_ylabel("η_eff")
     ax[2].legend(fontsize=7)
@@ -127,16 +129,18 @@ def section6(loss: str, path: Path, *, horizon: int | None = None, sharpness_eve
     ax[5].plot(ts_sh, sh, lw=1, color="C5", marker=".", ms=2)
     ax[5].set_ylabel(f"sharpness λ_max(∇²L) (every {every} steps)")
     ax[5].set_yscale("symlog", linthresh=1e-3)
+    L = col["loss"]
+    runmin = np.minimum.accumulate(L)
+    k = int(np.argmax(L / np.where(runmin > 0, runmin, np.inf)))
+    for a in ax:
+        a.axvline(k, color="grey", lw=0.8, ls=":")
     for a in ax[4:]:
-        a.set_xlabel("step t")
+        a.set_xlabel(f"step t (dotted: largest loss rise, t = {k})")
     inst = traj.instance
     fig.suptitle(f"Section 6 Hilbert instance, {loss} loss (n={inst.n}, d={inst.d}); float64 full GD, "
                  f"status {traj.status}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
-    L = col["loss"]
-    runmin = np.minimum.accumulate(L)
-    k = int(np.argmax(L / np.where(runmin > 0, runmin, np.inf)))
     return dict(loss=loss, path=str(path), status=traj.status, steps=n - 1, sharpness_every=every,
                 instance=dict(cfg["instance"]), hyper=dict(cfg["hyper"]), a=float(inst.a),
                 loss_first=float(L[0]), loss_min=float(L.min()), loss_last=float(L[-1]),
