@@ -197,3 +197,72 @@ class StepCriterion(Statement):
         t, m = best if best is not None else (None, None)
         return self._v(traj, "holds", witness=t, observed=m, bound=0.0, slack=m,
                        message=f"smallest margin {m} at t = {t}; " + info)
+
+
+def alpha0_hypotheses(inst, hyper) -> list[str]:
+    """``α_0 = ⟨w_0, e⟩ > 0`` (ρ_0 defined), for any instance; whitened square-loss instances get
+    the standing hypotheses of THEORY.md §5 instead (:func:`bnverify.whitened.whitened_hypotheses`)."""
+    from .whitened import whitened_hypotheses
+
+    if inst.whitened and inst.loss.name == "square":
+        return whitened_hypotheses(inst, hyper)
+    hp = hyper.resolve(inst)
+    a0 = hp.w0 @ inst.e
+    return [] if a0 > 0 else [f"alpha0 = {float(a0):.6g} <= 0"]
+
+
+def cos_comparison_resolved(traj, t) -> bool:
+    """Whether ``cos θ_{t+1} − cos θ_t`` (``cos θ = α/‖w‖``, absolute error ~eps since α = ⟨w, e⟩
+    has absolute error ~eps‖w‖) is beyond rounding reach."""
+    bk = traj.backend
+    c0, c1 = traj["cos"][t], traj["cos"][t + 1]
+    return abs(c1 - c0) > 2 * bk.scalar(K_ULPS * bk.eps)
+
+
+class DirectionalStep:
+    """Step-t quantities of Lemma 6 for one step of a trajectory, with their rounding errors.
+
+    ``ge = ⟨∇_w L, e⟩``, ``gn = ‖∇_w L‖``, ``al = α_t``, ``wn = ‖w_t‖``, ``eta`` (η); absolute
+    rounding errors ``dge = dgn = 256·eps·S_t`` (S_t the gradient's rounding scale) and
+    ``dal = 256·eps·‖w_t‖``; relative error of ``wn`` and η: 256·eps. :meth:`compare` decides
+    ``lhs ≥ rhs`` for two products of these and says whether the comparison is beyond rounding
+    reach (first-order error propagation)."""
+
+    __slots__ = ("bk", "eps", "ge", "gn", "al", "wn", "eta", "dge", "dgn", "dal")
+
+    def __init__(self, bk, ge, gn, S, al, wn, eta):
+        self.bk, self.ge, self.gn, self.al, self.wn, self.eta = bk, ge, gn, al, wn, eta
+        self.eps = bk.scalar(K_ULPS * bk.eps)
+        self.dge = self.dgn = self.eps * S
+        self.dal = self.eps * wn
+
+    @property
+    def x(self):
+        """Relative step ``η‖∇_w L‖/‖w‖``."""
+        return self.eta * self.gn / self.wn
+
+    def P(self):
+        """``−⟨∇L, e⟩‖w‖/(α‖∇L‖) = p·tan θ`` with ``p = −⟨∇L, v⟩/‖∇L‖`` (None if ∇L = 0)."""
+        if not self.gn > 0:
+            return None
+        return -self.ge * self.wn / (self.al * self.gn)
+
+    @staticmethod
+    def compare(lhs, dlhs, rhs, drhs):
+        """``(lhs ≥ rhs, resolved, margin)`` with ``dlhs``, ``drhs`` absolute error bounds;
+        ``margin = |lhs − rhs|/(|lhs| + |rhs|)`` (1 if both vanish)."""
+        diff = lhs - rhs
+        tot = abs(lhs) + abs(rhs)
+        margin = float(abs(diff) / tot) if tot > 0 else 1.0
+        return bool(diff >= 0), bool(abs(diff) > dlhs + drhs), margin
+
+
+def directional_steps(traj):
+    """:class:`DirectionalStep` for every ``t < T`` with ``α_t > 0`` (``(t, step)`` pairs)."""
+    bk = traj.backend
+    eta = traj.hyper.resolve(traj.instance).eta
+    ge, gn, S = gradient_parts(traj)
+    al, wn = traj["alpha"], traj["wnorm"]
+    for t in range(traj.T):
+        if al[t] > 0:
+            yield t, DirectionalStep(bk, ge[t], gn[t], S[t], al[t], wn[t], eta)
