@@ -175,8 +175,10 @@ def t1_scan(H0, rho0, gamma0_over_a, eta_gamma, t_max: int) -> np.ndarray:
     return out
 
 
-def _t1_from_statement(H0, rho0, cfg) -> np.ndarray | None:
-    """T_1 from ``theorems/thm2_delayed_onset*.py`` (its constants()) when that statement exists."""
+def _t1_from_statement(H0, rho0, cfg) -> dict | None:
+    """``{'T1': …, 'T1_cf': …}`` over the grid from ``theorems/thm2_delayed_onset*.py`` (its
+    constants(); nan where its hypotheses fail or the closed form does not exist), when that
+    statement exists; None otherwise."""
     try:
         from ..instances import whitened_regression
         from ..registry import load
@@ -186,20 +188,28 @@ def _t1_from_statement(H0, rho0, cfg) -> np.ndarray | None:
             return None
         s = stmts[0]
         inst = whitened_regression(n=12, d=3, a=cfg["a"], seed=0)
-        out = np.full(np.shape(H0), np.nan)
-        for idx in np.ndindex(out.shape):
+        out = {"T1": np.full(np.shape(H0), np.nan), "T1_cf": np.full(np.shape(H0), np.nan)}
+        for idx in np.ndindex(np.shape(H0)):
             hp = Hyper(H0=float(H0[idx]), eta_gamma=cfg["eta_gamma"], gamma0_over_a=cfg["gamma0_over_a"],
                        w0_norm=cfg["w0_norm"], rho0=float(rho0[idx]))
             if s.hypotheses(inst, hp):
                 continue
             c = s.constants(inst, hp)
-            v = next((c[k] for k in ("T1", "T_1", "t1") if k in c), None)
-            if v is None:
+            if "T1" not in c:
                 return None
-            out[idx] = float(v)
+            for k in out:
+                if c.get(k) is not None:
+                    out[k][idx] = float(c[k])
+        if not np.isfinite(out["T1_cf"]).any():
+            del out["T1_cf"]
         return out
     except Exception:  # noqa: BLE001  (a statement under construction must not break the report)
         return None
+
+
+def _ratio(onset, T):
+    r = np.where(np.isfinite(T) & (T > 0), onset / np.where(T > 0, T, 1), np.nan)
+    return np.where(np.isfinite(T) & (T == 0), np.where(onset == 0, 1.0, np.inf), r)
 
 
 def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
@@ -222,15 +232,18 @@ def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
     summ = simulate_reduced_batch(a, alpha0, beta0, cfg["gamma0_over_a"] * a, eta, cfg["eta_gamma"], horizon=horizon)
     onset = summ.onset.astype(float)
     onset[summ.onset < 0] = np.nan
-    T1 = _t1_from_statement(H0, R0, cfg)
-    t1_source = "theorems/thm2_delayed_onset (constants())"
-    if T1 is None:
-        T1 = t1_scan(H0, R0, cfg["gamma0_over_a"], cfg["eta_gamma"], t_max=max(horizon, 20000))
+    Ts = _t1_from_statement(H0, R0, cfg)
+    t1_source = "theorems/thm2_delayed_onset (its constants())"
+    if Ts is None:
+        Ts = {"T1": t1_scan(H0, R0, cfg["gamma0_over_a"], cfg["eta_gamma"], t_max=max(horizon, 20000))}
         t1_source = "THEORY.md §5 definition, scanned over t"
-    ratio = np.where(np.isfinite(T1) & (T1 > 0), onset / np.where(T1 > 0, T1, 1), np.nan)
-    ratio = np.where(np.isfinite(T1) & (T1 == 0), np.where(onset == 0, 1.0, np.inf), ratio)
+    T1 = Ts["T1"]
+    ratio = _ratio(onset, T1)
+    ratios = {"T₁": ratio}
+    if "T1_cf" in Ts:
+        ratios["T₁ᶜᶠ (closed form)"] = _ratio(onset, Ts["T1_cf"])
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    fig, axes = plt.subplots(1, 1 + len(ratios), figsize=(6 * (1 + len(ratios)), 4.6))
     rr = np.logspace(np.log10(cfg["rho0"][0]), np.log10(cfg["rho0"][1]), 400)
     H_tau = tau(rr) * np.sqrt(1 + rr ** 2)  # H_0 c_0 = τ(ρ_0)
 
@@ -254,19 +267,27 @@ def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
     boundaries(axes[0])
     axes[0].set_title(f"first onset (grey: none within {horizon} steps; red: rising at t = 0)", fontsize=9)
     axes[0].legend(fontsize=7, loc="lower right")
-    cmap2 = plt.get_cmap("coolwarm").with_extremes(bad="lightgrey")
-    m2 = axes[1].pcolormesh(Hs, Rs, np.where(np.isfinite(ratio), ratio, np.nan), shading="nearest", cmap=cmap2,
-                            vmin=0, vmax=2)
-    fig.colorbar(m2, ax=axes[1], label="onset ÷ T₁ (Theorem 2 (2) claims ≤ 1)")
-    boundaries(axes[1])
-    axes[1].set_title("onset ÷ T₁ (grey: T₁ infinite, hypotheses of (2) unmet, or no onset)", fontsize=9)
+    cmap2 = plt.get_cmap("coolwarm").with_extremes(bad="white")
+    for ax, (name, r) in zip(axes[1:], ratios.items()):
+        m2 = ax.pcolormesh(Hs, Rs, np.where(np.isfinite(r), r, np.nan), shading="nearest", cmap=cmap2, vmin=0, vmax=2)
+        fig.colorbar(m2, ax=ax, label=f"onset ÷ {name} (Theorem 2 (2) claims ≤ 1)")
+        boundaries(ax)
+        ax.set_title(f"onset ÷ {name} (white: {name.split(' ')[0]} = ∞ or hypotheses of (2) unmet)", fontsize=9)
     fig.suptitle(f"Whitened square loss, reduced recurrence (float64): a = {a}, ‖w₀‖ = {N}, "
                  f"γ₀ = {cfg['gamma0_over_a']}a, η_γ = {cfg['eta_gamma']}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     finite = np.isfinite(ratio) & np.isfinite(onset)
     left = H0 <= 2
-    return dict(path=str(path), grid=[nH, nR], horizon=horizon, t1_source=t1_source,
+    extra = {}
+    if "T1_cf" in Ts:
+        rc = ratios["T₁ᶜᶠ (closed form)"]
+        fc = np.isfinite(rc) & np.isfinite(onset)
+        extra = dict(finite_T1_cf=int(np.isfinite(Ts["T1_cf"]).sum()),
+                     ratio_cf_max=float(np.max(rc[fc])) if fc.any() else None,
+                     ratio_cf_median=float(np.median(rc[fc])) if fc.any() else None,
+                     ratio_cf_above_1=int((rc[fc] > 1).sum()) if fc.any() else 0)
+    return dict(**extra, path=str(path), grid=[nH, nR], horizon=horizon, t1_source=t1_source,
                 settings={k: v for k, v in cfg.items() if k not in ("grid", "horizon")},
                 points=int(H0.size), with_onset=int(np.isfinite(onset).sum()),
                 onset_left_of_H2=int(np.isfinite(onset[left]).sum()), points_left_of_H2=int(left.sum()),

@@ -161,12 +161,18 @@ def _figures_section(figs: dict) -> list[str]:
                 f"Whitened square loss, float64 reduced recurrence (no rounding floor on ρ), {p['grid'][0]}×{p['grid'][1]} "
                 f"grid over (H₀, ρ₀), horizon {p['horizon']} steps; settings {json.dumps(p['settings'])}. "
                 "Theorem 2 (1): left of H₀ = 2 no rising edge ever starts. Theorem 2 (2): where T₁ is finite "
-                f"(which needs H₀c₀ > τ(ρ₀)), a rising edge starts by T₁, i.e. onset ÷ T₁ ≤ 1. T₁ from: {p['t1_source']}.", "",
+                f"(which needs H₀c₀ > τ(ρ₀)), a rising edge starts by T₁, i.e. onset ÷ T₁ ≤ 1 (white where T₁ is infinite "
+                f"or the extra hypotheses of (2) fail: there the theorem claims nothing). T₁ from: {p['t1_source']}.", "",
                 T.md(pd.DataFrame([{"grid points": p["points"], "with an onset": p["with_onset"],
                                     "onsets left of H₀ = 2": f"{p['onset_left_of_H2']} of {p['points_left_of_H2']}",
                                     "finite T₁": p["finite_T1"], "onset ÷ T₁ median": T.fmt(p["ratio_median"]),
                                     "onset ÷ T₁ max": T.fmt(p["ratio_max"]), "points with onset ÷ T₁ > 1": p["ratio_above_1"],
                                     "finite T₁ but no onset": p["t1_finite_no_onset"]}])), "",
+                *([T.md(pd.DataFrame([{"finite closed-form T₁ᶜᶠ": p["finite_T1_cf"],
+                                       "onset ÷ T₁ᶜᶠ median": T.fmt(p["ratio_cf_median"]),
+                                       "onset ÷ T₁ᶜᶠ max": T.fmt(p["ratio_cf_max"]),
+                                       "points with onset ÷ T₁ᶜᶠ > 1": p["ratio_cf_above_1"]}])), ""]
+                  if "finite_T1_cf" in p else []),
                 f"![phase diagram]({p['rel']})", ""]
     if "shift" in figs:
         s = figs["shift"]
