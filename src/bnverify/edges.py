@@ -174,22 +174,38 @@ def kappa(rho):
     return 4 * rho * rho / ((1 - rho * rho) * (1 - rho * rho))
 
 
-def t2_at(traj, t: int) -> tuple[int | None, object, object]:
+def t2_value(H, tau_on, rho, bk: Backend) -> int:
+    """``⌈log(H/τ_on) / log(1 + κ(ρ))⌉`` (≥ 1; H > τ_on), as an exact Python int. In float64 the
+    logarithms are taken in mpmath (80 bits): κ(ρ) underflows for ρ < 1e-154."""
+    if bk.dtype is np.float64:
+        r, x = _MP.mpf(float(rho)), _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
+        val = _MP.log(x) / _MP.log1p(kappa(r))
+    else:
+        val = log(H / tau_on, bk) / bk.log1p(kappa(rho))
+    return max(1, ceil_int(val))
+
+
+def t2_at(traj, t: int, rho_kappa=None) -> tuple[int | None, object, object]:
     """``T_2 = ⌈log(H_t/τ(ρ_t)) / log(1 + κ(ρ_t))⌉`` from the state at a rising step t
     (``H_t = η a²/‖w_t‖²``); returns ``(T_2, H_t, τ(ρ_t))``. ``None`` if ``H_t ≤ τ(ρ_t)`` (then
-    step t cannot rise: a contradiction the caller reports) or ``ρ_t ≥ 1``."""
+    step t cannot rise: a contradiction the caller reports) or ``ρ_t ≥ 1``. ``rho_kappa``
+    replaces ρ_t inside κ (only the deliberately false variants use it)."""
     bk = traj.backend
     rho = traj["rho"][t]
     H = traj["eta_eff"][t] * traj.instance.a / traj["gamma"][t]  # η a²/‖w_t‖² = η_eff,t · a/γ_t
     tr = tau(rho, bk)
     if not (rho < 1 and H > tr):
         return None, H, tr
-    if bk.dtype is np.float64:  # κ(ρ) underflows for ρ < 1e-154: evaluate in mpmath (80 bits)
-        r, x = _MP.mpf(float(rho)), _MP.mpf(float(H)) / _MP.mpf(float(tr))
-        val = _MP.log(x) / _MP.log1p(kappa(r))
-    else:
-        val = log(H / tr, bk) / bk.log1p(kappa(rho))
-    return max(1, ceil_int(val)), H, tr
+    return t2_value(H, tr, rho if rho_kappa is None else rho_kappa, bk), H, tr
+
+
+def as_float(n: int, limit: float = 1e300) -> float:
+    """An int as a float, capped at ``limit`` (T_2 can exceed the float range)."""
+    return float(n) if n < limit else limit
+
+
+def order(n: int) -> str:
+    return str(n) if n < 10**9 else f"~1e{len(str(n)) - 1}"
 
 
 # --- horizons and strategies shared by the whitened edge statements ------------------------------
@@ -277,3 +293,20 @@ def underflowed(traj, upto: int | None = None) -> bool:
     if upto is not None:
         beta = beta[: upto + 1]
     return bool(beta.size and beta.min() < UNDERFLOW_GUARD)
+
+
+def _long_edge_examples():
+    """Pinned examples with long rising edges (H_0 just above 2, small η_γ; THEORY.md §6):
+    a 9357-step edge resolved in float64, and an 11470-step edge whose onset float64 cannot see
+    (β underflows to ~1e-1175 first: unresolved in float64, decided in mpmath)."""
+    from .example import Example
+    from .hyper import Hyper
+
+    out = []
+    for H0, eg, g0, rho0 in ((2.05, 0.005, 0.05, 0.01), (2.1, 0.002, 0.02, 1e-4)):
+        hyper = Hyper(H0=H0, eta_gamma=eg, gamma0_over_a=g0, w0_norm=1.0, rho0=rho0)
+        out.append(Example.make("whitened_regression", hyper, n=12, d=3, a=1.0, seed=1))
+    return out
+
+
+LONG_EDGE_EXAMPLES = _long_edge_examples()

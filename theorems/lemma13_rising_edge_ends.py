@@ -1,0 +1,103 @@
+"""Lemma 13 — every rising edge ends (existence of the falling edge of the loss spike; paper App. B;
+THEORY.md §6). Derivation: lemma13_rising_edge_ends.md.
+
+Setting
+    Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1), simulated by
+    the exact reduced recurrence of Lemma 7 (e) (float64 runs whose β reaches the subnormal range
+    are marked unresolved and re-decided in mpmath).
+Hypotheses
+    0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1 and H_0 = ηa²/‖w_0‖² > 2 (otherwise no edge
+    starts, Theorem 2 (1)).
+Statement
+    After every onset t_on (ρ_{t_on+1} > ρ_{t_on}, preceded by a non-rising step or t_on = 0) there is
+    a t > t_on with ρ_{t+1} ≤ ρ_t — and, quantitatively (thm3.duration), one with t ≤ t_on + T_2(t_on).
+Bound kind
+    existence: for every edge, observed = its first non-rising step, bound = t_on + T_2(t_on); the
+    horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) comes from a float64 pilot run (t_s: first t
+    with H_t ≤ 2, after which no step rises). An edge still rising at the horizon is "violated"
+    only if the horizon already covers t_on + T_2(t_on) + 1, otherwise the verdict is undecided.
+Reference
+    Paper Lemma 13 (App. B), Lemma 7 (c)–(d), Lemma 12. Provenance: reconstructed (THEORY.md §6).
+"""
+from __future__ import annotations
+
+from bnverify.edges import (as_float, delayed_onset_example, edge_horizon, order, pilot_first_edge, rising_edges,
+                            settle_time, t2_at, underflowed, LONG_EDGE_EXAMPLES)
+from bnverify.statement import Statement, mutant
+from bnverify.theory import initial_state, whitened_hypotheses
+
+CAP = 30000
+
+
+class RisingEdgeEnds(Statement):
+    """After every onset ρ stops rising, within T_2(t_on) steps (Lemma 13)."""
+
+    id = "lemma13.rising_edge_ends"
+    version = "reconstructed-v1"
+    reference = "Lemma 13, App. B"
+    provenance = "reconstructed"
+    kind = "existence"
+    simulator = "reduced"
+    derivation = "lemma13_rising_edge_ends.md"
+    pinned = LONG_EDGE_EXAMPLES
+    max_rising = None  # mutants: claim every edge ends after at most this many rising steps
+
+    def hypotheses(self, inst, hyper):
+        unmet = whitened_hypotheses(inst, hyper)
+        if not unmet:
+            H0 = initial_state(inst, hyper)["H0"]
+            if not H0 > 2:
+                unmet.append(f"H0 = {float(H0):.6g} <= 2")
+        return unmet
+
+    def constants(self, inst, hyper):
+        return pilot_first_edge(inst, hyper, CAP)
+
+    def horizon(self, inst, hyper, c):
+        return edge_horizon(c, CAP)
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        edges = rising_edges(traj)
+        settle = settle_time(traj)
+        resolved = not underflowed(traj, settle)
+        note = "" if resolved else " (beta subnormal in float64 before H_t <= 2: unresolved)"
+        if not edges:
+            return self.undecided(traj, f"no onset within the horizon {traj.T}" + note, resolved=resolved)
+        worst, pending = None, []
+        for e in edges:
+            T2, H, tr = t2_at(traj, e.onset)
+            if T2 is None:
+                return self.violated(traj, witness=e.onset, resolved=resolved,
+                                     message=f"rising step t = {e.onset} with H_t <= tau(rho_t): contradicts Lemma 7 (d)" + note)
+            if self.max_rising is not None:
+                T2 = self.max_rising
+            due = e.onset + T2  # the edge must have a non-rising step at some t <= due
+            if e.ended:
+                slack = (due - e.end) / due
+            elif e.length > T2:  # rising through t_on … t_on + T2: no non-rising step by the due step
+                slack = -float("inf")
+            else:
+                pending.append(e)
+                continue
+            if worst is None or slack < worst[0]:
+                worst = (slack, e, due, T2)
+        if pending:
+            e = pending[0]
+            return self.undecided(traj, f"edge at t_on = {e.onset} still rising at the horizon {traj.T} "
+                                  f"(due by t_on + T2 = {order(e.onset + t2_at(traj, e.onset)[0])}); {len(edges)} edge(s)" + note,
+                                  witness=e.onset, resolved=resolved)
+        _, e, due, T2 = worst
+        observed = e.end if e.ended else float("inf")
+        return self.upper_bound(traj, observed, as_float(due), witness=e.onset, resolved=resolved,
+                                message=f"edge at t_on = {e.onset} " + (f"ends at t = {e.end}" if e.ended else "never stops rising")
+                                + f" <= t_on + T2 = {order(due)}; {len(edges)} edge(s) in 0..{traj.T}, all ended; "
+                                f"H_t <= 2 from t = {settle}" + note)
+
+    def strategy(self):
+        return delayed_onset_example()
+
+
+STATEMENTS = [RisingEdgeEnds()]
+MUTANTS = [mutant(STATEMENTS[0], "every edge ends within 25 rising steps", max_rising=25, pinned=[])]

@@ -1,0 +1,108 @@
+"""Theorem 3 — duration of a rising edge: at most T_2 rising steps, T_2 from the state at onset
+(paper §4.1, App. B; THEORY.md §6). Derivation: thm3_duration.md.
+
+Setting
+    Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1), simulated by
+    the exact reduced recurrence of Lemma 7 (e) (float64 runs whose β reaches the subnormal range
+    are marked unresolved and re-decided in mpmath).
+Hypotheses
+    0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1 and H_0 = ηa²/‖w_0‖² > 2.
+Statement
+    Every rising edge (maximal run of steps with ρ_{t+1} > ρ_t) starting at t_on has at most
+    T_2(t_on) = ⌈log(H_{t_on}/τ(ρ_{t_on})) / log(1 + 4ρ_{t_on}²/(1 − ρ_{t_on}²)²)⌉
+    rising steps, with H_t = ηa²/‖w_t‖²; i.e. some t ∈ [t_on + 1, t_on + T_2] has ρ_{t+1} ≤ ρ_t.
+Bound kind
+    upper bound on the length of every edge decided within the horizon (ended, or already longer
+    than its T_2); horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a float64 pilot run
+    (t_s: first t with H_t ≤ 2, after which no step rises). The verdict reports the edge with the
+    smallest slack; no decided edge → undecided.
+Reference
+    Paper Theorem 3 (duration T_2), Lemma 7 (c)–(d), Lemma 12. Provenance: reconstructed
+    (THEORY.md §6 [open]: constants derived here).
+"""
+from __future__ import annotations
+
+from bnverify.edges import (as_float, delayed_onset_example, edge_horizon, order, pilot_first_edge, rising_edges,
+                            settle_time, t2_at, underflowed, LONG_EDGE_EXAMPLES)
+from bnverify.statement import Statement, mutant
+from bnverify.theory import whitened_hypotheses, initial_state
+
+CAP = 30000
+
+
+class EdgeDuration(Statement):
+    """Each rising edge lasts at most T_2(t_on) = ⌈log(H/τ(ρ))/log(1 + 4ρ²/(1−ρ²)²)⌉ steps at its onset."""
+
+    id = "thm3.duration"
+    version = "reconstructed-v1"
+    reference = "Theorem 3 (duration), §4.1"
+    provenance = "reconstructed"
+    kind = "upper bound"
+    simulator = "reduced"
+    derivation = "thm3_duration.md"
+    pinned = LONG_EDGE_EXAMPLES
+    kappa_at = "onset"  # mutants: "peak" (κ at the edge's largest ρ)
+    divisor = 1  # mutants: T_2 divided
+
+    def hypotheses(self, inst, hyper):
+        unmet = whitened_hypotheses(inst, hyper)
+        if not unmet:
+            H0 = initial_state(inst, hyper)["H0"]
+            if not H0 > 2:
+                unmet.append(f"H0 = {float(H0):.6g} <= 2")
+        return unmet
+
+    def constants(self, inst, hyper):
+        return pilot_first_edge(inst, hyper, CAP)
+
+    def horizon(self, inst, hyper, c):
+        return edge_horizon(c, CAP)
+
+    def edge_bound(self, traj, e):
+        rk = None
+        if self.kappa_at == "peak":
+            rk = traj["rho"][e.onset + e.length]
+        T2, H, tr = t2_at(traj, e.onset, rho_kappa=rk)
+        if T2 is not None and self.divisor != 1:
+            T2 = max(1, T2 // self.divisor)
+        return T2, H, tr
+
+    def check(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        edges = rising_edges(traj)
+        settle = settle_time(traj)
+        resolved = not underflowed(traj, settle)
+        note = "" if resolved else " (beta subnormal in float64 before H_t <= 2: unresolved)"
+        worst, pending = None, 0
+        for e in edges:
+            T2, H, tr = self.edge_bound(traj, e)
+            if T2 is None:
+                return self.violated(traj, witness=e.onset, resolved=resolved,
+                                     message=f"rising step t = {e.onset} with H_t = {float(H):.17g} <= tau(rho_t) = {float(tr):.17g}"
+                                     " (contradicts eta_eff <= H_t and Lemma 7 (d))" + note)
+            if not (e.ended or e.length > T2):
+                pending += 1
+                continue
+            slack = (T2 - e.length) / T2
+            if worst is None or slack < worst[0]:
+                worst = (slack, e, T2, H, tr)
+        if worst is None:
+            return self.undecided(traj, f"{len(edges)} edge(s), none decided within the horizon {traj.T}"
+                                  + (f" (first onset {edges[0].onset})" if edges else ""), resolved=resolved)
+        _, e, T2, H, tr = worst
+        return self.upper_bound(
+            traj, e.length, as_float(T2), witness=e.onset, resolved=resolved,
+            message=f"edge at t_on = {e.onset}: {e.length} rising steps <= T2 = {order(T2)} "
+            f"(rho_on = {float(traj['rho'][e.onset]):.3g}, H_on = {float(H):.6g}, tau_on = {float(tr):.6g}); "
+            f"{len(edges)} edge(s), {pending} pending; H_t <= 2 from t = {settle}" + note)
+
+    def strategy(self):
+        return delayed_onset_example()
+
+
+STATEMENTS = [EdgeDuration()]
+# "T_2 divided by 4" is NOT a usable mutant: T_2 is 1e2–1e70 times the observed lengths (ρ at onset is
+# tiny), so T_2/4 is never violated (0 of 25 ci examples; see thm3_duration.md). The false variant
+# below makes the tempting monotonicity error instead: κ evaluated at the edge's largest ρ.
+MUTANTS = [mutant(STATEMENTS[0], "kappa at the edge's peak rho instead of at onset", kappa_at="peak", pinned=[])]
