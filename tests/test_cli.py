@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from bnverify import registry
 from bnverify.cli import main
 
 TINY = textwrap.dedent('''
@@ -71,6 +72,13 @@ TINY = textwrap.dedent('''
 ''')
 
 FAST = ["--examples", "2", "--mp-examples", "1", "--workers", "1"]
+
+
+@pytest.fixture(autouse=True)
+def only_user_theorems(tmp_path, monkeypatch):
+    """Hide the project's theorems/ folder: the tests see only their tiny folder (fast, and
+    independent of statements being edited concurrently)."""
+    monkeypatch.setattr(registry, "DEFAULT_DIR", tmp_path / "no-project-theorems")
 
 
 @pytest.fixture
