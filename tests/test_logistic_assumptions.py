@@ -107,3 +107,53 @@ def test_section6_logistic_fixture():
     assert np.allclose(tr.instance.backend.to_float(tr.instance.e), inst.backend.to_float(inst.e))
     assert tr.status == "finished" and len(tr) == 51
     assert np.all(np.isfinite(tr.floats("rho")))
+
+
+# --- helpers of Lemma 11 / Theorem 5 (2), (3) --------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exit_threshold_is_the_lemma9_10_ratio(backend):
+    """τ_5 (closed form, ρ² cancelled) equals 2·G_9/(‖w‖·G_10(ii)²) at a branch state."""
+    from bnverify import simulate
+
+    inst = active_margin_logistic(3, 6, margin=0.5, spread=1.0, seed=3, backend=backend)
+    geo = geometry(inst)
+    tr = simulate(inst, Hyper(eta=0.01, gamma0=0.7, w0_norm=0.8, rho0=0.3 * float(geo.rho_branch)), horizon=5)
+    for t in range(5):
+        a, r, g, wn = tr["alpha"][t], tr["rho"][t], tr["gamma"][t], tr["wnorm"][t]
+        tau = geo.exit_threshold(g, a, r, wn)
+        ref = 2 * geo.align_lower(g, r, wn) / (wn * geo.grad_upper2(g, a, r, wn) ** 2)
+        assert abs(tau - ref) <= 1e3 * inst.backend.eps * abs(ref)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rising_threshold_decides_the_next_step(backend):
+    """Lemma 6 solved for η: a step rises exactly when η/‖w‖² exceeds rising_threshold; and the
+    conservative τ_5 lies below it."""
+    from bnverify import simulate
+    from bnverify.logistic import Geometry
+    from bnverify.model import evaluate
+
+    inst = active_margin_logistic(2, 5, margin=1.0, spread=1.5, seed=4, backend=backend)
+    geo = geometry(inst)
+    hp = Hyper(eta=1.0, gamma0=0.8, w0_norm=1.0, rho0=0.5 * float(geo.rho_branch))
+    w0 = hp.resolve(inst).w0
+    ev = evaluate(inst.X, inst.y, w0, inst.backend.scalar(0.8), inst.loss, inst.backend)
+    A, G = -(ev.grad_w @ inst.e), inst.backend.sqrt(ev.grad_w @ ev.grad_w)
+    a0, wn = w0 @ inst.e, inst.backend.sqrt(w0 @ w0)
+    Es = Geometry.rising_threshold(a0, wn, A, G)
+    assert geo.exit_threshold(inst.backend.scalar(0.8), a0, inst.backend.scalar(hp.rho0), wn) < Es
+    for fac, rises in ((0.9, False), (1.1, True)):
+        eta = float(fac * Es * wn * wn)
+        tr = simulate(inst, Hyper(eta=eta, gamma0=0.8, w0_norm=1.0, rho0=hp.rho0), horizon=1)
+        assert (tr["rho"][1] > tr["rho"][0]) == rises
+
+
+def test_entry_rate_monotone_in_f_and_zero_at_f_one():
+    inst = active_margin_logistic(2, 4, margin=1.0, spread=1.0, seed=5)
+    geo = geometry(inst)
+    rho0 = 0.1 * float(geo.rho_branch)
+    H5 = float(geo.phi_min(0.5, 0.5 + 0.01 * 300, rho0))
+    eps = [float(geo.entry_rate(f * H5, 0.5, 0.01, rho0, 300)["eps"]) for f in (0.25, 0.5, 1.0)]
+    assert eps[0] > 0 and eps[1] > 0 and abs(eps[2]) < 1e-12
+    c = geo.entry_rate(0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
+    assert float(c["eps"]) == pytest.approx(eps[1], rel=1e-12)
