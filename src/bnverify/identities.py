@@ -266,3 +266,58 @@ def directional_steps(traj):
     for t in range(traj.T):
         if al[t] > 0:
             yield t, DirectionalStep(bk, ge[t], gn[t], S[t], al[t], wn[t], eta)
+
+
+class SufficientStep(StepCriterion):
+    """Lemma 6's sufficient conditions (THEORY.md §3, reconstructed; derivation in
+    ``theorems/lemma6_sufficient_convergence.md``), with ``x = η‖∇L‖/‖w‖`` and
+    ``P = −⟨∇L, e⟩‖w‖/(α‖∇L‖) = p·tan θ`` (``p = −⟨∇L, v⟩/‖∇L‖``, ``v`` the unit vector ⊥ ``w`` in
+    the plane of ``w`` and ``e``):
+
+    * convergence: ``P ≥ x/k`` (k = 2) ⟹ ``ρ_{t+1} ≤ ρ_t``; evaluated as
+      ``−k⟨g, e⟩‖w‖² ≥ ηα‖g‖²``;
+    * divergence: ``P < x/(k + x)`` (k = 2) ⟹ ``ρ_{t+1} > ρ_t``; evaluated as
+      ``−⟨g, e⟩‖w‖²(k + x) < ηα‖g‖²``.
+
+    Both sides are products of step-t quantities; the premise is decided beyond rounding reach
+    when the difference exceeds the first-order rounding error (see :class:`DirectionalStep`)."""
+
+    provenance = "reconstructed"
+    kind = "implication"
+    record_w = True
+    need_premise = True
+    direction = "convergence"  # or "divergence"
+    k = 2  # mutants widen the condition
+
+    def premise(self, z):
+        w2 = z.wn * z.wn
+        rhs = z.eta * z.al * z.gn * z.gn
+        dr = z.eta * (z.gn * z.gn * z.dal + 2 * z.al * z.gn * z.dgn) + 3 * z.eps * rhs
+        if self.direction == "convergence":
+            lhs = -self.k * z.ge * w2
+            dl = self.k * w2 * z.dge + 3 * z.eps * abs(lhs)
+            ok, res, m = z.compare(lhs, dl, rhs, dr)
+            return ok, res, m
+        x = z.eta * z.gn / z.wn
+        lhs = -z.ge * w2 * (self.k + x)
+        dl = w2 * (self.k + x) * z.dge + abs(z.ge) * w2 * z.eta * z.dgn / z.wn + 4 * z.eps * abs(lhs)
+        ge_, res, m = z.compare(lhs, dl, rhs, dr)
+        return (not ge_) and bool(lhs != rhs), res, m
+
+    def steps_of(self, traj, c):
+        rho = traj["rho"]
+        self._trig = 0
+        for t, z in directional_steps(traj):
+            prem, res_p, margin = self.premise(z)
+            if not prem:
+                yield t, False, True, True, margin
+                continue
+            self._trig += 1
+            rising = bool(rho[t + 1] > rho[t])
+            concl = (not rising) if self.direction == "convergence" else rising
+            yield t, True, concl, res_p and rho_comparison_resolved(traj, t), margin
+
+    def check(self, traj, c):
+        v = super().check(traj, c)
+        v.message += f"; condition triggered at {getattr(self, '_trig', 0)} steps"
+        return v
