@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from bnverify.identities import TrajectoryIdentity, gradients
 from bnverify.logistic import logistic_example
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.strategies import log_uniform, whitened_example
 
 
 class ScaleInvariance(TrajectoryIdentity):

@@ -20,14 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from .model import evaluate
-from .statement import Statement, Verdict
+from .statement import Statement
 
 K_ULPS = 256
-
-
-def valid_T(traj) -> int:
-    """Index of the last recorded state (rows before a divergence are valid)."""
-    return traj.T
 
 
 def gradients(traj):
