@@ -64,7 +64,16 @@ TINY = textwrap.dedent('''
         observed = 2.0
 
 
-    STATEMENTS = [RepTrue(), RepFalse()]
+    class RepPicky(RepTrue):
+        """Never applicable: its hypothesis always fails."""
+
+        id = "rep.picky"
+
+        def hypotheses(self, inst, hyper):
+            return [f"H0 = {hyper.H0:.6g} is not > 1000"]
+
+
+    STATEMENTS = [RepTrue(), RepFalse(), RepPicky()]
     MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0}),
                mutant(STATEMENTS[0], "bound doubled (still true)", constants=lambda c: {**c, "bound": 2.0})]
 ''')
@@ -140,11 +149,19 @@ def test_statement_pages(report, tiny):
         assert (out / "statements" / f"{sanitise(key)}.md").is_file()
 
 
+def test_vacuous_statement_is_flagged_with_its_reasons(report):
+    _, out = report
+    assert "VACUOUS" in (out / "REPORT.md").read_text()
+    page = (out / "statements" / f"{sanitise('rep.picky@v1')}.md").read_text()
+    assert "## Why examples were vacuous (float64 primary)" in page
+    assert "H0 = # is not > #" in page
+
+
 def test_results_json(report):
     _, out = report
     data = json.loads((out / "results.json").read_text())
     keys = {(r["key"], r["backend"]) for r in data["statements"]}
-    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1") for b in ("float64", "mpmath50")}
+    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1", "rep.picky@v1") for b in ("float64", "mpmath50")}
     f = next(r for r in data["statements"] if r["key"] == "rep.false@v1" and r["backend"] == "float64")
     assert f["counts"]["violated"] == 2 and len(f["counterexamples"]) == 2
     assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])

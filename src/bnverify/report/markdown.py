@@ -77,10 +77,19 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
                     T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"]), "```", ""]
         if len(ces) > max_listed:
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
+        tight = r.get("tightest")
+        if tight:
+            out += [f"## Tightest example that holds ({b} primary): slack {T.fmt(tight['slack'])}", "",
+                    f"`{json.dumps(tight['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(tight)), ""]
+        reasons = r.get("unmet_reasons") or []
+        if reasons:
+            out += [f"## Why examples were vacuous ({b} primary)", "",
+                    T.md(pd.DataFrame([{"unmet hypothesis (numbers shown as #)": k.replace("|", "\\|"),
+                                        "examples": v} for k, v in reasons])), ""]
         arts = r.get("artefacts", [])
-        out += [f"## Float64 artefacts ({b} primary): {len(arts)}", ""]
+        out += [f"## Artefacts ({b} primary): {len(arts)}", ""]
         if arts:
-            out += ["Float64 said *violated*; high precision refutes it (THEORY.md §9).", ""]
+            out += [f"The {b} run said *violated*; higher precision refutes it (THEORY.md §9).", ""]
         for i, ce in enumerate(arts[:3], 1):
             out += [f"Artefact {i}: `{json.dumps(ce['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(ce)), ""]
         if len(arts) > 3:

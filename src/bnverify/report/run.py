@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -134,6 +135,9 @@ def find_statement(key: str, theorems=(), *, mutant: bool | None = None):
     return None
 
 
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
 def run_job(job: Job) -> dict:
     """One campaign; returns plain data (safe to send back from a worker process)."""
     from ..campaign import falsify
@@ -141,8 +145,26 @@ def run_job(job: Job) -> dict:
     stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
     if stmt is None:
         raise LookupError(f"statement {job.key!r} not found")
-    res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed)
-    return result_dict(res, mutant=job.mutant, statement=stmt)
+    unmet: dict[str, int] = {}
+    tightest: dict = {}
+
+    def watch(d):
+        # why examples were vacuous, and the decided example closest to the bound
+        if d.outcome == "vacuous":
+            for u in d.final.unmet or [d.final.message]:
+                u = _NUMBER.sub("#", u)  # one row per kind of reason, not per value
+                unmet[u] = unmet.get(u, 0) + 1
+        sl = d.final.slack
+        if d.outcome == "holds" and sl is not None and math.isfinite(sl) and \
+                ("slack" not in tightest or sl < tightest["slack"]):
+            tightest.clear()
+            tightest.update(d.to_dict(), slack=sl)
+
+    res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, on_decision=watch)
+    out = result_dict(res, mutant=job.mutant, statement=stmt)
+    out["unmet_reasons"] = sorted(([k, v] for k, v in unmet.items()), key=lambda kv: -kv[1])[:10]
+    out["tightest"] = plain(tightest) or None
+    return out
 
 
 def _run_job_in_worker(job: Job) -> dict:
