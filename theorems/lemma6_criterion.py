@@ -15,7 +15,7 @@ Statement
     ρ_{t+1} ≤ ρ_t ⟺ α_t − η⟨g, e⟩ > 0 and −2α_t⟨g, e⟩‖w_t‖² + η⟨g, e⟩²‖w_t‖² ≥ ηα_t²‖g‖².
     The left side is read off the simulated trajectory, the right side from step t alone.
 Bound kind
-    implication (both directions) at every step t < T with α_t > 0 (T = 80 whitened, 60 logistic). A disagreement is a
+    implication (both directions) at every step t < T = 60 with α_t > 0. A disagreement is a
     violation only beyond rounding reach: |ρ_{t+1} − ρ_t| > δρ_t + δρ_{t+1} (δρ = 256·eps·(1+ρ)‖w‖/α
     on full GD, 256·eps·ρ on the reduced recurrence; ρ_t above the floor 64·d·eps), and the right
     side's comparisons beyond their first-order rounding error (256·eps on every input; ⟨g, e⟩ and
@@ -45,7 +45,7 @@ class Criterion(StepCriterion):
     loss = "square"
     record_w = True
     need_premise = False
-    steps = 80
+    steps = 60
     use_norm = True  # mutant: α_{t+1} ≥ α_t instead (the norm growth ignored)
 
     def hypotheses(self, inst, hyper):

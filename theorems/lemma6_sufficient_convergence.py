@@ -16,7 +16,7 @@ Hypotheses
 Statement
     At every step t where (C) holds: ρ_{t+1} ≤ ρ_t.
 Bound kind
-    implication, at every step t < T (T = 80 whitened, 60 logistic). A failure is a violation
+    implication, at every step t < T (T = 60). A failure is a violation
     only beyond rounding reach (condition and ρ comparison beyond their rounding errors, see
     bnverify.identities); otherwise unresolved and re-decided at high precision.
     Slack: the smallest relative margin of (C) over the steps where it holds.
@@ -43,7 +43,7 @@ class SufficientConvergence(SufficientStep):
     derivation = "lemma6_sufficient_convergence.md"
     loss = "square"
     direction = "convergence"
-    steps = 80
+    steps = 60
 
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)

@@ -16,7 +16,7 @@ Hypotheses
 Statement
     At every step t where (D) holds: ρ_{t+1} > ρ_t. (Special case: ⟨∇_w L, e⟩ ≥ 0 and ∇_w L ≠ 0.)
 Bound kind
-    implication, at every step t < T (T = 80 whitened, 60 logistic). A failure is a violation
+    implication, at every step t < T (T = 60). A failure is a violation
     only beyond rounding reach (condition and ρ comparison beyond their rounding errors, see
     bnverify.identities); otherwise unresolved and re-decided at high precision.
     Slack: the smallest relative margin of (D) over the steps where it holds.
@@ -47,7 +47,7 @@ class SufficientDivergence(SufficientStep):
     derivation = "lemma6_sufficient_divergence.md"
     loss = "square"
     direction = "divergence"
-    steps = 80
+    steps = 60
 
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)
