@@ -203,3 +203,12 @@ def test_t1_scan_matches_definition():
     assert F.t1_scan(np.array([H0]), np.array([rho0]), g, eg, 10_000)[0] == t
     # H0 c0 <= tau(rho0): T1 is infinite; H0 <= 2 in particular
     assert F.t1_scan(np.array([1.9]), np.array([1e-3]), g, eg, 2000)[0] == np.inf
+
+
+def test_precision_shift_figure_shows_the_early_float64_spike(tmp_path):
+    """THEORY.md §9: the same run peaks at t = 470 at 50 digits, ~195 steps earlier in float64."""
+    info = F.precision_shift(tmp_path / "shift.png")
+    f64, exact = info["runs"]["float64"], info["runs"]["mpmath 50 digits"]
+    assert exact["first_onset"] == 99 and exact["peak_t"] == 470
+    assert f64["first_onset"] < 99 and exact["peak_t"] - f64["peak_t"] >= 150
+    assert (tmp_path / "shift.png").read_bytes()[:8] == PNG

@@ -319,7 +319,9 @@ def precision_shift(path: Path, *, horizon: int | None = None, digits: int | Non
         exc = tr.floats("excess")
         t = np.arange(len(rho))
         on = tr.first_onset()
-        pk = int(np.nanargmax(np.where(np.isfinite(rho), rho, np.nan)))
+        # the spike's peak: largest ρ from the first onset on (ρ_0 itself is larger than the spike)
+        start = on if on is not None else 0
+        pk = start + int(np.nanargmax(np.where(np.isfinite(rho[start:]), rho[start:], np.nan)))
         axes[0].plot(t, rho, color=color, lw=1.1, label=name)
         axes[1].plot(t, np.abs(exc), color=color, lw=1.1, label=name)
         for ax, y in ((axes[0], rho), (axes[1], np.abs(exc))):
@@ -332,7 +334,7 @@ def precision_shift(path: Path, *, horizon: int | None = None, digits: int | Non
     axes[0].axhline(floor, color="grey", ls=":", lw=1, label=f"float64 rounding floor 64·d·eps = {floor:.1e}")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("ρ = β/α")
-    axes[0].legend(fontsize=8, title="○ first onset, ▲ peak of ρ", title_fontsize=8)
+    axes[0].legend(fontsize=8, title="○ first onset, ▲ peak of ρ after it", title_fontsize=8)
     axes[1].set_yscale("log")
     axes[1].set_ylabel("L − L*")
     axes[1].set_xlabel("step t")

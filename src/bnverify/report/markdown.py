@@ -185,7 +185,7 @@ def _figures_section(figs: dict) -> list[str]:
                 f"![phase diagram]({p['rel']})", ""]
     if "shift" in figs:
         s = figs["shift"]
-        rows = [{"run": k, "first onset t": v["first_onset"], "peak of ρ at t": v["peak_t"], "peak ρ": T.fmt(v["peak_rho"]),
+        rows = [{"run": k, "first onset t": v["first_onset"], "spike peak of ρ (after the onset) at t": v["peak_t"], "peak ρ": T.fmt(v["peak_rho"]),
                  "smallest ρ": T.fmt(v["min_rho"]), "rounding floor of ρ": T.fmt(v["rho_floor"])} for k, v in s["runs"].items()]
         out += ["### Float64 versus exact arithmetic: spike timing (THEORY.md §9)", "",
                 f"One whitened example ({json.dumps(s['instance'])}, {json.dumps(s['hyper'])}) run by full GD in float64 and "
