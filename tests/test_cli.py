@@ -67,7 +67,16 @@ TINY = textwrap.dedent('''
         observed = 2.0
 
 
-    STATEMENTS = [TinyTrue(), TinyFalse()]
+    class TinyBroken(TinyTrue):
+        """A statement with a bug: its check raises."""
+
+        id = "tiny.broken"
+
+        def check(self, traj, c):
+            raise ZeroDivisionError("bug in tiny.broken")
+
+
+    STATEMENTS = [TinyTrue(), TinyFalse(), TinyBroken()]
     MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0})]
 ''')
 
@@ -128,6 +137,13 @@ def test_check_false_exits_1_and_json_roundtrips_to_reproduce(tiny, capsys, tmp_
     f.write_text(json.dumps(ce))
     rc, out, _ = run(capsys, "reproduce", "tiny.false", "--theorems", tiny, "--params", str(f))
     assert rc == 1 and "VIOLATED" in out
+
+
+def test_a_campaign_that_raises_is_reported_not_fatal(tiny, capsys):
+    rc, out, err = run(capsys, "check", "tiny.broken", "tiny.true", "--theorems", tiny, "--precision", "float64", *FAST)
+    assert rc == 1
+    assert "bug in tiny.broken" in err and "ERROR" in out
+    assert "tiny.true@v1" in out  # the other campaign still ran
 
 
 def test_check_mutant_by_key(tiny, capsys):

@@ -73,7 +73,16 @@ TINY = textwrap.dedent('''
             return [f"H0 = {hyper.H0:.6g} is not > 1000"]
 
 
-    STATEMENTS = [RepTrue(), RepFalse(), RepPicky()]
+    class RepBroken(RepTrue):
+        """A statement with a bug: its check raises."""
+
+        id = "rep.broken"
+
+        def check(self, traj, c):
+            raise ZeroDivisionError("bug in rep.broken")
+
+
+    STATEMENTS = [RepTrue(), RepFalse(), RepPicky(), RepBroken()]
     MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0}),
                mutant(STATEMENTS[0], "bound doubled (still true)", constants=lambda c: {**c, "bound": 2.0})]
 ''')
@@ -149,6 +158,14 @@ def test_statement_pages(report, tiny):
         assert (out / "statements" / f"{sanitise(key)}.md").is_file()
 
 
+def test_a_campaign_that_raises_is_listed_and_the_rest_is_written(report):
+    _, out = report
+    text = (out / "REPORT.md").read_text()
+    assert "## Errors" in text and "bug in rep.broken" in text
+    page = (out / "statements" / f"{sanitise('rep.broken@v1')}.md").read_text()
+    assert "**ERROR**" in page and "ZeroDivisionError" in page
+
+
 def test_vacuous_statement_is_flagged_with_its_reasons(report):
     _, out = report
     assert "VACUOUS" in (out / "REPORT.md").read_text()
@@ -161,7 +178,8 @@ def test_results_json(report):
     _, out = report
     data = json.loads((out / "results.json").read_text())
     keys = {(r["key"], r["backend"]) for r in data["statements"]}
-    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1", "rep.picky@v1") for b in ("float64", "mpmath50")}
+    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1", "rep.picky@v1", "rep.broken@v1")
+                    for b in ("float64", "mpmath50")}
     f = next(r for r in data["statements"] if r["key"] == "rep.false@v1" and r["backend"] == "float64")
     assert f["counts"]["violated"] == 2 and len(f["counterexamples"]) == 2
     assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])

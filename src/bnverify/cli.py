@@ -217,13 +217,19 @@ def cmd_check(args) -> int:
     t0 = time.perf_counter()
     results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
     wall = time.perf_counter() - t0
-    violated = [r for r in results if r["counts"]["violated"]]
+    violated = [r for r in results if r["counts"]["violated"] or r.get("error")]
+    for r in results:
+        if r.get("error"):
+            print(f"bnverify: campaign {r['key']} [{r['backend']}] raised: {r['error'].splitlines()[0][:300]}",
+                  file=sys.stderr)
     if args.json:
         from .report.run import json_safe
 
         payload = dict(settings=dict(precision=args.precision, examples_f64=f64, examples_mp=mp, seed=args.seed,
                                      theorems=args.theorems), wall_seconds=wall,
-                       violated=bool(violated), results=results)
+                       violated=any(r["counts"]["violated"] for r in results),
+                       errors=[f"{r['key']} [{r['backend']}]: {r['error']}" for r in results if r.get("error")],
+                       results=results)
         print(json.dumps(json_safe(payload), indent=1, sort_keys=True))
     else:
         _print_check(results, wall)
@@ -287,8 +293,11 @@ def cmd_report(args) -> int:
         print(f"mutants NOT caught: {', '.join(info['mutants_missed'])}")
     for k, e in info["figure_errors"].items():
         print(f"figure {k} failed: {e}", file=sys.stderr)
-    if info["violated"]:
-        print(f"{info['violated']} campaign(s) found a confirmed violation; see the report")
+    for e in info["errors"]:
+        print(f"campaign error: {e}", file=sys.stderr)
+    if info["violated"] or info["errors"]:
+        print(f"{info['violated']} campaign(s) found a confirmed violation, {len(info['errors'])} raised; "
+              "see the report")
         return EXIT_VIOLATED
     return EXIT_OK
 

@@ -131,4 +131,6 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
                 violated=sum(1 for r in results if r["counts"]["violated"] and not r.get("known_false")),
                 mutants_missed=sorted({r["key"] for r in mutant_results} -
                                       {r["key"] for r in mutant_results if r["counts"]["violated"]}),
-                figure_errors=figs["_errors"])
+                figure_errors=figs["_errors"],
+                errors=[f"{r['key']} [{r['backend']}]: {r['error'].splitlines()[0][:200]}"
+                        for r in results + mutant_results if r.get("error")])

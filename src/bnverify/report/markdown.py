@@ -61,6 +61,9 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         out += [f"Derivation: [{dp.name}]({_rel(dp, final_dir / 'statements')}){exists}", ""]
     else:
         out += ["Derivation: _none recorded_", ""]
+    for r in results:
+        if r.get("error"):
+            out += [f"> **ERROR** — the {r['backend']} campaign raised:", "", "```text", r["error"], "```", ""]
     doc = r0.get("module_doc") or r0.get("doc") or ""
     if doc:
         out += ["## Statement and hypotheses", "", "```text", doc, "```", ""]
@@ -118,8 +121,11 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "statements": ", ".join(settings.get("ids") or ()) or "all",
                 "command": settings.get("extra", {}).get("command", "")}), "",
            "## Environment", "", _kv(env), ""]
+    errors = list(errors) + [f"`{r['key']}` [{r['backend']}]: {r['error'].splitlines()[0][:300]}"
+                             for r in results + mutant_results if r.get("error")]
     if errors:
-        out += ["## Errors", "", *[f"* {e}" for e in errors], ""]
+        out += ["## Errors", "", "These campaigns raised instead of deciding (a bug in a statement or in the "
+                "suite); they count as neither holds nor violated.", "", *[f"* {e}" for e in errors], ""]
     n_viol = sum(1 for r in results if r["counts"]["violated"] and not r.get("known_false"))
     n_vac = sum(1 for r in results if r["met"] == 0)
     n_stmt = len({r["key"] for r in results})

@@ -139,7 +139,40 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def run_job(job: Job) -> dict:
-    """One campaign; returns plain data (safe to send back from a worker process)."""
+    """One campaign; returns plain data (safe to send back from a worker process). A campaign
+    that raises (a bug in a statement under construction) becomes a result with ``error`` set
+    and no examples, so that the other campaigns and the report still come through."""
+    t0 = time.perf_counter()
+    try:
+        return _run_job(job)
+    except Exception as e:  # noqa: BLE001
+        return error_result(job, e, time.perf_counter() - t0)
+
+
+def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
+    from ..adjudicate import OUTCOMES
+
+    try:
+        stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
+        describe = stmt.describe() if stmt is not None else None
+    except Exception:  # noqa: BLE001
+        stmt, describe = None, None
+    if describe is None:
+        sid, _, ver = job.key.partition("@")
+        describe = dict(id=sid, version=ver, reference="", provenance="", kind="", loss="", simulator="",
+                        derivation=None, mutant_of=None, mutation="", summary="")
+    msg = f"{type(e).__name__}: {e}".strip()
+    return plain(dict(statement=job.key, key=job.key, mutant=job.mutant, backend=get_backend(job.precision).name,
+                      describe=describe, examples=0, met=0, met_rate=0.0, counts={k: 0 for k in OUTCOMES},
+                      min_slack=None, slacks=[], tightness=[], counterexamples=[], artefacts=[],
+                      first_violation_at=None, seconds=seconds, seed=job.seed, profile="", error=msg[:2000],
+                      unmet_reasons=[], tightest=None, doc=(type(stmt).__doc__ or "").strip() if stmt else "",
+                      module_doc=_module_doc(stmt) if stmt else "",
+                      source_file=getattr(stmt, "source_file", ""), known_false=None,
+                      reference=describe.get("reference", ""), kind=describe.get("kind", "")))
+
+
+def _run_job(job: Job) -> dict:
     from ..campaign import falsify
 
     stmt = find_statement(job.key, job.theorems, mutant=job.mutant)

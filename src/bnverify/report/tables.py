@@ -33,6 +33,8 @@ def fmt(x, digits=3) -> str:
 def verdict_word(r: dict) -> str:
     """One word for a campaign: what a reader should take away."""
     c = r["counts"]
+    if r.get("error"):
+        return "ERROR (campaign raised; see the statement's page)"
     if r.get("examples", 0) == 0:
         return "not run"
     if r["met"] == 0:
