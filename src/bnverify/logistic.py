@@ -468,7 +468,7 @@ def logistic_example(*, rho_frac=(1e-4, 0.95), rho_abs=None, eta_eff=(1e-2, 30.0
     from .instances import build
     from .strategies import bounded, log_uniform
 
-    instance = instance or logistic_instance()
+    instance = instance if instance is not None else logistic_instance()
 
     @st.composite
     def ex(draw):
