@@ -260,7 +260,7 @@ def delayed_onset_example(margin=None, rho0=None, eta_gamma=None, gamma_frac=Non
     from .strategies import bounded, log_uniform, whitened_example
 
     margin = margin if margin is not None else log_uniform(0.02, 2.0)
-    rho0 = rho0 if rho0 is not None else log_uniform(1e-6, 0.05)
+    rho0 = rho0 if rho0 is not None else log_uniform(1e-6, 0.02)
     eta_gamma = eta_gamma if eta_gamma is not None else log_uniform(0.005, 1.0)
     gamma_frac = gamma_frac if gamma_frac is not None else bounded(0.02, 0.98)
 
