@@ -20,8 +20,9 @@ or a pass with a slack thinner than rounding) is re-decided at 50 → 100 → 20
 * **holds** — the claim was true on the example (checked up to the statement's horizon);
 * **violated** — confirmed at high precision: a counterexample (listed on the statement's page
   with a `bnverify reproduce` command);
-* **artefact** — float64 said "violated" and high precision refutes it (THEORY.md §9); counted
-  apart, never as a pass or a violation;
+* **artefact** — the primary precision said "violated" and higher precision refutes it (for
+  float64 mostly the rounding floor of ρ, THEORY.md §9; at 50 digits full GD has a floor too,
+  which the exact reduced recurrence removes); counted apart, never as a pass or a violation;
 * **undecided** — the run ended before the claim could be decided, or the precisions disagreed;
 * **vacuous** — the example did not meet the hypotheses (never counted as a pass).
 

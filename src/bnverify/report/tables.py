@@ -43,7 +43,7 @@ def verdict_word(r: dict) -> str:
         return "refuted (known)" if r.get("known_false") else "VIOLATED"
     if c["undecided"] and not c["holds"] and not c["artefact"]:
         return "undecided"
-    note = [f"{c['artefact']} float64 artefact(s)"] if c["artefact"] else []
+    note = [f"{c['artefact']} precision artefact(s)"] if c["artefact"] else []
     if c["undecided"]:
         note.append(f"{c['undecided']} undecided")
     return "holds" + (f" ({', '.join(note)})" if note else "")
