@@ -131,8 +131,10 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
     n_vac = sum(1 for r in results if r["met"] == 0)
     n_stmt = len({r["key"] for r in results})
     out += ["## Summary", "",
-            f"{n_stmt} statement(s); {n_viol} campaign(s) with a confirmed violation "
-            f"(not counting statements recorded as refuted); {n_vac} vacuous campaign(s). "
+            f"{n_stmt} statement(s), {sum(r['examples'] for r in results)} examples; {n_viol} campaign(s) with a "
+            f"confirmed violation (not counting statements recorded as refuted); {n_vac} vacuous campaign(s); "
+            f"{sum(r['counts']['artefact'] for r in results)} precision artefacts and "
+            f"{sum(r['counts']['undecided'] for r in results)} undecided examples in all. "
             "Each statement links to its page (statement, hypotheses, derivation, counterexamples).", "",
             T.md(T.summary(results, link=lambda r: f"[{r['describe']['id']}]({pages[r['key']]})")), ""]
     if mutant_results:
