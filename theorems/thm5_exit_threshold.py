@@ -81,9 +81,9 @@ class ExitThreshold(PointwiseLogistic):
                        rho0=drawn["rho0"], init_seed=drawn["init_seed"]).resolve(inst)
             a0 = float(hp.w0 @ inst.e)
             tau0 = float(st.tau(geo, drawn["gamma0"], a0, drawn["rho0"], drawn["w0_norm"]))
-            drawn["eta"] = drawn["eta"] * tau0 * drawn["w0_norm"] ** 2  # eta drawn as the fraction F of tau_5
+            drawn["eta"] = drawn["eta"] * tau0  # logistic_example drew eta = F·‖w_0‖²: now E_0 = F·tau_5
             return drawn
-        return logistic_example(rho_frac=(1e-3, 0.95), eta_eff=(0.05, 1.0), eta_gamma=(0.0, 0.05),
+        return logistic_example(rho_frac=(1e-3, 0.95), eta_eff=(0.05, 0.99), eta_gamma=(0.0, 0.05),
                                 gamma0=(0.1, 3.0), check=fix)
 
 

@@ -75,7 +75,7 @@ class MonotoneDecrease(PointwiseLogistic):
 
         def fix(inst, geo, drawn):
             H = float(st.threshold(geo, drawn["gamma0"], drawn["eta_gamma"], drawn["rho0"]))
-            drawn["eta"] = drawn["eta"] * H * drawn["w0_norm"] ** 2  # eta drawn as the fraction f
+            drawn["eta"] = drawn["eta"] * H  # logistic_example drew eta = f·‖w_0‖²: now x = f·H5
             return drawn
         return logistic_example(rho_frac=(1e-3, 0.3), eta_eff=(0.1, 0.99), eta_gamma=(0.0, 0.02),
                                 gamma0=(0.1, 3.0), check=fix)
