@@ -14,3 +14,4 @@ def test_statement(backend):
 
 def test_mutant_kappa_at_peak():
     check_mutant_caught(KEY + "+mutant:kappa at the edge's peak rho instead of at onset")
+

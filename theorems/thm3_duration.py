@@ -23,7 +23,7 @@ Reference
 from __future__ import annotations
 
 from bnverify.edges import (as_float, delayed_onset_example, edge_horizon, order, pilot_first_edge, rising_edges,
-                            settle_time, t2_at, underflowed, LONG_EDGE_EXAMPLES)
+                            settle_time, t2_at, t2_comparison, underflowed, LONG_EDGE_EXAMPLES)
 from bnverify.statement import Statement, mutant
 from bnverify.theory import whitened_hypotheses, initial_state
 
@@ -102,7 +102,26 @@ class EdgeDuration(Statement):
 
 
 STATEMENTS = [EdgeDuration()]
+class EdgeDurationComparison(EdgeDuration):
+    """Each rising edge lasts at most T_2' (comparison system from the state at onset; ≤ T_2)."""
+
+    version = "comparison-v2"
+    halve = False  # mutant: T_2' halved
+    pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
+
+    def edge_bound(self, traj, e):
+        T2, H, tr = t2_at(traj, e.onset)
+        if T2 is None:
+            return T2, H, tr
+        T2c, _ = t2_comparison(traj, e.onset)
+        if self.halve:
+            T2c = max(1, T2c // 2)
+        return T2c, H, tr
+
+
 # "T_2 divided by 4" is NOT a usable mutant: T_2 is 1e2–1e70 times the observed lengths (ρ at onset is
 # tiny), so T_2/4 is never violated (0 of 25 ci examples; see thm3_duration.md). The false variant
 # below makes the tempting monotonicity error instead: κ evaluated at the edge's largest ρ.
-MUTANTS = [mutant(STATEMENTS[0], "kappa at the edge's peak rho instead of at onset", kappa_at="peak", pinned=[])]
+STATEMENTS.append(EdgeDurationComparison())
+MUTANTS = [mutant(STATEMENTS[0], "kappa at the edge's peak rho instead of at onset", kappa_at="peak", pinned=[]),
+           mutant(STATEMENTS[1], "T2' halved", halve=True, pinned=[])]

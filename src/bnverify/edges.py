@@ -310,3 +310,74 @@ def _long_edge_examples():
 
 
 LONG_EDGE_EXAMPLES = _long_edge_examples()
+
+
+# --- Theorem 3: a comparison-system bound T_2' (comparison-v2) -------------------------------------
+
+def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, int]:
+    """``T_2'``: a bound on the number of rising steps of the edge starting at the rising step t,
+    from two-sided bounds on the state propagated while the edge lasts (derivation:
+    theorems/thm3_duration.md, "comparison-v2"). With ``j`` steps into the edge (steps
+    ``t … t+j−1`` rising) the scan keeps ``ρ̲ ≤ ρ ≤ ρ̄``, ``W̲ ≤ ‖w‖²/‖w_t‖² ≤ W̄``,
+    ``g̲ ≤ γ/a ≤ ḡ`` and stops at the first j where step t+j provably cannot rise
+    (``η̄ ≤ τ(ρ̲)``); at every j it also applies the v1 bound from the bounded state,
+    ``j + ⌈log(H̄/τ(ρ̲))/log(1 + κ(ρ̲))⌉``, and returns the smallest value found, with the
+    number of scanned steps. ``None`` if step t does not satisfy ``H_t > τ(ρ_t)``."""
+    bk = traj.backend
+    f64 = bk.dtype is np.float64
+    if f64:
+        conv, sqrt, log1p = float, math.sqrt, math.log1p
+    else:
+        conv, sqrt, log1p = (lambda x: x), bk.ctx.sqrt, bk.ctx.log1p
+    a = traj.instance.a
+    rho0 = conv(traj["rho"][t])
+    g0 = conv(traj["gamma"][t] / a)
+    H = conv(traj["eta_eff"][t] * a / traj["gamma"][t])
+    q = conv(1 - traj.hyper.resolve(traj.instance).eta_gamma)
+    one = conv(1) if not f64 else 1.0
+
+    def tau_(r):
+        return 2 * sqrt(1 + r * r) / (1 - r * r) if r < 1 else None
+
+    def c_(r):
+        return one / sqrt(1 + r * r)
+
+    def s2(r):
+        return r * r / (1 + r * r)
+
+    t0 = tau_(rho0)
+    if t0 is None or not H > t0:
+        return None, 0
+    T2v1 = t2_value(H, t0, rho0, bk)
+    best = T2v1
+    rl, ru, Wl, Wu, gl, gu = rho0, rho0, one, one, g0, g0
+    j = 0
+    while j < best and j < budget:
+        Hu, Hl = H / Wl, H / Wu
+        etau, etal = Hu * gu, Hl * gl
+        tl = tau_(rl)
+        if tl is None or not etau > tl:  # step t+j cannot rise: the edge has at most j rising steps
+            best = min(best, j)
+            break
+        if j > 0 and j % 64 == 0 and rl > 0:  # v1 from the bounded state (every 64 steps: it costs two logs)
+            best = min(best, j + t2_value(Hu, tl, rl, bk))
+        # rising at t+j needs τ(ρ) < η ≤ η̄, i.e. ρ < τ⁻¹(η̄)
+        if etau >= 2:
+            ru = min(ru, sqrt((etau - 2) * (etau + 2) / (etau * etau + 2 + 2 * sqrt(2 * etau * etau + 1))))
+        cu, cl = c_(rl), c_(ru)
+        s2u, s2l = s2(ru), s2(rl)
+        tu = tau_(ru)
+        # lower growth of ρ: 1 + (c² − s²)(η − τ(ρ))/(c + η s²), increasing in η
+        if tu is not None and etal > tu:
+            Rl = 1 + ((1 - ru * ru) / (1 + ru * ru)) * (etal - tu) / (cu + etal * s2u)
+        else:
+            Rl = one
+        Ru = etau * cu - 1  # ρ_{t+1}/ρ_t ≤ η c − 1
+        kap = 4 * rl * rl / ((1 - rl * rl) * (1 - rl * rl))
+        Wl_next = Wl * (1 + max(kap, etal * etal * s2l))
+        Wu_next = Wu * (1 + etau * etau * s2u)
+        gl, gu = q * gl + (1 - q) * cl, min(one, q * gu + (1 - q) * cu)
+        rl, ru = rl * Rl, ru * Ru
+        Wl, Wu = Wl_next, Wu_next
+        j += 1
+    return int(best), j
