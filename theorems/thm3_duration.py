@@ -11,6 +11,9 @@ Statement
     Every rising edge (maximal run of steps with ρ_{t+1} > ρ_t) starting at t_on has at most
     T_2(t_on) = ⌈log(H_{t_on}/τ(ρ_{t_on})) / log(1 + 4ρ_{t_on}²/(1 − ρ_{t_on}²)²)⌉
     rising steps, with H_t = ηa²/‖w_t‖²; i.e. some t ∈ [t_on + 1, t_on + T_2] has ρ_{t+1} ≤ ρ_t.
+    comparison-v2: at most T_2' ≤ T_2 rising steps, T_2' the first index at which a two-sided
+    comparison system for (ρ, ‖w‖², γ/a) started from the onset state proves that the step cannot
+    rise (bnverify.edges.t2_comparison; derivation in thm3_duration.md).
 Bound kind
     upper bound on the length of every edge decided within the horizon (ended, or already longer
     than its T_2); horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a float64 pilot run
