@@ -58,7 +58,8 @@ def test_float64_first_rise_is_false_at_the_floor(runs):
 def test_float64_reduced_recurrence_has_no_shift(runs):
     seed, inst, f64, exact = runs
     red = simulate_reduced(inst, HYPER, horizon=HORIZON)
-    assert red.rho_floor == 0.0
+    assert red.rho_floor == 1e-290  # float64 reduced: only the subnormal range is unresolved
+    assert float(red['rho'].min()) > red.rho_floor
     assert red.first_onset() == exact.first_onset() == 99
     assert int(np.argmax(red.floats("rho"))) == int(np.argmax(exact.floats("rho"))) == 470
     np.testing.assert_array_equal(red["edge"], exact["edge"])

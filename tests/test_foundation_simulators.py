@@ -259,7 +259,8 @@ def test_trajectory_record(spec):
     df = tr.to_pandas()
     assert len(df) == 41 and df.attrs["status"] == "finished" and df["rho"].dtype == np.float64
     assert tr.rho_floor == 64 * 3 * tr.backend.eps
-    assert simulate_reduced(inst, SECTION9, horizon=5).rho_floor == 0.0
+    # reduced recurrence: float64 leaves only the subnormal range of β unresolved; mpmath has no floor
+    assert simulate_reduced(inst, SECTION9, horizon=5).rho_floor == (1e-290 if spec == 'float64' else 0.0)
     # horizon 0: just the initial state; ρ_0 as asked
     tr0 = simulate(inst, SECTION9, horizon=0)
     assert len(tr0) == 1 and abs(tr0["rho"][0] - tr.backend.scalar(0.01)) <= 64 * tr.backend.eps

@@ -55,10 +55,12 @@ class Trajectory:
     @property
     def rho_floor(self) -> float:
         """Smallest ρ this run resolves. Full GD computes β = ‖w − αe‖ with absolute error
-        ~ d·eps·‖w‖, so ρ below ``64·d·eps`` is rounding noise (THEORY.md §9); the reduced
-        recurrence carries β itself and has no such floor (0)."""
+        ~ d·eps·‖w‖, so ρ below ``64·d·eps`` is rounding noise (THEORY.md §9). The reduced
+        recurrence carries β itself: in mpmath (unbounded exponent) it has no floor (0); in
+        float64 β loses relative precision in the subnormal range and finally flushes to 0,
+        hiding rising steps, so ρ below ``1e-290`` (≈ tiny/eps) is unresolved there."""
         if self.source == "reduced":
-            return 0.0
+            return 1e-290 if self.backend.dtype is np.float64 else 0.0
         d = self.instance.d if self.instance is not None else 1
         return 64.0 * d * self.backend.eps
 
