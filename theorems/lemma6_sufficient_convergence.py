@@ -26,8 +26,6 @@ Reference
 """
 from __future__ import annotations
 
-import warnings
-
 from bnverify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.logistic import PointwiseLogistic, logistic_example, logistic_instance
 from bnverify.statement import mutant
@@ -66,10 +64,8 @@ class SufficientConvergenceLogistic(SufficientConvergence):
         return PointwiseLogistic.hypotheses(self, inst, hyper)
 
     def strategy(self):
-        with warnings.catch_warnings():  # logistic_example tests `instance or …` (a HypothesisWarning)
-            warnings.simplefilter("ignore")
-            return logistic_example(rho_frac=(1e-3, 3.0), eta_eff=(0.1, 30.0), gamma0=(0.1, 5.0),
-                                    instance=logistic_instance(n=(3, 6)))
+        return logistic_example(rho_frac=(1e-3, 3.0), eta_eff=(0.1, 30.0), gamma0=(0.1, 5.0),
+                                instance=logistic_instance(n=(3, 6)))
 
 
 STATEMENTS = [SufficientConvergence(), SufficientConvergenceLogistic()]
