@@ -256,25 +256,43 @@ def edge_horizon(c: dict, cap: int) -> int:
 def delayed_onset_example(margin=None, rho0=None, eta_gamma=None, gamma_frac=None):
     """Examples meeting Theorem 2 (2)'s hypotheses constructively: draw ρ_0, then
     ``H_0 = τ(ρ_0)(1 + m)/c_0`` (so ``H_0 c_0 > τ(ρ_0)`` by the margin m), η_γ, and
-    ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)`` with f < 1 (so ``γ_0 ≤ a c_0`` and ρ falls at t = 0)."""
+    ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)`` with f < 1 (so ``γ_0 ≤ a c_0`` and ρ falls at t = 0).
+
+    ``T_1 < ∞`` is guaranteed too (else the example is vacuous): with ``K ≤ (1 + m)/m`` and
+    ``M = m/(H_0² s_0²)`` (notation of thm2_delayed_onset_closed_form.md) the split θ = ½ gives
+    ``T_1 ≤ ⌈log(2K)/λ⌉`` whenever ``M/2 − 1 − log(2K)/λ ≥ 0``, λ = −log(1 − η_γ). So the margin's
+    lower end makes ``M ≥ 8`` and η_γ is drawn above the λ this needs (which also makes the
+    Lambert-W closed form exist)."""
     from .strategies import bounded, log_uniform, whitened_example
 
-    margin = margin if margin is not None else log_uniform(0.02, 2.0)
     rho0 = rho0 if rho0 is not None else log_uniform(1e-6, 0.02)
-    eta_gamma = eta_gamma if eta_gamma is not None else log_uniform(0.005, 1.0)
     gamma_frac = gamma_frac if gamma_frac is not None else bounded(0.02, 0.98)
 
     def c0(d):
         return 1.0 / math.sqrt(1.0 + d["rho0"] ** 2)
 
     def H0(d):
-        return margin.map(lambda m: float(tau(d["rho0"])) * (1.0 + m) / c0(d))
+        s0sq = d["rho0"] ** 2 / (1.0 + d["rho0"] ** 2)
+        t0 = float(tau(d["rho0"]))
+        # M = m/(H_0² s_0²) ≥ 8 with H_0 ≤ 3τ_0/c_0 (m ≤ 2): m ≥ 8·9τ_0² s_0²/c_0²
+        lo = min(1.0, max(0.02, 72.0 * t0 * t0 * s0sq / c0(d) ** 2))
+        m = margin if margin is not None else log_uniform(lo, 2.0)
+        return m.map(lambda m: t0 * (1.0 + m) / c0(d))
+
+    def eg(d):
+        if eta_gamma is not None:
+            return eta_gamma
+        m = d["H0"] * c0(d) / float(tau(d["rho0"])) - 1.0
+        M = m * (1.0 + d["rho0"] ** 2) / (d["H0"] ** 2 * d["rho0"] ** 2)
+        lam = math.log(2.0 * (1.0 + m) / m) / (M / 2.0 - 1.0)
+        lo = min(0.5, max(0.005, 1.05 * -math.expm1(-lam)))
+        return log_uniform(lo, 1.0)
 
     def g0(d):
         hi = min(c0(d), float(tau(d["rho0"])) / d["H0"], 1.0)
         return gamma_frac.map(lambda f: f * hi)
 
-    return whitened_example(H0=H0, rho0=rho0, eta_gamma=eta_gamma, gamma0_over_a=g0)
+    return whitened_example(H0=H0, rho0=rho0, eta_gamma=eg, gamma0_over_a=g0)
 
 
 # float64 reduced runs carry β itself, but β can fall below the smallest normal double (ρ falls
