@@ -21,15 +21,11 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import (as_float, delayed_onset_example, edge_horizon, order, pilot_first_edge, rising_edges,
-                            settle_time, t2_at, underflowed, LONG_EDGE_EXAMPLES)
+from bnverify.edges import RisingRegimeStatement, as_float, order, rising_edges, settle_time, t2_at, underflowed
 from bnverify.statement import Statement, mutant
-from bnverify.theory import initial_state, whitened_hypotheses
-
-CAP = 30000
 
 
-class RisingEdgeEnds(Statement):
+class RisingEdgeEnds(RisingRegimeStatement, Statement):
     """After every onset ρ stops rising, within T_2(t_on) steps (Lemma 13)."""
 
     id = "lemma13.rising_edge_ends"
@@ -37,24 +33,8 @@ class RisingEdgeEnds(Statement):
     reference = "Lemma 13, App. B"
     provenance = "reconstructed"
     kind = "existence"
-    simulator = "reduced"
     derivation = "lemma13_rising_edge_ends.md"
-    pinned = LONG_EDGE_EXAMPLES
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
-
-    def hypotheses(self, inst, hyper):
-        unmet = whitened_hypotheses(inst, hyper)
-        if not unmet:
-            H0 = initial_state(inst, hyper)["H0"]
-            if not H0 > 2:
-                unmet.append(f"H0 = {float(H0):.6g} <= 2")
-        return unmet
-
-    def constants(self, inst, hyper):
-        return pilot_first_edge(inst, hyper, CAP)
-
-    def horizon(self, inst, hyper, c):
-        return edge_horizon(c, CAP)
 
     def check(self, traj, c):
         if traj.status == "diverged":
@@ -94,9 +74,6 @@ class RisingEdgeEnds(Statement):
                                 message=f"edge at t_on = {e.onset} " + (f"ends at t = {e.end}" if e.ended else "never stops rising")
                                 + f" <= t_on + T2 = {order(due)}; {len(edges)} edge(s) in 0..{traj.T}, all ended; "
                                 f"H_t <= 2 from t = {settle}" + note)
-
-    def strategy(self):
-        return delayed_onset_example()
 
 
 STATEMENTS = [RisingEdgeEnds()]

@@ -43,6 +43,7 @@ class Criterion(StepCriterion):
     loss = "square"
     record_w = True
     need_premise = False
+    count_edges = True
     steps = 60
     use_norm = True  # mutant: α_{t+1} ≥ α_t instead (the norm growth ignored)
 
@@ -51,10 +52,8 @@ class Criterion(StepCriterion):
 
     def steps_of(self, traj, c):
         rho = traj["rho"]
-        self._counts = [0, 0]
         for t, z in directional_steps(traj):
             falls = not rho[t + 1] > rho[t]
-            self._counts[0 if not falls else 1] += 1
             a1 = z.al - z.eta * z.ge
             a1_pos, a1_res, _ = z.compare(z.al, z.dal, z.eta * z.ge, z.eta * z.dge + z.eps * abs(z.eta * z.ge))
             if self.use_norm:
@@ -70,12 +69,6 @@ class Criterion(StepCriterion):
             pred = a1_pos and a1 > 0 and ok
             resolved = a1_res and (res or not a1_pos) and rho_comparison_resolved(traj, t)
             yield t, True, pred == falls, resolved, margin
-
-    def check(self, traj, c):
-        v = super().check(traj, c)
-        up, down = getattr(self, "_counts", (0, 0))
-        v.message += f"; rising steps {up}, non-rising {down}"
-        return v
 
     def strategy(self):
         return whitened_example(H0=log_uniform(0.5, 8.0), rho0=log_uniform(1e-4, 0.9),

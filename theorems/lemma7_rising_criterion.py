@@ -35,6 +35,7 @@ class RisingCriterion(StepCriterion):
     reference = "Lemma 7 (d), §4.1"
     derivation = "lemma7_rising_criterion.md"
     need_premise = False
+    count_edges = True
     steps = 200
     tau_factor = 2  # τ(ρ) = tau_factor·√(1+ρ²)/(1−ρ²); mutants lower it
 
@@ -50,13 +51,11 @@ class RisingCriterion(StepCriterion):
         bk = traj.backend
         eps = bk.scalar(K_ULPS * bk.eps)
         rho, ee, al = traj["rho"], traj["eta_eff"], traj["alpha"]
-        self._counts = [0, 0]
         for t in range(traj.T):
             r = rho[t]
             if not (al[t] > 0 and r > 0):
                 continue
             rising = rho[t + 1] > r
-            self._counts[0 if rising else 1] += 1
             tau = self.tau(bk, r)
             if tau is None:
                 yield t, True, not rising, rho_comparison_resolved(traj, t), 1.0
@@ -66,12 +65,6 @@ class RisingCriterion(StepCriterion):
             dtau = 2 * r * (3 + r * r) / (bk.sqrt(1 + r * r) * (1 - r * r) ** 2)
             resolved = gap > eps * tau + dtau * rho_error(traj, t) and rho_comparison_resolved(traj, t)
             yield t, True, pred == rising, resolved, gap / tau
-
-    def check(self, traj, c):
-        v = super().check(traj, c)
-        up, down = getattr(self, "_counts", (0, 0))
-        v.message += f"; rising steps {up}, non-rising {down}"
-        return v
 
     def strategy(self):
         # η_eff,0 = H_0 γ_0/a in (1.1, 8): early rising edges, then falling ones

@@ -25,15 +25,12 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import (as_float, delayed_onset_example, edge_horizon, order, pilot_first_edge, rising_edges,
-                            settle_time, t2_at, t2_comparison, underflowed, LONG_EDGE_EXAMPLES)
+from bnverify.edges import (LONG_EDGE_EXAMPLES, RisingRegimeStatement, as_float, order, rising_edges, settle_time,
+                            t2_at, t2_comparison, underflowed)
 from bnverify.statement import Statement, mutant
-from bnverify.theory import whitened_hypotheses, initial_state
-
-CAP = 30000
 
 
-class EdgeDuration(Statement):
+class EdgeDuration(RisingRegimeStatement, Statement):
     """Each rising edge lasts at most T_2(t_on) = ⌈log(H/τ(ρ))/log(1 + 4ρ²/(1−ρ²)²)⌉ steps at its onset."""
 
     id = "thm3.duration"
@@ -41,25 +38,9 @@ class EdgeDuration(Statement):
     reference = "Theorem 3 (duration), §4.1"
     provenance = "reconstructed"
     kind = "upper bound"
-    simulator = "reduced"
     derivation = "thm3_duration.md"
-    pinned = LONG_EDGE_EXAMPLES
     kappa_at = "onset"  # mutants: "peak" (κ at the edge's largest ρ)
     divisor = 1  # mutants: T_2 divided
-
-    def hypotheses(self, inst, hyper):
-        unmet = whitened_hypotheses(inst, hyper)
-        if not unmet:
-            H0 = initial_state(inst, hyper)["H0"]
-            if not H0 > 2:
-                unmet.append(f"H0 = {float(H0):.6g} <= 2")
-        return unmet
-
-    def constants(self, inst, hyper):
-        return pilot_first_edge(inst, hyper, CAP)
-
-    def horizon(self, inst, hyper, c):
-        return edge_horizon(c, CAP)
 
     def edge_bound(self, traj, e):
         rk = None
@@ -99,9 +80,6 @@ class EdgeDuration(Statement):
             message=f"edge at t_on = {e.onset}: {e.length} rising steps <= T2 = {order(T2)} "
             f"(rho_on = {float(traj['rho'][e.onset]):.3g}, H_on = {float(H):.6g}, tau_on = {float(tr):.6g}); "
             f"{len(edges)} edge(s), {pending} pending; H_t <= 2 from t = {settle}" + note)
-
-    def strategy(self):
-        return delayed_onset_example()
 
 
 STATEMENTS = [EdgeDuration()]

@@ -22,14 +22,12 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import LONG_EDGE_EXAMPLES, delayed_onset_example, edge_horizon, pilot_first_edge, settle_time, underflowed
+from bnverify.edges import RisingRegimeStatement, settle_time, underflowed
 from bnverify.statement import Statement, mutant
-from bnverify.theory import initial_state, tau_inv, whitened_hypotheses
-
-CAP = 30000
+from bnverify.theory import initial_state, tau_inv
 
 
-class PeakBound(Statement):
+class PeakBound(RisingRegimeStatement, Statement):
     """sup_t ρ_t ≤ max(ρ_0, τ⁻¹(H_0)(H_0 − 1)) for H_0 > 2 (Theorem 3, peak)."""
 
     id = "thm3.peak_bound"
@@ -37,18 +35,8 @@ class PeakBound(Statement):
     reference = "Theorem 3 (peak), §4.1"
     provenance = "reconstructed"
     kind = "upper bound"
-    simulator = "reduced"
     derivation = "thm3_peak_bound.md"
     factor = 1  # mutants shrink the rising-edge part of the bound
-    pinned = LONG_EDGE_EXAMPLES
-
-    def hypotheses(self, inst, hyper):
-        unmet = whitened_hypotheses(inst, hyper)
-        if not unmet:
-            H0 = initial_state(inst, hyper)["H0"]
-            if not H0 > 2:
-                unmet.append(f"H0 = {float(H0):.6g} <= 2")
-        return unmet
 
     def constants(self, inst, hyper):
         s = initial_state(inst, hyper)
@@ -57,10 +45,7 @@ class PeakBound(Statement):
         edge_part = tau_inv(H0, bk) * (H0 - 1) * self.factor
         P = s["rho0"] if s["rho0"] > edge_part else edge_part
         return {"P": P, "edge_part": edge_part, "rho0": s["rho0"], "H0": H0,
-                **pilot_first_edge(inst, hyper, CAP)}
-
-    def horizon(self, inst, hyper, c):
-        return edge_horizon(c, CAP)
+                **super().constants(inst, hyper)}
 
     def check(self, traj, c):
         if traj.status == "diverged":
@@ -73,9 +58,6 @@ class PeakBound(Statement):
                                 message=f"max rho_t = {float(rho[t]):.6g} at t = {t}; P = max(rho0 = {float(c['rho0']):.3g}, "
                                 f"tau_inv(H0)(H0-1) = {float(c['edge_part']):.6g}), H0 = {float(c['H0']):.6g}; "
                                 f"pilot onset {c['pilot_onset']}; H_t <= 2 (no later rise) from t = {settle}" + ("" if resolved else " (beta subnormal in float64: unresolved)"))
-
-    def strategy(self):
-        return delayed_onset_example()
 
 
 STATEMENTS = [PeakBound()]

@@ -26,7 +26,7 @@ Reference
 from __future__ import annotations
 
 from bnverify.hyper import Hyper
-from bnverify.logistic import PointwiseLogistic, geometry, logistic_example, on_branch
+from bnverify.logistic import PointwiseLogistic, logistic_example, on_branch
 from bnverify.statement import mutant
 
 

@@ -344,9 +344,9 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
     bk = traj.backend
     f64 = bk.dtype is np.float64
     if f64:
-        conv, sqrt, log1p = float, math.sqrt, math.log1p
+        conv, sqrt = float, math.sqrt
     else:
-        conv, sqrt, log1p = (lambda x: x), bk.ctx.sqrt, bk.ctx.log1p
+        conv, sqrt = (lambda x: x), bk.ctx.sqrt
     a = traj.instance.a
     rho0 = conv(traj["rho"][t])
     g0 = conv(traj["gamma"][t] / a)
@@ -399,3 +399,33 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
         Wl, Wu = Wl_next, Wu_next
         j += 1
     return int(best), j
+
+
+class RisingRegimeStatement:
+    """Mixin for statements about the rising edges of a whitened run with ``H_0 > 2`` (Lemma 13,
+    Theorem 3): the standing hypotheses plus ``H_0 > 2``; constants from a float64 pilot run
+    (:func:`pilot_first_edge`); horizon :func:`edge_horizon` capped at ``cap``; the exact reduced
+    recurrence (Lemma 7 (e)); the long-edge examples pinned; the delayed-onset strategy."""
+
+    simulator = "reduced"
+    pinned = LONG_EDGE_EXAMPLES
+    cap = 30000
+
+    def hypotheses(self, inst, hyper):
+        from .whitened import initial_state, whitened_hypotheses
+
+        unmet = whitened_hypotheses(inst, hyper)
+        if not unmet:
+            H0 = initial_state(inst, hyper)["H0"]
+            if not H0 > 2:
+                unmet.append(f"H0 = {float(H0):.6g} <= 2")
+        return unmet
+
+    def constants(self, inst, hyper):
+        return pilot_first_edge(inst, hyper, self.cap)
+
+    def horizon(self, inst, hyper, c):
+        return edge_horizon(c, self.cap)
+
+    def strategy(self):
+        return delayed_onset_example()

@@ -55,7 +55,7 @@ def gradient_parts(traj):
     bk = traj.backend
     if traj.source == "reduced":
         a = traj.instance.a
-        g, al, be, wn = traj["gamma"], traj["alpha"], traj["beta"], traj["wnorm"]
+        g, be, wn = traj["gamma"], traj["beta"], traj["wnorm"]
         s = be / wn
         gn = np.abs(g) * a * s / wn
         ge = -(g * a * s * s / wn)
@@ -149,6 +149,7 @@ class StepCriterion(Statement):
     provenance = "exact"
     need_premise = True
     steps = 200
+    count_edges = False  # append the run's rising / non-rising step counts to the message
 
     def steps_of(self, traj, c):
         raise NotImplementedError
@@ -178,6 +179,9 @@ class StepCriterion(Statement):
             elif resolved and (best is None or m < best[1]):
                 best = (t, m)
         info = f"{n_checked} steps, premise at {n_prem}, unresolved failures {n_unres}; T = {traj.T} ({traj.status})"
+        if self.count_edges:
+            up, down = rising_step_counts(traj)
+            info += f"; rising steps {up}, non-rising {down}"
         if first_bad is not None:
             t, m = first_bad
             return self._v(traj, "violated", witness=t, observed=m, bound=0.0, slack=-m,
@@ -192,6 +196,20 @@ class StepCriterion(Statement):
         t, m = best if best is not None else (None, None)
         return self._v(traj, "holds", witness=t, observed=m, bound=0.0, slack=m,
                        message=f"smallest margin {m} at t = {t}; " + info)
+
+
+def rising_step_counts(traj) -> tuple[int, int]:
+    """``(rising, non-rising)`` steps ``t < T`` with ``α_t > 0`` and ``ρ_t > 0`` (``ρ_{t+1} > ρ_t``
+    compared at the run's precision)."""
+    rho, al = traj["rho"], traj["alpha"]
+    up = down = 0
+    for t in range(traj.T):
+        if al[t] > 0 and rho[t] > 0:
+            if rho[t + 1] > rho[t]:
+                up += 1
+            else:
+                down += 1
+    return up, down
 
 
 def alpha0_hypotheses(inst, hyper) -> list[str]:
