@@ -1,84 +1,18 @@
 """The command line: exit codes 0/1/2, one-line usage errors, check --json → reproduce round
-trip, figure section6. Uses a tiny user theorem folder (one trivially true statement, one
-trivially false one, one mutant) so that nothing depends on the real statements' runtime."""
+trip, figure section6. Uses a tiny user theorem folder (tests/tiny_theorems: trivially true,
+trivially false, never-applicable and broken statements, two mutants) so that nothing depends on the real statements' runtime."""
 import json
+import shutil
 import subprocess
 import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 
 from bnverify import registry
 from bnverify.cli import main
 
-TINY = textwrap.dedent('''
-    """Tiny statements for the CLI tests (shape of theorems/TEMPLATE.py).
-
-    Setting
-        Whitened square-loss regression, full GD, 3 steps.
-    Hypotheses
-        none beyond the whitened ones.
-    Statement
-        tiny.true: 0 <= 1 (always holds); tiny.false: 2 <= 1 (always violated).
-    Bound kind
-        upper bound.
-    Reference
-        none. Provenance: exact.
-    """
-    from hypothesis import strategies as st
-
-    from bnverify.statement import Statement, mutant
-    from bnverify.strategies import bounded, whitened_example
-    from bnverify.theory import whitened_hypotheses
-
-
-    class TinyTrue(Statement):
-        """Always true: 0 <= 1."""
-
-        id = "tiny.true"
-        version = "v1"
-        reference = "none"
-        provenance = "exact"
-        kind = "upper bound"
-        derivation = "tiny.md"
-        observed = 0.0
-
-        def hypotheses(self, inst, hyper):
-            return whitened_hypotheses(inst, hyper)
-
-        def constants(self, inst, hyper):
-            return {"bound": 1.0}
-
-        def horizon(self, inst, hyper, c):
-            return 3
-
-        def check(self, traj, c):
-            return self.upper_bound(traj, self.observed, c["bound"], witness=1)
-
-        def strategy(self):
-            return whitened_example(H0=bounded(0.5, 1.5), rho0=bounded(0.01, 0.5),
-                                    instance=st.just(("whitened_regression", dict(n=5, d=2, seed=0))))
-
-
-    class TinyFalse(TinyTrue):
-        """Always false: 2 <= 1."""
-
-        id = "tiny.false"
-        observed = 2.0
-
-
-    class TinyBroken(TinyTrue):
-        """A statement with a bug: its check raises."""
-
-        id = "tiny.broken"
-
-        def check(self, traj, c):
-            raise ZeroDivisionError("bug in tiny.broken")
-
-
-    STATEMENTS = [TinyTrue(), TinyFalse(), TinyBroken()]
-    MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0})]
-''')
+TINY = Path(__file__).parent / "tiny_theorems"  # tiny.true / .false / .picky / .broken + 2 mutants
 
 FAST = ["--examples", "2", "--mp-examples", "1", "--workers", "1"]
 
@@ -92,11 +26,7 @@ def only_user_theorems(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny(tmp_path):
-    d = tmp_path / "thms"
-    d.mkdir()
-    (d / "tiny.py").write_text(TINY)
-    (d / "tiny.md").write_text("# Tiny\n\nTrivial.\n")
-    return str(d)
+    return str(shutil.copytree(TINY, tmp_path / "thms"))
 
 
 def run(capsys, *argv):

@@ -4,7 +4,8 @@ with its counterexamples and reproduce lines; an interrupted run leaves the prev
 intact; the phase-diagram T_1 scan agrees with its definition."""
 import json
 import math
-import textwrap
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,78 +17,9 @@ from bnverify.report import figures as F
 from bnverify.report import markdown as M
 from bnverify.report.tables import sanitise
 
-TINY = textwrap.dedent('''
-    """Tiny statements for the report tests (shape of theorems/TEMPLATE.py).
+TINY = Path(__file__).parent / "tiny_theorems"  # tiny.true / .false / .picky / .broken + 2 mutants
 
-    Statement
-        rep.true: 0 <= 1 (always holds); rep.false: 2 <= 1 (always violated).
-    """
-    from hypothesis import strategies as st
-
-    from bnverify.statement import Statement, mutant
-    from bnverify.strategies import bounded, whitened_example
-    from bnverify.theory import whitened_hypotheses
-
-
-    class RepTrue(Statement):
-        """Always true: 0 <= 1."""
-
-        id = "rep.true"
-        version = "v1"
-        reference = "none"
-        provenance = "exact"
-        kind = "upper bound"
-        derivation = "rep.md"
-        observed = 0.0
-
-        def hypotheses(self, inst, hyper):
-            return whitened_hypotheses(inst, hyper)
-
-        def constants(self, inst, hyper):
-            return {"bound": 1.0}
-
-        def horizon(self, inst, hyper, c):
-            return 3
-
-        def check(self, traj, c):
-            return self.upper_bound(traj, self.observed, c["bound"], witness=1)
-
-        def strategy(self):
-            return whitened_example(H0=bounded(0.5, 1.5), rho0=bounded(0.01, 0.5),
-                                    instance=st.just(("whitened_regression", dict(n=5, d=2, seed=0))))
-
-
-    class RepFalse(RepTrue):
-        """Always false: 2 <= 1."""
-
-        id = "rep.false"
-        observed = 2.0
-
-
-    class RepPicky(RepTrue):
-        """Never applicable: its hypothesis always fails."""
-
-        id = "rep.picky"
-
-        def hypotheses(self, inst, hyper):
-            return [f"H0 = {hyper.H0:.6g} is not > 1000"]
-
-
-    class RepBroken(RepTrue):
-        """A statement with a bug: its check raises."""
-
-        id = "rep.broken"
-
-        def check(self, traj, c):
-            raise ZeroDivisionError("bug in rep.broken")
-
-
-    STATEMENTS = [RepTrue(), RepFalse(), RepPicky(), RepBroken()]
-    MUTANTS = [mutant(STATEMENTS[0], "bound set to -1", constants=lambda c: {**c, "bound": -1.0}),
-               mutant(STATEMENTS[0], "bound doubled (still true)", constants=lambda c: {**c, "bound": 2.0})]
-''')
-
-ARGS = ["rep", "--examples", "2", "--mp-examples", "1", "--fast-figures"]
+ARGS = ["tiny", "--examples", "2", "--mp-examples", "1", "--fast-figures"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -102,10 +34,7 @@ def only_user_theorems(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    d = tmp_path_factory.mktemp("thms")
-    (d / "rep.py").write_text(TINY)
-    (d / "rep.md").write_text("# Rep\n\nTrivial.\n")
-    return str(d)
+    return str(shutil.copytree(TINY, tmp_path_factory.mktemp("t") / "thms"))
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +46,7 @@ def report(tiny, tmp_path_factory):
 
 def test_exit_code_and_files(report):
     rc, out = report
-    assert rc == 1  # rep.false is violated
+    assert rc == 1  # tiny.false is violated
     assert (out / "REPORT.md").is_file() and (out / "results.json").is_file()
     for name in ("section6_square", "section6_logistic", "phase_diagram", "float64_vs_mpmath"):
         png = out / "figures" / f"{name}.png"
@@ -136,7 +65,7 @@ def test_report_sections(report):
                    "figures/section6_square.png", "figures/phase_diagram.png", "figures/float64_vs_mpmath.png",
                    "hyper.eta_gamma"):
         assert needle in text, needle
-    assert "rep.true" in text and "rep.false" in text and "VIOLATED" in text
+    assert "tiny.true" in text and "tiny.false" in text and "VIOLATED" in text
     assert "bound doubled (still true)" in text  # every mutant of the statements asked for
     # the mutant that is still true is flagged as not caught; the false one as caught
     assert "**NO**" in text and "| yes" in text
@@ -144,32 +73,32 @@ def test_report_sections(report):
 
 def test_statement_pages(report, tiny):
     _, out = report
-    false_page = (out / "statements" / f"{sanitise('rep.false@v1')}.md").read_text()
-    assert "Always false" in false_page and "rep.false: 0 <= 1" not in false_page
+    false_page = (out / "statements" / f"{sanitise('tiny.false@v1')}.md").read_text()
+    assert "Always false" in false_page and "tiny.false: 0 <= 1" not in false_page
     assert "## Counterexamples (float64 primary): 2" in false_page
-    assert "bnverify reproduce 'rep.false@v1' --params '" in false_page
+    assert "bnverify reproduce 'tiny.false@v1' --params '" in false_page
     assert "## Verdicts per precision" in false_page and "mpmath50" in false_page
-    assert "Derivation: [rep.md](" in false_page
-    link = false_page.split("Derivation: [rep.md](")[1].split(")")[0]
-    assert (out / "statements" / link).resolve().read_text().startswith("# Rep")
+    assert "Derivation: [tiny.md](" in false_page
+    link = false_page.split("Derivation: [tiny.md](")[1].split(")")[0]
+    assert (out / "statements" / link).resolve().read_text().startswith("# Tiny")
     img = false_page.split("![slack histogram](")[1].split(")")[0]
     assert (out / "statements" / img).read_bytes()[:8] == PNG
-    for key in ("rep.true@v1", "rep.true@v1+mutant:bound set to -1"):
+    for key in ("tiny.true@v1", "tiny.true@v1+mutant:bound set to -1"):
         assert (out / "statements" / f"{sanitise(key)}.md").is_file()
 
 
 def test_a_campaign_that_raises_is_listed_and_the_rest_is_written(report):
     _, out = report
     text = (out / "REPORT.md").read_text()
-    assert "## Errors" in text and "bug in rep.broken" in text
-    page = (out / "statements" / f"{sanitise('rep.broken@v1')}.md").read_text()
+    assert "## Errors" in text and "bug in tiny.broken" in text
+    page = (out / "statements" / f"{sanitise('tiny.broken@v1')}.md").read_text()
     assert "**ERROR**" in page and "ZeroDivisionError" in page
 
 
 def test_vacuous_statement_is_flagged_with_its_reasons(report):
     _, out = report
     assert "VACUOUS" in (out / "REPORT.md").read_text()
-    page = (out / "statements" / f"{sanitise('rep.picky@v1')}.md").read_text()
+    page = (out / "statements" / f"{sanitise('tiny.picky@v1')}.md").read_text()
     assert "## Why examples were vacuous (float64 primary)" in page
     assert "H0 = # is not > #" in page
 
@@ -178,9 +107,9 @@ def test_results_json(report):
     _, out = report
     data = json.loads((out / "results.json").read_text())
     keys = {(r["key"], r["backend"]) for r in data["statements"]}
-    assert keys == {(k, b) for k in ("rep.true@v1", "rep.false@v1", "rep.picky@v1", "rep.broken@v1")
+    assert keys == {(k, b) for k in ("tiny.true@v1", "tiny.false@v1", "tiny.picky@v1", "tiny.broken@v1")
                     for b in ("float64", "mpmath50")}
-    f = next(r for r in data["statements"] if r["key"] == "rep.false@v1" and r["backend"] == "float64")
+    f = next(r for r in data["statements"] if r["key"] == "tiny.false@v1" and r["backend"] == "float64")
     assert f["counts"]["violated"] == 2 and len(f["counterexamples"]) == 2
     assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])
     assert len({r["key"] for r in data["mutants"]}) == 2
@@ -196,14 +125,14 @@ def test_interrupted_run_keeps_previous_report(tiny, tmp_path, monkeypatch):
 
     monkeypatch.setattr(B, "make_figures", lambda *a, **k: {"_errors": {}})
     monkeypatch.setattr(M, "report_page", boom)
-    rc = main(["report", "rep.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
+    rc = main(["report", "tiny.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
                "--out", str(out), "--workers", "1"])
     assert rc == 130
     assert (out / "REPORT.md").read_text() == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # temp folder removed
     monkeypatch.undo()
     monkeypatch.setattr(B, "make_figures", lambda *a, **k: {"_errors": {}})
-    rc = main(["report", "rep.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
+    rc = main(["report", "tiny.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
                "--out", str(out), "--workers", "1"])
     assert rc == 0
     assert (out / "REPORT.md").read_text().startswith("# bnverify report")
