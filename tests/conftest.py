@@ -1,15 +1,38 @@
 """Hypothesis profiles: ``ci`` (default: derandomised, no database), ``dev``, ``deep``
 (``make deep``). The profiles are registered in :mod:`bnverify.campaign`; HYPOTHESIS_PROFILE picks
 one. At the end of the session a table of every campaign run is printed (also under xdist: the
-workers hand their rows to the controller)."""
+workers hand their rows to the controller).
+
+Reproducible draws: Hypothesis mixes literals found in every already-imported *local* module
+into its draws (``hypothesis.internal.conjecture.providers._get_local_constants``), so even
+derandomised examples depend on what was imported before — e.g. whether the CLI tests (which
+import the report package and a tiny theorem folder) ran earlier in the same xdist worker
+(observed: the same campaign drew different examples from its 9th on). Every local module a
+test can import is therefore imported here, up front, in every worker."""
+import importlib
 import os
+import pkgutil
+from pathlib import Path
 
 from hypothesis import settings
 
+import bnverify
 import bnverify.campaign  # noqa: F401  (registers the profiles)
-from bnverify import testing
+from bnverify import registry, testing
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def _import_every_local_module():
+    for m in pkgutil.walk_packages(bnverify.__path__, "bnverify."):
+        if m.name != "bnverify.__main__":
+            importlib.import_module(m.name)
+    tiny = Path(__file__).parent / "tiny_theorems"
+    for mutants in (False, True):
+        registry.load([tiny], mutants=mutants)
+
+
+_import_every_local_module()
 _ROWS: list[dict] = []
 
 
