@@ -18,7 +18,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.statement import Statement, mutant
+from bnverify.statement import Statement, mutant, scaled
 from bnverify.strategies import bounded, log_uniform, whitened_example
 from bnverify.theory import initial_state, whitened_hypotheses
 
@@ -58,4 +58,4 @@ class MyBound(Statement):
 
 
 STATEMENTS = [MyBound()]
-MUTANTS = [mutant(STATEMENTS[0], "bound halved", constants=lambda c: {**c, "bound": c["bound"] / 2})]
+MUTANTS = [mutant(STATEMENTS[0], "bound halved", constants=scaled("bound", 0.5))]

@@ -26,7 +26,7 @@ Reference
 from __future__ import annotations
 
 from bnverify.edges import delayed_onset_example, t1_closed_form, t1_closed_form_half, t1_scan, underflowed
-from bnverify.statement import Statement, mutant
+from bnverify.statement import Statement, mutant, scaled
 from bnverify.theory import initial_state, tau, whitened_hypotheses
 
 
@@ -115,6 +115,6 @@ class DelayedOnsetClosedForm(DelayedOnset):
 
 STATEMENTS = [DelayedOnset(), DelayedOnsetClosedForm()]
 MUTANTS = [
-    mutant(STATEMENTS[0], "T1 halved", constants=lambda c: {**c, "T1": c["T1"] // 2}),
-    mutant(STATEMENTS[1], "T1_cf halved", constants=lambda c: {**c, "T1_cf": c["T1_cf"] // 2}),
+    mutant(STATEMENTS[0], "T1 halved", constants=scaled("T1", 0.5, integer=True)),
+    mutant(STATEMENTS[1], "T1_cf halved", constants=scaled("T1_cf", 0.5, integer=True)),
 ]

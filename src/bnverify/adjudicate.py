@@ -33,13 +33,13 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
     unmet = list(stmt.hypotheses(inst, ex.hyper))
     if unmet:
         return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet)), None
-    consts = stmt.constants(inst, ex.hyper)
+    consts = stmt.all_constants(inst, ex.hyper)
     horizon = int(stmt.horizon(inst, ex.hyper, consts))
     if (simulator or stmt.simulator) == "reduced":
         traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    v = stmt.check(traj, consts)
+    v = stmt.decide_check(traj, consts)
     if v.horizon is None:
         v.horizon = horizon
     return v, traj

@@ -1,4 +1,5 @@
-"""Discovery of statements: every ``*.py`` in the project's ``theorems/`` folder and in any folder
+"""Discovery of statements: every module of the shipped package ``bnverify.theorems`` (the
+project's ``theorems/`` folder, installed with the package) and every ``*.py`` in any folder
 given by the user (``--theorems DIR`` or ``BNVERIFY_THEOREMS``, ``os.pathsep``-separated).
 A module contributes its module-level ``STATEMENTS`` and ``MUTANTS`` lists. Files whose names
 start with ``_`` and ``TEMPLATE.py`` are skipped."""
@@ -12,7 +13,16 @@ from pathlib import Path
 
 from .statement import Statement
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "theorems"
+SHIPPED_PACKAGE = "bnverify.theorems"
+
+
+def _shipped_dir() -> Path:
+    import importlib
+
+    return Path(importlib.import_module(SHIPPED_PACKAGE).__file__).resolve().parent
+
+
+DEFAULT_DIR = _shipped_dir()
 
 
 def theorem_dirs(extra=()) -> list[Path]:
@@ -28,6 +38,8 @@ def theorem_dirs(extra=()) -> list[Path]:
 
 
 def _import(path: Path):
+    if path.parent == DEFAULT_DIR:  # shipped: a real package module, importable (and picklable) by name
+        return importlib.import_module(f"{SHIPPED_PACKAGE}.{path.stem}")
     name = "bnverify_theorems_" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + "_" + path.stem
     if name in sys.modules:
         return sys.modules[name]

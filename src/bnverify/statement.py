@@ -15,6 +15,7 @@ The heavy lifting — simulation, precision, search, reporting — lives elsewhe
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -109,6 +110,21 @@ class Statement:
         """Hypothesis strategy of Examples meeting the hypotheses (see bnverify.strategies)."""
         raise NotImplementedError(f"{self.key}: no strategy")
 
+    # --- what the engine calls (applies a mutant's transforms) --------------------------------
+    _constants_transform = None
+    _check_override = None
+
+    def all_constants(self, instance, hyper) -> dict[str, Any]:
+        """``constants()``, transformed for a mutant."""
+        c = self.constants(instance, hyper)
+        return self._constants_transform(dict(c)) if self._constants_transform is not None else c
+
+    def decide_check(self, traj, constants) -> Verdict:
+        """``check()``, or a mutant's replacement check."""
+        if self._check_override is not None:
+            return self._check_override(self, traj, constants)
+        return self.check(traj, constants)
+
     # --- identity ------------------------------------------------------------------------------
     @property
     def key(self) -> str:
@@ -160,19 +176,31 @@ class Statement:
 
 def mutant(base: Statement, mutation: str, *, constants: Callable[[dict], dict] | None = None,
            check: Callable | None = None, version: str | None = None, **attrs) -> Statement:
-    """A deliberately false variant of ``base``: same hypotheses, strategy and simulator, with
+    """A deliberately false variant of ``base``: same hypotheses, space and simulator, with
     its constants transformed (``constants(c) -> c'``), its check replaced
-    (``check(base, traj, c)``) or class attributes overridden (``**attrs``, e.g. a threshold the
-    hypotheses and strategy read)."""
+    (``check(base, traj, c)``) or attributes overridden (``**attrs``, e.g. a threshold the
+    hypotheses read). The variant is a copy of ``base`` holding the transforms as attributes,
+    so it pickles whenever they do (module-level functions and :func:`scaled` do; a lambda
+    travels to Dask workers by value through cloudpickle)."""
     m = copy.copy(base)
     for k, v in attrs.items():
         setattr(m, k, v)
     m.mutant_of = base.key
     m.mutation = mutation
     m.version = version or f"{base.version}+mutant:{mutation}"
-    if constants is not None:
-        orig = base.constants
-        m.constants = lambda inst, hyper: constants(dict(orig(inst, hyper)))  # type: ignore[method-assign]
-    if check is not None:
-        m.check = lambda traj, c: check(base, traj, c)  # type: ignore[method-assign]
+    m._constants_transform = constants
+    m._check_override = check
     return m
+
+
+def scaled(key: str, factor: float, *, integer: bool = False) -> Callable[[dict], dict]:
+    """A picklable constants transform for :func:`mutant`: ``c[key] *= factor`` (floored to an int
+    when ``integer``; None stays None)."""
+    return functools.partial(_scale_constant, key=key, factor=factor, integer=integer)
+
+
+def _scale_constant(c: dict, *, key: str, factor: float, integer: bool) -> dict:
+    v = c.get(key)
+    if v is not None:
+        v = int(v * factor) if integer else v * factor
+    return {**c, key: v}
