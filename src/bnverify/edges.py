@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from .backends import FLOAT64, Backend
+from .backends import FLOAT64, Backend, Ball
 from .whitened import tau
 
 _MP = mpmath.MPContext()
@@ -34,7 +34,9 @@ def log(x, bk: Backend = FLOAT64):
 
 
 def ceil_int(x) -> int:
-    """⌈x⌉ as a Python int (x finite, float or mpf)."""
+    """⌈x⌉ as a Python int (x finite, float, mpf or ball)."""
+    if isinstance(x, Ball):  # arb: the ceiling when every point of the ball has the same one, else Uncertain
+        return math.ceil(x)
     return int(math.ceil(x)) if isinstance(x, float) else int(mpmath.ceil(x))
 
 
