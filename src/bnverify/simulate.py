@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import FLOAT64, Backend, get_backend
+from .backends import FLOAT64, Backend, Ball, get_backend
 from .hyper import Hyper
 from .model import evaluate
 from .trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
@@ -142,6 +142,11 @@ def reduced_step(alpha, beta, gamma, eta, eta_gamma, a, sqrt):
     N = sqrt(N2)
     c = alpha / N
     eta_eff = eta * gamma * a / N2
+    if isinstance(gamma, Ball):
+        # arb: the convex combination, whose ball radius contracts by (1 − η_γ); γ appears twice in
+        # γ + η_γ(a c − γ), so its radius would grow by (1 + η_γ) per step (benchmarks/arb.py)
+        return (alpha + eta_eff * b2 / N, beta * (1 - eta_eff * c), (1 - eta_gamma) * gamma + eta_gamma * (a * c),
+                eta_eff, c, N2)
     return (alpha + eta_eff * b2 / N, beta * (1 - eta_eff * c), gamma + eta_gamma * (a * c - gamma),
             eta_eff, c, N2)
 

@@ -1,0 +1,166 @@
+"""Ball arithmetic (python-flint arb) against mpmath, and how far balls decide
+(``python benchmarks/arb.py [--repeats N] [--quick]``; prints markdown).
+
+1. Speed, at comparable precision (170 bits ≈ 51 digits vs mpmath at 50 digits), each ratio
+   measured in one run alternating the two sides after a warm-up, medians:
+   * ``simulate_reduced``, 2,000 steps, whitened n=12, d=3;
+   * ``simulate`` (full GD), 200 steps, whitened n=12, d=3.
+   A ball run that stops with ``Uncertain`` before the horizon is timed per step up to there.
+2. Radius growth: for full GD on small instances (n ≤ 30, d ≤ 6) and for the reduced recurrence
+   on long whitened horizons, at 128/256/512/1024 bits: the relative radius of ρ_t
+   (``rad/|mid|``, in bits: log2) against t, its growth in bits per step (least squares over the
+   run), the last step whose rising/falling label ``ρ_{t+1} ≷ ρ_t`` the balls decide, and the step
+   at which the run raised ``Uncertain`` (if it did).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent / "src"))
+
+from bnverify import Hyper, simulate, simulate_reduced, whitened_regression  # noqa: E402
+from bnverify.backends import Uncertain, flint_precision, get_backend  # noqa: E402
+from bnverify.edges import LONG_EDGE_EXAMPLES  # noqa: E402
+from bnverify.instances import separable_logistic  # noqa: E402
+
+HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
+FALLING = Hyper(H0=1.5, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1)
+
+
+def _run_steps(sim, inst, hyper, horizon):
+    """Run ``sim``; returns (steps completed, Uncertain message or None). Counts steps via the
+    stop rule (which never stops)."""
+    steps = [0]
+
+    def count(t, row):
+        steps[0] = t
+        return False
+
+    try:
+        sim(inst, hyper, horizon=horizon, stop=count)
+        return horizon, None
+    except Uncertain as exc:
+        return steps[0], str(exc)[:80]
+
+
+def alternate(a, b, repeats):
+    """Warm up both, then time a/b alternately; medians (s) and a's last result."""
+    a(), b()
+    ta, tb, last = [], [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        last = a()
+        ta.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        b()
+        tb.append(time.perf_counter() - t0)
+    return statistics.median(ta), statistics.median(tb), last
+
+
+def speed(repeats: int) -> list[str]:
+    rows = ["| run | arb170 | mpmath50 | arb / mpmath (time per step) | ball run |", "|---|---|---|---|---|"]
+    arb, mp = whitened_regression(n=12, d=3, seed=1, backend="arb170"), whitened_regression(n=12, d=3, seed=1, backend=50)
+    for label, sim, hyper, horizon in (("simulate_reduced, 2,000 steps", simulate_reduced, HYPER, 2000),
+                                       ("simulate (full GD), 200 steps", simulate, HYPER, 200),
+                                       ("simulate (full GD), 200 steps, H0=1.5", simulate, FALLING, 200)):
+        with flint_precision():
+            ta, tm, (steps, unc) = alternate(lambda: _run_steps(sim, arb, hyper, horizon),
+                                             lambda: sim(mp, hyper, horizon=horizon), repeats)
+        per_a, per_m = ta / max(steps, 1), tm / horizon
+        rows.append(f"| {label} | {ta * 1e3:.1f} ms ({steps} steps) | {tm * 1e3:.1f} ms | "
+                    f"{per_a / per_m:.2f} | {'finished' if unc is None else f'Uncertain after step {steps}'} |")
+    return rows
+
+
+def _rho_record(sim, inst, hyper, horizon):
+    """ρ_t balls per step until the run ends or raises; returns (list of balls, raised_at|None)."""
+    rhos = []
+
+    def rec(t, row):
+        al, be = row["alpha"], row["beta"]
+        rhos.append(abs(be) / al if al > 0 else None)
+        return False
+
+    try:
+        sim(inst, hyper, horizon=horizon, stop=rec)
+        return rhos, None
+    except Uncertain:
+        return rhos, len(rhos)
+
+
+def _rel_bits(b) -> float:
+    """log2(rad/|mid|) of a ball, computed in arb (ρ can be far below the float64 range)."""
+    from flint import arb
+
+    m, r = abs(b.v.mid()), b.v.rad()
+    if m.is_zero() or not r.is_finite():
+        return 0.0
+    if r.is_zero():
+        return float(-b.bits)
+    return float((r / m).log() / arb(2).log())
+
+
+def radius(bits_list, cases) -> list[str]:
+    rows = ["| run | bits | rel. radius of ρ_t at t = 0 / 50 / last decided (log2) | growth (bits/step) | "
+            "labels decided up to t | run raised Uncertain at t |", "|---|---|---|---|---|---|"]
+    for label, sim, inst_of, hyper, horizon in cases:
+        for bits in bits_list:
+            with flint_precision():
+                inst = inst_of(f"arb{bits}")
+                rhos, raised = _rho_record(sim, inst, hyper, horizon)
+            decided = 0
+            for t in range(len(rhos) - 1):
+                a, b = rhos[t], rhos[t + 1]
+                try:
+                    _ = (b > a, b < a)
+                    decided = t
+                except (Uncertain, TypeError):
+                    break
+            rel = [_rel_bits(r) for r in rhos[: decided + 2] if r is not None]
+            slope = float(np.polyfit(np.arange(len(rel)), rel, 1)[0]) if len(rel) > 2 else float("nan")
+            pick = [rel[0], rel[min(50, len(rel) - 1)], rel[-1]]
+            rows.append(f"| {label} | {bits} | {' / '.join(f'{x:.0f}' for x in pick)} | {slope:.2f} | "
+                        f"{decided if decided < len(rhos) - 2 else f'{decided} (all)'} | "
+                        f"{'-' if raised is None else raised} |")
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="fewer precisions and shorter reduced horizons")
+    args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error("--repeats must be >= 1")
+    print("### Speed: arb (170 bits) vs mpmath (50 digits), alternating, medians of", args.repeats)
+    print("\n".join(speed(args.repeats)))
+    bits = (128, 256) if args.quick else (128, 256, 512, 1024)
+    long_T = 3000 if args.quick else 30000
+    w = lambda n, d: (lambda bk: whitened_regression(n=n, d=d, seed=1, backend=bk))  # noqa: E731
+    cases = [
+        ("full GD whitened n=12 d=3, H0=1.5 (falling)", simulate, w(12, 3), FALLING, 1200),
+        ("full GD whitened n=12 d=3, H0=2.3 (rising)", simulate, w(12, 3), HYPER, 1200),
+        ("full GD whitened n=30 d=6, H0=2.3", simulate, w(30, 6), HYPER, 1200),
+        ("full GD separable logistic n=20 d=4", simulate,
+         lambda bk: separable_logistic(n=20, d=4, seed=2, backend=bk),
+         Hyper(eta=0.5, eta_gamma=0.05, gamma0=1.0, w0_norm=1.0, rho0=0.3), 1200),
+        ("reduced, n=12 d=3, H0=2.3", simulate_reduced, w(12, 3), HYPER, long_T),
+        ("reduced, n=12 d=3, H0=1.5, eta_gamma=0.5", simulate_reduced, w(12, 3), FALLING, long_T),
+    ]
+    for i, ex in enumerate(LONG_EDGE_EXAMPLES):
+        cases.append((f"reduced, long-edge example {i} ({ex.hyper.H0}, {ex.hyper.eta_gamma})", simulate_reduced,
+                      lambda bk, ex=ex: ex.instance(bk), ex.hyper, long_T))
+    print("\n### Radius growth and how far balls decide")
+    print("\n".join(radius(bits, cases)))
+
+
+if __name__ == "__main__":
+    main()
