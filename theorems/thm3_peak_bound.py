@@ -12,7 +12,9 @@ Statement
     (A rising step needs τ(ρ_t) < η_eff,t ≤ H_0, i.e. ρ_t < τ⁻¹(H_0), and multiplies ρ by
     c(η_eff c − 1)/(c + η_eff s²) ≤ η_eff − 1 ≤ H_0 − 1.)
 Bound kind
-    upper bound on max_{t ≤ horizon} ρ_t; horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a
+    upper bound on max_{t ≤ horizon} ρ_t, checked on the values reached by rising steps (ρ_0 ≤ P
+    trivially and falling steps only lower ρ; without a rising step the bound is met trivially and
+    its tightness is not reported); horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a
     float64 pilot run (t_on its first onset, T_2 the duration bound of thm3.duration, t_s the first t
     with H_t = ηa²/‖w_t‖² ≤ 2, after which no step can rise, so ρ_t ≤ ρ_{t_s} for ever).
     Float64 runs are unresolved if β underflowed before t_s. Tightness = observed peak ÷ P.
@@ -51,10 +53,16 @@ class PeakBound(RisingRegimeStatement, Statement):
         if traj.status == "diverged":
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         rho = traj["rho"]
-        t = max(range(len(rho)), key=lambda i: rho[i])
+        # ρ_0 ≤ P trivially, and a falling step only lowers ρ: the claim is about the values a rising
+        # step reaches (the spikes). Without a rising step it holds trivially (tightness uninformative).
+        rising = traj.rising_steps()
+        if len(rising):
+            t = max((int(s) + 1 for s in rising), key=lambda i: rho[i])
+        else:
+            t = max(range(len(rho)), key=lambda i: rho[i])
         settle = settle_time(traj)
         resolved = not underflowed(traj, settle)
-        return self.upper_bound(traj, rho[t], c["P"], witness=t, resolved=resolved,
+        return self.upper_bound(traj, rho[t], c["P"], witness=t, resolved=resolved, informative=bool(len(rising)),
                                 message=f"max rho_t = {float(rho[t]):.6g} at t = {t}; P = max(rho0 = {float(c['rho0']):.3g}, "
                                 f"tau_inv(H0)(H0-1) = {float(c['edge_part']):.6g}), H0 = {float(c['H0']):.6g}; "
                                 f"pilot onset {c['pilot_onset']}; H_t <= 2 (no later rise) from t = {settle}" + ("" if resolved else " (beta subnormal in float64: unresolved)"))

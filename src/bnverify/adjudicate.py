@@ -7,12 +7,26 @@ precisions (50 → 100 → 200 digits by default) until two consecutive rungs ag
 
 * ``holds`` / ``violated`` / ``vacuous`` / ``undecided`` — as decided (at high precision when
   re-decided);
-* ``artefact`` — the primary precision said "violated" and high precision refutes it: counted on
-  its own, never as a pass and never as a violation.
+* ``artefact`` — the primary precision said "violated" and high precision refutes it, or the
+  violation's size shrinks with the working precision like its rounding unit (below): counted on
+  its own, never as a pass and never as a violation;
+* ``error`` — the statement (hypotheses, constants, check) raised, or returned the wrong type; the
+  traceback is kept with the example, and the campaign goes on.
+
+**A violation is confirmed only if it survives precision** (whoever wrote the statement, with no
+``resolved=`` logic needed): two successive decided rungs must both say "violated" *and* the
+excess (``observed − bound`` for an upper bound, the negated slack × |bound|) must not shrink with
+the precision — at the higher rung it is at least :data:`KEEP` of the lower rung's excess, and it
+exceeds :data:`EPS_MULTIPLE` × that rung's eps × the size of the quantities compared. An excess
+that falls like eps (e.g. −4.4e-16 in float64, −1.3e-51 at 50 digits, −2.1e-101 at 100 digits:
+``γ_t ≤ a`` attained as ρ_t → 0) is rounding at every rung: the outcome is ``artefact``, for either
+primary.
 """
 from __future__ import annotations
 
+import math
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from .backends import Backend, Float64, get_backend
@@ -21,8 +35,14 @@ from .simulate import simulate, simulate_reduced
 from .statement import Statement, Verdict
 
 LADDER = (50, 100, 200)
+KEEP = 0.25  # a genuine excess keeps at least this share of itself from one rung to the next
+EPS_MULTIPLE = 64
 REDUCED_LADDER = (100, 200)
-OUTCOMES = ("holds", "violated", "artefact", "undecided", "vacuous")
+OUTCOMES = ("holds", "violated", "artefact", "undecided", "vacuous", "error")
+
+
+class StatementError(Exception):
+    """A statement method raised or returned the wrong type (message names statement and method)."""
 
 
 def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None) -> tuple[Verdict, object]:
@@ -30,7 +50,11 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
     with ``simulator`` ('full' | 'reduced'; default the statement's)."""
     bk = get_backend(backend)
     inst = ex.instance(bk)
-    unmet = list(stmt.hypotheses(inst, ex.hyper))
+    unmet = stmt.hypotheses(inst, ex.hyper)
+    if not (isinstance(unmet, (list, tuple)) and all(isinstance(u, str) for u in unmet)):
+        raise StatementError(f"{stmt.key}: hypotheses() must return a list of strings (the unmet conditions), "
+                             f"got {type(unmet).__name__}: {unmet!r:.200}")
+    unmet = list(unmet)
     if unmet:
         return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet)), None
     consts = stmt.all_constants(inst, ex.hyper)
@@ -40,15 +64,22 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
     v = stmt.decide_check(traj, consts)
+    if not isinstance(v, Verdict):
+        raise StatementError(f"{stmt.key}: check() must return a Verdict (use the helpers upper_bound, "
+                             f"lower_bound, identity, holds, violated, undecided), got {type(v).__name__}")
     if v.horizon is None:
         v.horizon = horizon
     return v, traj
 
 
 def _doubtful(stmt: Statement, v: Verdict) -> bool:
+    """Violations, undecided and unresolved verdicts are re-decided; so is a "holds" whose slack is
+    within the statement's rounding reach — unless the bound is met trivially on the example
+    (``informative=False``, e.g. attained by ρ_0 itself), where the slack measures nothing."""
     if v.status in ("violated", "undecided") or not v.resolved:
         return True
-    return v.status == "holds" and v.slack is not None and abs(v.slack) < stmt.rounding_reach
+    return (v.status == "holds" and v.informative and v.slack is not None
+            and abs(v.slack) < stmt.rounding_reach)
 
 
 def ladder_for(stmt: Statement, ex: Example, primary) -> list[tuple[str, int]]:
@@ -72,10 +103,13 @@ class Decision:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     primary: str = ""
     seconds: float = 0.0
+    error: str = ""  # the traceback when the outcome is "error"
 
     @property
     def final(self) -> Verdict:
         """The verdict the outcome rests on (the last rung run)."""
+        if not self.verdicts:
+            return Verdict("undecided", message=self.error.strip().splitlines()[-1] if self.error else "")
         return list(self.verdicts.values())[-1]
 
     @property
@@ -83,41 +117,80 @@ class Decision:
         return self.final.slack
 
     def to_dict(self) -> dict:
-        return dict(statement=self.statement, outcome=self.outcome, primary=self.primary,
-                    example=self.example.to_dict(), seconds=self.seconds,
-                    verdicts={k: v.to_dict() for k, v in self.verdicts.items()})
+        d = dict(statement=self.statement, outcome=self.outcome, primary=self.primary,
+                 example=self.example.to_dict(), seconds=self.seconds,
+                 verdicts={k: v.to_dict() for k, v in self.verdicts.items()})
+        if self.error:
+            d["error"] = self.error
+        return d
+
+
+def excess(v: Verdict) -> float | None:
+    """How far a violated verdict goes past its bound, in the bound's own units (``−slack·|bound|``;
+    ``−slack`` when the bound is 0); None when the verdict carries no slack."""
+    if v.slack is None:
+        return None
+    b = abs(v.bound) if v.bound not in (None, 0.0) and math.isfinite(v.bound) else 1.0
+    return -v.slack * b
+
+
+def _size(v: Verdict) -> float:
+    vals = [abs(x) for x in (v.observed, v.bound) if x is not None and math.isfinite(x)]
+    return max(vals) if vals and max(vals) > 0 else 1.0
+
+
+def survives_precision(lo: Verdict, hi: Verdict, eps_lo: float, eps_hi: float) -> bool:
+    """Two successive rungs both violated: is the violation a property of the mathematics, not of the
+    rounding? Its excess must be beyond ``EPS_MULTIPLE·eps·size`` at both rungs and must not shrink
+    (``excess_hi ≥ KEEP·excess_lo``). A verdict without a slack (a contradiction reported as a plain
+    "violated") survives when both rungs agree."""
+    e_lo, e_hi = excess(lo), excess(hi)
+    if e_lo is None or e_hi is None:
+        return True
+    if math.isinf(e_lo) or math.isinf(e_hi) or math.isnan(e_lo) or math.isnan(e_hi):
+        return not (math.isnan(e_lo) or math.isnan(e_hi))
+    if not (e_lo > EPS_MULTIPLE * eps_lo * _size(lo) and e_hi > EPS_MULTIPLE * eps_hi * _size(hi)):
+        return False
+    return e_hi >= KEEP * e_lo
 
 
 def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
     """Run at ``primary``; re-decide doubtful verdicts up :func:`ladder_for` until two successive
-    *decided* rungs (resolved holds/violated; unresolved rungs are skipped) agree. If no two
-    agree the outcome is ``undecided``."""
+    *decided* rungs (resolved holds/violated; unresolved rungs are skipped) agree — and a
+    "violated" agreement counts only if it :func:`survives_precision` (otherwise the outcome is
+    ``artefact``). If no two agree the outcome is ``undecided``. A statement that raises gives
+    outcome ``error`` with the traceback."""
     t0 = time.perf_counter()
     bk: Backend = get_backend(primary)
+    verdicts: dict[str, Verdict] = {}
+    try:
+        outcome = _adjudicate(stmt, ex, bk, verdicts)
+        err = ""
+    except Exception:  # noqa: BLE001  (a bug in a statement: recorded with the example, the campaign goes on)
+        outcome, err = "error", traceback.format_exc(limit=12)
+    return Decision(stmt.key, ex, outcome, verdicts, bk.name, time.perf_counter() - t0, err)
+
+
+def _adjudicate(stmt, ex, bk, verdicts) -> str:
     v0, _ = run_once(stmt, ex, bk)
-    verdicts = {f"{bk.name}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}"): v0}
-    outcome = v0.status
-    if v0.status != "vacuous" and _doubtful(stmt, v0):
-        prev = None
-        final = None
-        rungs = ladder_for(stmt, ex, bk)
-        floor_hit = False
-        for i, (sim, dps) in enumerate(rungs):  # noqa: B007
-            if floor_hit and sim == stmt.simulator and any(r[0] != sim for r in rungs[i:]):
-                continue  # more digits only move the rounding floor; go to the floor-free rung
-            v, _ = run_once(stmt, ex, get_backend(dps), sim)
-            floor_hit = floor_hit or not v.resolved
-            verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
-            if not (v.resolved and v.status in ("holds", "violated")):
-                continue  # unresolved (rounding floor) or undecided: climb on
-            if prev is not None and prev.status == v.status:
-                final = v  # two decided rungs agree: stable
-                break
-            prev = v
-        if final is None:
-            outcome = "undecided"
-        elif v0.status == "violated" and final.status == "holds":
-            outcome = "artefact"
-        else:
-            outcome = final.status
-    return Decision(stmt.key, ex, outcome, verdicts, bk.name, time.perf_counter() - t0)
+    verdicts[f"{bk.name}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = v0
+    if v0.status == "vacuous" or not _doubtful(stmt, v0):
+        return v0.status
+    prev, prev_eps = None, None
+    rungs = ladder_for(stmt, ex, bk)
+    floor_hit = False
+    for i, (sim, dps) in enumerate(rungs):
+        if floor_hit and sim == stmt.simulator and any(r[0] != sim for r in rungs[i:]):
+            continue  # more digits only move the rounding floor; go to the floor-free rung
+        rb = get_backend(dps)
+        v, _ = run_once(stmt, ex, rb, sim)
+        floor_hit = floor_hit or not v.resolved
+        verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
+        if not (v.resolved and v.status in ("holds", "violated")):
+            continue  # unresolved (rounding floor) or undecided: climb on
+        if prev is not None and prev.status == v.status:  # two decided rungs agree
+            if v.status == "holds":
+                return "artefact" if v0.status == "violated" else "holds"
+            return "violated" if survives_precision(prev, v, prev_eps, rb.eps) else "artefact"
+        prev, prev_eps = v, rb.eps
+    return "undecided"

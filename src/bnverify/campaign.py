@@ -17,9 +17,9 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, given, seed as hseed, settings, target
+from hypothesis import HealthCheck, settings
 
-from .adjudicate import OUTCOMES, Decision, decide
+from .adjudicate import OUTCOMES, Decision
 from .backends import get_backend
 from .statement import Statement
 
@@ -58,6 +58,21 @@ class CampaignResult:
     seconds: float = 0.0
     seed: int | None = None
     profile: str = ""
+    # --- the search's evidence (bnverify.search.summarise) ---
+    distinct: int = 0  # distinct decided examples (by the decisive parameters), searchers' draws only
+    duplicates: int = 0  # draws repeating a case already drawn (never counted as evidence)
+    pinned_decided: int = 0  # pinned examples decided (shown apart)
+    coverage: dict | None = None  # bnverify.space.coverage of the examples that met the hypotheses
+    tightness_sup: dict | None = None  # {value, searcher, values, example, slack}
+    tightest: dict | None = None  # the decided example of smallest slack
+    first_caught_by: str | None = None
+    per_searcher: dict = field(default_factory=dict)
+    unmet_reasons: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)  # examples whose decision raised, with tracebacks
+    space: list = field(default_factory=list)  # the declared parameters (text)
+    region: str = ""
+    budget: dict | None = None
+    records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
 
     @property
     def met(self) -> int:
@@ -99,50 +114,34 @@ class CampaignResult:
                     examples=self.examples, met=self.met, met_rate=round(self.met_rate, 3),
                     **self.counts, min_slack=ms, seconds=round(self.seconds, 2))
 
-    def to_dict(self) -> dict:
-        return dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,
-                    artefacts=self.artefacts, slacks=self.slacks, tightness=self.tightness,
-                    first_violation_at=self.first_violation_at, seed=self.seed, profile=self.profile)
+    def to_dict(self, *, records: bool = False) -> dict:
+        d = dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,
+                 artefacts=self.artefacts, slacks=self.slacks, tightness=self.tightness,
+                 first_violation_at=self.first_violation_at, seed=self.seed, profile=self.profile,
+                 distinct=self.distinct, duplicates=self.duplicates, pinned_decided=self.pinned_decided,
+                 coverage=self.coverage, tightness_sup=self.tightness_sup, tightest=self.tightest,
+                 first_caught_by=self.first_caught_by, per_searcher=self.per_searcher,
+                 unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
+                 errors=self.errors, space=self.space, region=self.region, budget=self.budget)
+        if records:
+            d["records"] = self.records
+        return d
 
 
 def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = None, seed: int | None = None,
-            profile: str | None = None, on_decision=None) -> CampaignResult:
-    """Search for counterexamples to ``stmt`` at the primary precision ``backend``."""
+            profile: str | None = None, searcher: str = "hypothesis", on_decision=None) -> CampaignResult:
+    """Search for counterexamples to ``stmt`` at the primary precision ``backend`` with one searcher
+    (``hypothesis`` by default; ``sweep``; ``hunt``; ``all``: the report's three) over the
+    statement's declared space; pinned examples first. ``on_decision(record)`` sees every draw."""
+    from .search import Budget, run_campaign
+
     profile = profile or profile_name()
     bk = get_backend(backend)
     n = max_examples if max_examples is not None else default_examples(bk, profile)
-    res = CampaignResult(stmt.key, stmt.describe(), bk.name, seed=seed, profile=profile)
-    t0 = time.perf_counter()
-
-    def one(ex):
-        d = decide(stmt, ex, primary=bk)
-        res.add(d)
-        if d.slack is not None and math.isfinite(d.slack):
-            target(-d.slack, label="negated slack")
-        if on_decision is not None:
-            on_decision(d)
-
-    for ex in getattr(stmt, "pinned", ()):
-        res.add(decide(stmt, ex, primary=bk))
-    if n > 0:
-        kw = dict(max_examples=n, phases=[Phase.generate, Phase.target])
-        if seed is not None or profile == "ci":
-            kw["derandomize"] = seed is None
-        test = settings(settings.get_profile(profile), **kw)(given(stmt.strategy())(one))
-        if seed is not None:
-            test = hseed(seed)(test)
-        test()
-    res.seconds = time.perf_counter() - t0
+    if searcher == "all":
+        budget = Budget(hypothesis=n, sweep=n, hunt=n)
+    else:
+        budget = Budget.only(searcher, n)
+    res = run_campaign(stmt, budget, seed=seed, backend=bk, on_record=on_decision)
+    res.profile = profile
     return res
-
-
-def falsify_all(statements, *, backends=("float64", "mpmath"), max_examples=None, seed=None, profile=None,
-                progress=None) -> list[CampaignResult]:
-    """Campaigns for several statements and precisions (``progress``: a tqdm-like callable)."""
-    out = []
-    jobs = [(s, b) for s in statements for b in backends]
-    it = progress(jobs) if progress is not None else jobs
-    for s, b in it:
-        n = max_examples if max_examples is None or get_backend(b).name == "float64" else max(1, max_examples // 6)
-        out.append(falsify(s, backend=b, max_examples=n, seed=seed, profile=profile))
-    return out

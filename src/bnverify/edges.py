@@ -429,5 +429,18 @@ class RisingRegimeStatement:
     def horizon(self, inst, hyper, c):
         return edge_horizon(c, self.cap)
 
-    def strategy(self):
-        return delayed_onset_example()
+    def space(self):
+        """The whole region of the hypotheses: H_0 = 2 + h with h ∈ [1e-4, 100] (log), and the
+        standing ranges of ρ_0, η_γ, γ_0/a."""
+        from .space import Param
+        from .spaces import standing_whitened, whitened_space
+
+        def hyper_of(v):
+            return dict(H0=2.0 + v["H0_minus_2"], rho0=v["rho0"], eta_gamma=v["eta_gamma"],
+                        gamma0_over_a=v["gamma0_over_a"])
+
+        return whitened_space(*standing_whitened(Param.log("H0_minus_2", 1e-4, 100.0)), hyper_of=hyper_of,
+                              region="0 < eta_gamma <= 1, 0 < gamma0 <= a, 0 < rho0 < 1, H0 > 2 "
+                                     "(box: H0 - 2 in [1e-4, 100], rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], "
+                                     "gamma0/a in [1e-3, 1])",
+                              focus={"delayed onset (former strategy)": {"rho0": (1e-6, 0.02), "eta_gamma": (0.005, 1.0)}})

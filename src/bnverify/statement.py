@@ -44,6 +44,7 @@ class Verdict:
     unmet: list[str] = field(default_factory=list)
     resolved: bool = True  # False: the witness lies below the trajectory's rounding floor
     simulator: str = ""
+    informative: bool = True  # False: the bound is met trivially here (no tightness to report)
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -106,9 +107,11 @@ class Statement:
     def check(self, traj, constants) -> Verdict:
         raise NotImplementedError
 
-    def strategy(self):
-        """Hypothesis strategy of Examples meeting the hypotheses (see bnverify.strategies)."""
-        raise NotImplementedError(f"{self.key}: no strategy")
+    def space(self):
+        """The declared parameter space over the statement's *whole* hypotheses region
+        (:class:`bnverify.space.Space`; family helpers in :mod:`bnverify.spaces`). Every searcher
+        draws from it."""
+        raise NotImplementedError(f"{self.key}: no space declared")
 
     # --- what the engine calls (applies a mutant's transforms) --------------------------------
     _constants_transform = None
@@ -148,17 +151,23 @@ class Statement:
     def _v(self, traj, status, **kw) -> Verdict:
         return Verdict(status, backend=traj.backend.name, horizon=traj.horizon, simulator=traj.source, **kw)
 
-    def upper_bound(self, traj, observed, bound, witness=None, message="", resolved=True) -> Verdict:
-        """Verdict for ``observed ≤ bound``."""
+    def upper_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
+                    informative=True) -> Verdict:
+        """Verdict for ``observed ≤ bound`` (the comparison is made on the backend's numbers).
+        ``informative=False``: the bound is met trivially on this example (e.g. attained at t = 0),
+        so its tightness says nothing and is not reported."""
         ok = observed <= bound
         return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
-                       bound=bound, slack=_rel(bound - observed, bound), message=message, resolved=resolved)
+                       bound=bound, slack=_rel(bound - observed, bound), message=message, resolved=resolved,
+                       informative=informative)
 
-    def lower_bound(self, traj, observed, bound, witness=None, message="", resolved=True) -> Verdict:
-        """Verdict for ``observed ≥ bound``."""
+    def lower_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
+                    informative=True) -> Verdict:
+        """Verdict for ``observed ≥ bound`` (see :meth:`upper_bound`)."""
         ok = observed >= bound
         return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
-                       bound=bound, slack=_rel(observed - bound, bound), message=message, resolved=resolved)
+                       bound=bound, slack=_rel(observed - bound, bound), message=message, resolved=resolved,
+                       informative=informative)
 
     def identity(self, traj, error, tolerance, witness=None, message="") -> Verdict:
         """Verdict for an identity: largest relative ``error`` against ``tolerance``."""
