@@ -1,11 +1,12 @@
 """Ball arithmetic (python-flint arb) against mpmath, and how far balls decide
 (``python benchmarks/arb.py [--repeats N] [--quick]``; prints markdown).
 
-1. Speed, at comparable precision (170 bits ≈ 51 digits vs mpmath at 50 digits), each ratio
-   measured in one run alternating the two sides after a warm-up, medians:
+1. Speed, at comparable precision (170 bits ≈ 51 digits vs mpmath at 50 digits; 1024 bits vs
+   309 digits), each ratio measured in one run alternating the two sides after a warm-up, medians:
    * ``simulate_reduced``, 2,000 steps, whitened n=12, d=3;
    * ``simulate`` (full GD), 200 steps, whitened n=12, d=3.
-   A ball run that stops with ``Uncertain`` before the horizon is timed per step up to there.
+   A ball run that stops with ``Uncertain`` before the horizon is timed per step up to there
+   (at 170 bits full GD balls stop deciding after ~50 steps; at 1024 bits they last 200).
 2. Radius growth: for full GD on small instances (n ≤ 30, d ≤ 6) and for the reduced recurrence
    on long whitened horizons, at 128/256/512/1024 bits: the relative radius of ρ_t
    (``rad/|mid|``, in bits: log2) against t, its growth in bits per step (least squares over the
@@ -66,11 +67,15 @@ def alternate(a, b, repeats):
 
 
 def speed(repeats: int) -> list[str]:
-    rows = ["| run | arb170 | mpmath50 | arb / mpmath (time per step) | ball run |", "|---|---|---|---|---|"]
-    arb, mp = whitened_regression(n=12, d=3, seed=1, backend="arb170"), whitened_regression(n=12, d=3, seed=1, backend=50)
-    for label, sim, hyper, horizon in (("simulate_reduced, 2,000 steps", simulate_reduced, HYPER, 2000),
-                                       ("simulate (full GD), 200 steps", simulate, HYPER, 200),
-                                       ("simulate (full GD), 200 steps, H0=1.5", simulate, FALLING, 200)):
+    rows = ["| run | arb | mpmath | arb / mpmath (time per step) | ball run |", "|---|---|---|---|---|"]
+    inst = {p: whitened_regression(n=12, d=3, seed=1, backend=p) for p in ("arb170", 50, "arb1024", 309)}
+    for label, sim, hyper, horizon, pa, pm in (
+            ("simulate_reduced, 2,000 steps, 170 bits vs 50 digits", simulate_reduced, HYPER, 2000, "arb170", 50),
+            ("simulate (full GD), 200 steps, 170 bits vs 50 digits", simulate, HYPER, 200, "arb170", 50),
+            ("simulate (full GD), 200 steps, H0=1.5, 170 bits vs 50 digits", simulate, FALLING, 200, "arb170", 50),
+            ("simulate (full GD), 200 steps, 1024 bits vs 309 digits", simulate, HYPER, 200, "arb1024", 309),
+            ("simulate_reduced, 2,000 steps, 1024 bits vs 309 digits", simulate_reduced, HYPER, 2000, "arb1024", 309)):
+        arb, mp = inst[pa], inst[pm]
         with flint_precision():
             ta, tm, (steps, unc) = alternate(lambda: _run_steps(sim, arb, hyper, horizon),
                                              lambda: sim(mp, hyper, horizon=horizon), repeats)
@@ -140,7 +145,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.repeats < 1:
         ap.error("--repeats must be >= 1")
-    print("### Speed: arb (170 bits) vs mpmath (50 digits), alternating, medians of", args.repeats)
+    print("### Speed: arb vs mpmath at comparable precision, alternating, medians of", args.repeats)
     print("\n".join(speed(args.repeats)))
     bits = (128, 256) if args.quick else (128, 256, 512, 1024)
     long_T = 3000 if args.quick else 30000
