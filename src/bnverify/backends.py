@@ -30,6 +30,9 @@ __all__ = ["Backend", "Float64", "Mpmath", "FLOAT64", "get_backend", "mpmath_use
            "Arb", "Ball", "Uncertain", "flint_precision"]
 
 
+MAX_DPS = 10**4  # documented upper limit of the mpmath backend's digits (more would hang)
+
+
 def mpmath_uses_gmpy() -> bool:
     """True when mpmath's integer arithmetic runs on gmpy2 (required for speed)."""
     return mpmath.libmp.BACKEND == "gmpy"
@@ -131,8 +134,12 @@ class Mpmath(Backend):
     ctx: mpmath.MPContext = field(init=False, compare=False)
 
     def __post_init__(self):
-        if int(self.dps) < 16:
-            raise ValueError(f"dps must be >= 16 for the mpmath backend, got {self.dps}")
+        dps = self.dps
+        if not isinstance(dps, (int, np.integer)) or isinstance(dps, (bool, np.bool_)):
+            raise ValueError(f"dps: must be an integer, got {dps!r}")
+        if not 16 <= dps <= MAX_DPS:
+            raise ValueError(f"dps: must be in [16, {MAX_DPS}] for the mpmath backend, got {dps}")
+        object.__setattr__(self, "dps", int(dps))
         ctx = mpmath.MPContext()
         ctx.dps = int(self.dps)
         object.__setattr__(self, "ctx", ctx)
@@ -198,8 +205,10 @@ def get_backend(spec) -> Backend:
     128 bits), ``'arb256'`` (bits) or a Backend."""
     if isinstance(spec, Backend):
         return spec
-    if isinstance(spec, int) and not isinstance(spec, bool):
-        return _mpmath(spec)
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, (bool, np.bool_)):
+        if not 16 <= spec <= MAX_DPS:
+            raise ValueError(f"backend: mpmath digits must be in [16, {MAX_DPS}], got {spec}")
+        return _mpmath(int(spec))
     if isinstance(spec, str):
         s = spec.strip().lower()
         if s in ("float64", "f64", "double"):
@@ -210,7 +219,9 @@ def get_backend(spec) -> Backend:
                 return _arb(int(bits))
         if s.startswith("mpmath") or s.startswith("mp"):
             digits = s.removeprefix("mpmath").removeprefix("mp").lstrip(":@") or "50"
-            if digits.isdigit():
+            if digits.isdigit() and digits.isascii():
+                if not 16 <= int(digits) <= MAX_DPS:
+                    raise ValueError(f"backend: mpmath digits must be in [16, {MAX_DPS}], got {spec!r}")
                 return _mpmath(int(digits))
     raise ValueError(
         f"backend: unknown spec {spec!r}; use 'float64', 'mpmath', 'mpmath<digits>', 'arb<bits>' or an int"

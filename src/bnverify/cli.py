@@ -9,7 +9,19 @@
     bnverify reproduce ID --params FILE|JSON [--rows K] [--theorems DIR]
     bnverify figure section6 [--loss square|logistic] [--out DIR] [--horizon T]
 
-Exit status: 0 nothing violated, 1 a statement was violated, 2 usage error (one line on stderr).
+Exit status (one meaning each; :data:`EXIT_STATUS_TEXT`):
+
+0  every checked statement holds, and each decided at least one example
+1  a statement was violated (a confirmed counterexample; statements recorded as refuted excluded),
+   or a mutant was not caught (``check`` of a mutant key: caught is the expected outcome, exit 0;
+   in ``report`` caught mutants are expected and never a violation)
+2  usage error: bad flag, id, JSON, folder or environment variable (one line on stderr)
+3  a statement or the suite raised: a campaign or an example, or a theorem file at import (one
+   line on stderr naming the log with the statement key, the example and the traceback)
+4  nothing was checked: no statements found, no examples run, or a statement whose examples were
+   all vacuous (or raised) in every precision — not a success
+
+When several apply, the first of 1, 3, 4 wins. Interrupted: 130 (SIGINT), 143 (SIGTERM).
 """
 from __future__ import annotations
 
@@ -20,11 +32,37 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_ERROR, EXIT_NOTHING = 0, 1, 2, 3, 4
+EXIT_STATUS_TEXT = ("exit status: 0 every checked statement holds (each decided >= 1 example); "
+                    "1 a statement was violated, or a mutant was not caught; 2 usage error; "
+                    "3 a statement, theorem file or the suite raised (the one-line message names a log "
+                    "with the traceback); 4 nothing checked (no statements, no examples, or every "
+                    "example of a statement vacuous). 1 before 3 before 4. 130/143: interrupted.")
 
 
 class UsageError(Exception):
     """A user mistake: reported as one line on stderr, exit status 2."""
+
+
+class CommandFailed(Exception):
+    """A failure that is not a usage error: one line on stderr, exit status ``code`` (3 or 4)."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def write_error_log(text: str, path: Path | None = None) -> Path:
+    """Write ``text`` to ``path`` (default: a new ``bnverify-errors-*.log`` in the temp folder)."""
+    import tempfile
+
+    if path is None:
+        fd, name = tempfile.mkstemp(prefix="bnverify-errors-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return Path(name)
+    Path(path).write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,21 +70,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _nonneg_int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {s!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {s!r}")
-    return v
+def _int_at_least(lo: int, hi: int | None = None):
+    """argparse type: a decimal integer in ``[lo, hi]``, one message for every bad value."""
+    want = f"an integer >= {lo}" + (f" and <= {hi}" if hi is not None else "")
+
+    def parse(s: str) -> int:
+        try:
+            v = int(s.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {want}, got {s!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(f"expected {want}, got {s!r}")
+        return v
+
+    parse.__name__ = "integer"
+    return parse
 
 
-def _pos_int(s: str) -> int:
-    v = _nonneg_int(s)
-    if v == 0:
-        raise argparse.ArgumentTypeError("expected an integer >= 1, got 0")
-    return v
+_nonneg_int = _int_at_least(0)
+_pos_int = _int_at_least(1)
 
 
 def _default_workers() -> int:
@@ -77,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="bnverify", description="Theorem-checking numerical verification of GD dynamics in "
                 "batch-normalised linear models: run statements (lemmas/theorems as predicates over "
                 "simulated trajectories), reproduce counterexamples, write the report.",
-                epilog="Exit status: 0 nothing violated, 1 something violated, 2 usage error.")
+                epilog=EXIT_STATUS_TEXT)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -128,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("which", choices=("section6",), help="section6: the paper's Figure 3-style run")
     q.add_argument("--loss", choices=("square", "logistic"), default="square")
     q.add_argument("--out", default=".", metavar="DIR", help="output folder (default .)")
-    q.add_argument("--horizon", type=_nonneg_int, default=None, metavar="T", help="steps (default: the published run's)")
+    from .hyper import MAX_HORIZON
+
+    q.add_argument("--horizon", type=_int_at_least(0, MAX_HORIZON), default=None, metavar="T",
+                   help=f"steps, <= {MAX_HORIZON} (default: the published run's)")
     q.add_argument("--sharpness-every", type=_pos_int, default=None, metavar="K",
                    help="compute the sharpness every K steps (default: ~200 points)")
     return p
@@ -136,14 +181,58 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- helpers -----------------------------------------------------------------------------------
 def _load(theorems, *, mutants=False):
-    from .registry import load
+    """Statements (or mutants); a missing folder is a usage error, no statement exit 4, a theorem
+    file that raises exit 3 with its traceback in a log."""
+    import traceback
+
+    from .registry import NoStatementsFound, TheoremImportError, load
 
     try:
         return load(theorems, mutants=mutants)
+    except NoStatementsFound as e:
+        raise CommandFailed(str(e), EXIT_NOTHING) from None
+    except TheoremImportError as e:
+        log = write_error_log(f"=== {e}\ntraceback:\n{e.traceback}")
+        raise CommandFailed(f"theorems: {e} (traceback in {log})", EXIT_ERROR) from None
     except ValueError as e:
         raise UsageError(str(e)) from None
-    except Exception as e:  # noqa: BLE001  (a broken statement file: say which, in one line)
-        raise UsageError(f"theorems: cannot load statements: {type(e).__name__}: {e}") from None
+    except Exception as e:  # noqa: BLE001  (a malformed statement file: say which, in one line)
+        log = write_error_log(traceback.format_exc())
+        raise CommandFailed(f"theorems: cannot load statements: {type(e).__name__}: {e} (traceback in {log})",
+                            EXIT_ERROR) from None
+
+
+def _check_profile() -> str:
+    """``HYPOTHESIS_PROFILE``: one of the registered profiles (usage error otherwise)."""
+    from .campaign import PROFILE_EXAMPLES, profile_name
+
+    name = profile_name()
+    if name not in PROFILE_EXAMPLES:
+        raise UsageError(f"HYPOTHESIS_PROFILE: unknown profile {name!r}; known: {', '.join(PROFILE_EXAMPLES)}")
+    return name
+
+
+def _exit_status(summary: dict, *, mutants_count: bool, log_path=None) -> int:
+    """Exit status of a run from :func:`bnverify.report.run.summarise` (module docstring), with
+    one line on stderr per kind of failure. ``mutants_count``: an uncaught mutant is exit 1."""
+    failed_mutants = summary["mutants_missed"] if mutants_count else []
+    if summary["errors"]:
+        n = len(summary["errors"])
+        first = summary["errors"][0]
+        print(f"bnverify: {n} error(s): statements or examples raised (first: {first['key']} "
+              f"[{first['backend']}]: {first['message']}); key, example and traceback of each in {log_path}",
+              file=sys.stderr)
+    if summary["undecided"]:
+        print(f"bnverify: nothing decided for {len(summary['undecided'])} statement(s) (no examples run, or "
+              f"all vacuous or raising): {', '.join(summary['undecided'][:5])}"
+              f"{' …' if len(summary['undecided']) > 5 else ''}", file=sys.stderr)
+    if summary["violated"] or failed_mutants:
+        return EXIT_VIOLATED
+    if summary["errors"]:
+        return EXIT_ERROR
+    if summary["undecided"] or not summary["statements"] and not summary["mutants"]:
+        return EXIT_NOTHING
+    return EXIT_OK
 
 
 def _examples(args, default_precision_both=True) -> tuple[int, int]:
@@ -179,9 +268,9 @@ def cmd_list(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return EXIT_OK
-    if not rows:
+    if not rows:  # only --mutants can be empty: load() raises when there are no statements
         print("no statements found")
-        return EXIT_OK
+        return EXIT_NOTHING
     from tabulate import tabulate
 
     print(tabulate(rows, headers="keys", tablefmt="simple", maxcolwidths=[None, 40] + [None] * (len(rows[0]) - 3) + [60]))
@@ -209,31 +298,32 @@ def _select(args):
 def cmd_check(args) -> int:
     from .report.run import Job, run_jobs
 
-    stmts, muts = _select(args)
+    _check_profile()
     f64, mp = _examples(args)
+    stmts, muts = _select(args)
     precisions = ("float64", "mpmath") if args.precision == "both" else (args.precision,)
     jobs = [Job(s.key, m, p, f64 if p == "float64" else mp, args.seed, tuple(args.theorems))
             for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
     t0 = time.perf_counter()
     results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
     wall = time.perf_counter() - t0
-    violated = [r for r in results if r["counts"]["violated"] or r.get("error")]
-    for r in results:
-        if r.get("error"):
-            print(f"bnverify: campaign {r['key']} [{r['backend']}] raised: {r['error'].splitlines()[0][:300]}",
-                  file=sys.stderr)
+    from .report.run import error_log_text, summarise
+
+    summary = summarise(results)  # every mutant here was asked for by key: not caught is exit 1
+    log = write_error_log(error_log_text(summary["errors"])) if summary["errors"] else None
     if args.json:
         from .report.run import json_safe
 
         payload = dict(settings=dict(precision=args.precision, examples_f64=f64, examples_mp=mp, seed=args.seed,
                                      theorems=args.theorems), wall_seconds=wall,
-                       violated=any(r["counts"]["violated"] for r in results),
-                       errors=[f"{r['key']} [{r['backend']}]: {r['error']}" for r in results if r.get("error")],
-                       results=results)
+                       violated=bool(summary["violated"]), violated_statements=summary["violated"],
+                       mutants_not_caught=summary["mutants_missed"], undecided_statements=summary["undecided"],
+                       errors=[f"{e['key']} [{e['backend']}]: {e['message']}" for e in summary["errors"]],
+                       error_log=str(log) if log else None, results=results)
         print(json.dumps(json_safe(payload), indent=1, sort_keys=True))
     else:
         _print_check(results, wall)
-    return EXIT_VIOLATED if violated else EXIT_OK
+    return _exit_status(summary, mutants_count=True, log_path=log)
 
 
 def _print_check(results, wall):
@@ -242,11 +332,19 @@ def _print_check(results, wall):
     from .report.tables import OUTCOME_COLUMNS, verdict_word
     from .testing import describe_counterexample
 
-    rows = [{"statement": r["key"], "precision": r["backend"], "examples": r["examples"], "met": r["met"],
-             **{k: r["counts"][k] for k in OUTCOME_COLUMNS}, "min slack": _fmt(r["min_slack"]),
+    errs = any(r["counts"].get("error", 0) or r.get("error") for r in results)
+    pinned = any(r.get("pinned") for r in results)
+    rows = [{"statement": r["key"], "precision": r["backend"], "examples": r["examples"],
+             **({"pinned": r.get("pinned", 0)} if pinned else {}), "met": r["met"],
+             **{k: r["counts"].get(k, 0) for k in OUTCOME_COLUMNS},
+             **({"error": r["counts"].get("error", 0)} if errs and "error" not in OUTCOME_COLUMNS else {}),
+             "min slack": _fmt(r["min_slack"]),
              "verdict": verdict_word(r) if not r["mutant"] else ("caught" if r["counts"]["violated"] else "NOT caught"),
              "s": f"{r['seconds']:.1f}"} for r in results]
     print(tabulate(rows, headers="keys", tablefmt="simple"))
+    if pinned:
+        print("examples = pinned + generated: a statement's pinned examples (recorded regressions) run "
+              "before the generated ones, so --examples 20 with 2 pinned shows 22")
     for r in results:
         for ce in r["counterexamples"][:3]:
             print(f"\n{r['key']} [{r['backend']} primary] counterexample:")
@@ -260,6 +358,9 @@ def cmd_report(args) -> int:
     from .report.build import write_report
     from .report.run import RunSettings
 
+    from .report.build import UnsafeOutput, check_out_dir
+
+    profile = _check_profile()
     f64, mp = _examples(args)
     try:
         from .registry import theorem_dirs
@@ -268,10 +369,13 @@ def cmd_report(args) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: not a directory: {args.out}")
+    try:
+        check_out_dir(out.resolve())  # refuse a folder that is not a report before any work
+    except UnsafeOutput as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"--out: cannot use {args.out}: {e.strerror or e}") from None
     _select(args)  # fail early, with one line, on an unknown id or a broken statement file
-    from .campaign import profile_name
 
     from .report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
 
@@ -284,22 +388,25 @@ def cmd_report(args) -> int:
     settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, mutant_f64=mf, mutant_mp=mm,
                            theorems=tuple(args.theorems),
                            ids=tuple(args.ids),
-                           workers=args.workers or _default_workers(), profile=profile_name(),
+                           workers=args.workers or _default_workers(), profile=profile,
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})
-    info = write_report(out, settings, fast_figures=args.fast_figures)
+    try:
+        info = write_report(out, settings, fast_figures=args.fast_figures)
+    except UnsafeOutput as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"--out: cannot write the report to {args.out}: "
+                         f"{e.strerror or e}{f' ({e.filename})' if e.filename else ''}") from None
     print(f"report written to {info['out']}/REPORT.md: {info['statements']} statements, {info['mutants']} mutants, "
           f"wall time {info['wall']:.1f} s (campaigns {info['campaigns_seconds']:.1f} s)")
     if info["mutants_missed"]:
         print(f"mutants NOT caught: {', '.join(info['mutants_missed'])}")
     for k, e in info["figure_errors"].items():
         print(f"figure {k} failed: {e}", file=sys.stderr)
-    for e in info["errors"]:
-        print(f"campaign error: {e}", file=sys.stderr)
-    if info["violated"] or info["errors"]:
-        print(f"{info['violated']} campaign(s) found a confirmed violation, {len(info['errors'])} raised; "
+    if info["violated"]:
+        print(f"{info['violated']} statement(s) with a confirmed violation: {', '.join(info['violated_keys'])}; "
               "see the report")
-        return EXIT_VIOLATED
-    return EXIT_OK
+    return _exit_status(info["summary"], mutants_count=False, log_path=info["error_log"])
 
 
 def _read_params(s: str) -> dict:
@@ -317,6 +424,9 @@ def _read_params(s: str) -> dict:
         d = d["example"]
     if not (isinstance(d, dict) and "instance" in d and "hyper" in d):
         raise UsageError("--params: expected an object with 'instance' and 'hyper' (or a counterexample with 'example')")
+    for part in ("instance", "hyper"):
+        if not isinstance(d[part], dict):
+            raise UsageError(f"--params: '{part}' must be a JSON object, got {json.dumps(d[part])[:80]}")
     return d
 
 
@@ -332,11 +442,27 @@ def cmd_reproduce(args) -> int:
     stmt = find_statement(args.id, args.theorems) if _load(args.theorems) is not None else None
     if stmt is None:
         raise UsageError(f"statement: unknown id {args.id!r}; see `bnverify list --mutants`")
+    if not isinstance(d["instance"].get("builder"), str):
+        raise UsageError("--params: 'instance' needs a 'builder' name (a string)")
     try:
         ex = Example.from_dict(d)
         ex.instance("float64")
-    except (TypeError, ValueError, KeyError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError, AttributeError) as e:
         raise UsageError(f"--params: not a valid example: {e}") from None
+    try:
+        return _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd)
+    except (KeyboardInterrupt, UsageError):
+        raise
+    except Exception as e:  # noqa: BLE001  (the statement raised on this example)
+        import traceback
+
+        log = write_error_log(f"=== {stmt.key}: reproduce raised\nexample: {ex.to_json()}\n"
+                              f"traceback:\n{traceback.format_exc()}")
+        raise CommandFailed(f"{stmt.key} raised on this example: {type(e).__name__}: {e} "
+                            f"(traceback in {log})", EXIT_ERROR) from None
+
+
+def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
     print(f"{stmt.key} — {stmt.reference}")
     print(f"example: {ex.short()}")
     outcomes = {}
@@ -371,8 +497,14 @@ def cmd_figure(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: not a directory: {args.out}")
     t0 = time.perf_counter()
-    info = section6(args.loss, out / f"section6_{args.loss}.png", horizon=args.horizon,
-                    sharpness_every=args.sharpness_every)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK):
+            raise PermissionError(13, "Permission denied", str(out))
+        info = section6(args.loss, out / f"section6_{args.loss}.png", horizon=args.horizon,
+                        sharpness_every=args.sharpness_every)
+    except OSError as e:
+        raise UsageError(f"--out: cannot write to {args.out}: {e.strerror or e}") from None
     print(f"wrote {info['path']} ({info['steps']} steps, {time.perf_counter() - t0:.1f} s); settings: "
           f"instance {json.dumps(info['instance'])}, hyper {json.dumps(info['hyper'])}")
     return EXIT_OK
@@ -383,14 +515,23 @@ COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "reprodu
 
 
 def main(argv=None) -> int:
+    from .report.run import Terminated, sigterm_as_interrupt
+
     try:
-        args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        with sigterm_as_interrupt():
+            args = build_parser().parse_args(argv)
+            return COMMANDS[args.command](args)
     except UsageError as e:
         print(str(e) if str(e).startswith("bnverify") else f"bnverify: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except CommandFailed as e:
+        print(f"bnverify: error: {e}", file=sys.stderr)
+        return e.code
+    except Terminated:
+        print("bnverify: terminated (SIGTERM); campaigns stopped, the previous report left intact", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print("bnverify: interrupted", file=sys.stderr)
+        print("bnverify: interrupted; campaigns stopped, the previous report left intact", file=sys.stderr)
         return 130
 
 

@@ -12,14 +12,80 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .backends import Backend
+from .backends import MAX_DPS as _MAX_DPS, Backend
+
+
+# --- argument validation shared by the public builders, simulators and Hyper ----------------------
+# Documented limits (a larger request would hang or overflow float64 instead of failing clearly):
+MAX_SIZE = 10**5  # n and d, each
+MAX_ENTRIES = 10**7  # n·d, the entries of X
+MAX_MAGNITUDE = 1e150  # |a|, noise, residual, margin, spread: their squares stay finite in float64
+MAX_HORIZON = 10**7  # GD steps of one trajectory
+MAX_DPS = _MAX_DPS  # decimal digits of the mpmath backend (defined in backends.py)
+
+
+def is_integer(v) -> bool:
+    """A Python or numpy integer, not a bool (``True`` is not the size 1)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def is_real(v) -> bool:
+    """A Python or numpy real number (int or float), not a bool and not a string."""
+    return (isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_)))
+
+
+def check_integer(name: str, v, lo: int | None = None, hi: int | None = None) -> int:
+    """``v`` as a Python int with ``lo <= v <= hi``; else ``ValueError`` naming ``name``
+    (10.5 is not truncated, ``True`` is not 1, nan is refused)."""
+    if not is_integer(v):
+        raise ValueError(f"{name}: must be an integer, got {v!r} ({type(v).__name__})")
+    v = int(v)
+    if lo is not None and v < lo:
+        raise ValueError(f"{name}: must be >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise ValueError(f"{name}: must be <= {hi} (documented limit), got {v}")
+    return v
+
+
+def check_real(name: str, v, *, lo: float | None = None, lo_open: bool = False,
+               hi: float | None = MAX_MAGNITUDE) -> float:
+    """``v`` as a finite Python float in ``[lo, hi]`` (``(lo, hi]`` when ``lo_open``); else
+    ``ValueError`` naming ``name``. numpy scalars are accepted; bools and strings are not."""
+    if not is_real(v):
+        raise ValueError(f"{name}: must be a finite number, got {v!r} ({type(v).__name__})")
+    try:
+        f = float(v)
+    except OverflowError:  # a huge Python int
+        raise ValueError(f"{name}: must be a finite number <= {hi:g}, got {v!r}") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{name}: must be a finite number, got {v!r}")
+    if lo is not None and (f <= lo if lo_open else f < lo):
+        raise ValueError(f"{name}: must be {'>' if lo_open else '>='} {lo:g}, got {v!r}")
+    if hi is not None and abs(f) > hi:
+        raise ValueError(f"{name}: must be at most {hi:g} in magnitude (documented limit), got {v!r}")
+    return f
+
+
+def check_size(n: int, d: int) -> None:
+    """The size limits of an instance: ``n, d <= MAX_SIZE`` and ``n·d <= MAX_ENTRIES``."""
+    if n * d > MAX_ENTRIES:
+        raise ValueError(f"n: n*d must be <= {MAX_ENTRIES} (documented limit), got n={n}, d={d}")
 
 
 def _finite(name, v):
+    """``v`` (None allowed) as a finite Python float; numpy scalars accepted."""
     if v is None:
-        return
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+        return None
+    if not is_real(v):
         raise ValueError(f"{name}: must be a finite number, got {v!r}")
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError(f"{name}: must be a finite number, got {v!r}") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{name}: must be a finite number, got {v!r}")
+    return f
 
 
 @dataclass(frozen=True)
@@ -36,7 +102,8 @@ class Hyper:
 
     def __post_init__(self):
         for k in ("eta", "H0", "eta_gamma", "gamma0", "gamma0_over_a", "w0_norm", "rho0"):
-            _finite(k, getattr(self, k))
+            object.__setattr__(self, k, _finite(k, getattr(self, k)))
+        object.__setattr__(self, "init_seed", check_integer("init_seed", self.init_seed, 0))
         if (self.eta is None) == (self.H0 is None):
             raise ValueError("eta: give exactly one of eta and H0")
         if self.eta is not None and not self.eta > 0:
@@ -53,6 +120,8 @@ class Hyper:
             if self.rho0 is None or not self.rho0 >= 0:
                 raise ValueError(f"rho0: must be >= 0 (it builds w0 with alpha0 > 0), got {self.rho0}")
         else:
+            if isinstance(self.w0, (str, bytes)) or not all(is_real(x) for x in np.ravel(np.asarray(self.w0, dtype=object))):
+                raise ValueError(f"w0: must be a vector of finite numbers, got {self.w0!r}")
             w = np.asarray(self.w0, dtype=float)
             if w.ndim != 1 or not np.all(np.isfinite(w)):
                 raise ValueError("w0: must be a finite 1-D vector")
@@ -65,7 +134,16 @@ class Hyper:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Hyper":
-        return cls(**{k: (tuple(v) if k == "w0" else v) for k, v in d.items()})
+        """The inverse of :meth:`to_dict`; ``ValueError`` for anything but an object of known fields."""
+        if not isinstance(d, dict):
+            raise ValueError(f"hyper: expected an object of hyperparameters, got {d!r}")
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"hyper: unknown field(s) {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        w0 = d.get("w0")
+        if w0 is not None and not isinstance(w0, (list, tuple, np.ndarray)):
+            raise ValueError(f"w0: must be a vector of finite numbers, got {w0!r}")
+        return cls(**{k: (tuple(v) if k == "w0" and v is not None else v) for k, v in d.items()})
 
     def resolve(self, inst) -> "Resolved":
         """``(η, η_γ, w_0, γ_0)`` as numbers of ``inst.backend``."""

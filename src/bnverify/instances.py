@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .backends import FLOAT64, Backend, get_backend
+from .hyper import MAX_SIZE, check_integer, check_real, check_size
 from .linalg import eigvalsh, orthonormal_columns
 from .model import Loss, get_loss
 from .reference import active_margin_svm, hard_margin_svm, least_squares
@@ -131,12 +132,32 @@ def _rng(seed):
     return np.random.default_rng(seed)
 
 
+def _check_nd(n, d) -> tuple[int, int]:
+    """``n``, ``d`` as ints in ``[1, MAX_SIZE]`` with ``n·d <= MAX_ENTRIES`` (hyper.py)."""
+    n, d = check_integer("n", n, 1, MAX_SIZE), check_integer("d", d, 1, MAX_SIZE)
+    check_size(n, d)
+    return n, d
+
+
+def _check_seed(seed) -> int:
+    return check_integer("seed", seed, 0, 2**63 - 1)
+
+
+def _check_choice(name, v, choices):
+    if not isinstance(v, str) or v not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {v!r}")
+    return v
+
+
 # ------------------------------------------------------------------------------------------------
 def from_arrays(X, y, loss="square", backend=FLOAT64, *, name: str = "user") -> Instance:
     """An instance from user data (taken at the working precision as given)."""
     bk = get_backend(backend)
     loss = get_loss(loss)
+    if not isinstance(name, str):
+        raise ValueError(f"name: must be a string, got {name!r}")
     Xa, ya = validate_data(X, y, loss=loss)
+    _check_nd(*Xa.shape)
     return _finish(bk.asarray(Xa), bk.asarray(ya), loss, bk,
                    ("from_arrays", {"X": Xa.tolist(), "y": ya.tolist(), "loss": loss.name, "name": name}))
 
@@ -172,15 +193,14 @@ def whitened_regression(n: int, d: int, a: float | None = 1.0, labels: str = "re
     ``n ≥ d + 2``; ``a=None`` takes the value the labels give.
     """
     bk = get_backend(backend)
-    n, d = int(n), int(d)
-    if d < 1:
-        raise ValueError(f"d: must be >= 1, got {d}")
+    n, d = _check_nd(n, d)
     if n <= d:
         raise ValueError(f"n: a whitened instance with centred columns needs n >= d + 1, got n={n}, d={d}")
-    if a is not None and not (np.isfinite(a) and a > 0):
-        raise ValueError(f"a: must be a finite positive number, got {a}")
-    if labels not in ("real", "pm1"):
-        raise ValueError(f"labels: expected 'real' or 'pm1', got {labels!r}")
+    if a is not None:
+        a = check_real("a", a, lo=0.0, lo_open=True)
+    _check_choice("labels", labels, ("real", "pm1"))
+    residual = check_real("residual", residual, lo=0.0)
+    seed = _check_seed(seed)
     spec = ("whitened_regression", dict(n=n, d=d, a=a, labels=labels, residual=residual, seed=seed))
     rng = _rng(seed)
     G = rng.standard_normal((n, d + 1))
@@ -251,10 +271,13 @@ def hilbert_section6(n: int = 8, d: int = 16, noise: float = 1e-3, loss: str = "
     ``N`` standard Gaussian, labels ±1 uniform (both classes present). Not column-centred: the
     model is BN without mean subtraction, and centring would drop the rank to n − 1."""
     bk = get_backend(backend)
+    n, d = _check_nd(n, d)
     if d <= n:
         raise ValueError(f"d: the Section 6 instance has d > n, got n={n}, d={d}")
-    if not (noise >= 0 and np.isfinite(noise)):
-        raise ValueError(f"noise: must be finite and >= 0, got {noise}")
+    noise = check_real("noise", noise, lo=0.0)
+    if not isinstance(loss, str):
+        raise ValueError(f"loss: expected 'square' or 'logistic', got {loss!r}")
+    seed = _check_seed(seed)
     rng = _rng(seed)
     H = np.array([[1.0 / (i + j + 1) for j in range(d)] for i in range(n)])
     U = orthonormal_columns(rng.standard_normal((n, n)), FLOAT64)
@@ -277,10 +300,15 @@ def active_margin_logistic(n: int, d: int, margin: float = 0.5, spread: float = 
     constraint tight: the KKT conditions of the hard-margin SVM hold with the whole sample active.
     The KKT test ``y ⊙ (XXᵀ)⁻¹y ≥ 0`` is re-run at the working precision and recorded."""
     bk = get_backend(backend)
+    n, d = _check_nd(n, d)
     if d <= n:
         raise ValueError(f"d: Assumption 1 needs d > n, got n={n}, d={d}")
-    if not margin > 0:
-        raise ValueError(f"margin: must be > 0, got {margin}")
+    margin = check_real("margin", margin, lo=0.0, lo_open=True)
+    spread = check_real("spread", spread, lo=0.0)
+    if not isinstance(balanced, (bool, np.bool_)):
+        raise ValueError(f"balanced: must be True or False, got {balanced!r}")
+    balanced = bool(balanced)
+    seed = _check_seed(seed)
     rng = _rng(seed)
     if balanced:
         yf = np.array([1.0 if i % 2 == 0 else -1.0 for i in range(n)])
@@ -310,6 +338,8 @@ def separable_logistic(n: int, d: int, seed: int = 0, backend=FLOAT64) -> Instan
     """Generic separable ±1 data: Gaussian X; labels from a planted direction when ``d <= n``,
     uniform when ``d > n`` (rank n makes any labelling separable). Some constraints are inactive."""
     bk = get_backend(backend)
+    n, d = _check_nd(n, d)
+    seed = _check_seed(seed)
     rng = _rng(seed)
     Xf = rng.standard_normal((n, d))
     if d > n:
@@ -334,10 +364,22 @@ BUILDERS: dict[str, Callable[..., Instance]] = {
 
 
 def build(spec, backend=FLOAT64) -> Instance:
-    """Rebuild an instance from ``(builder name, kwargs)`` at ``backend``."""
+    """Rebuild an instance from ``(builder name, kwargs)`` at ``backend``; ``ValueError`` for a
+    malformed spec, an unknown builder or unknown/missing keyword arguments."""
+    if not (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[1], dict)):
+        raise ValueError(f"spec: expected (builder name, kwargs dict), got {spec!r}")
     name, kwargs = spec
-    try:
-        builder = BUILDERS[name]
-    except KeyError:
-        raise ValueError(f"spec: unknown instance builder {name!r}; known: {sorted(BUILDERS)}") from None
+    if not isinstance(name, str) or name not in BUILDERS:
+        raise ValueError(f"spec: unknown instance builder {name!r}; known: {sorted(BUILDERS)}")
+    builder = BUILDERS[name]
+    import inspect
+
+    params = inspect.signature(builder).parameters
+    unknown = sorted(k for k in kwargs if k not in params or k == "backend")
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown parameter of {name} (unknown: {unknown}; "
+                         f"known: {[k for k in params if k != 'backend']})")
+    missing = [k for k, p in params.items() if p.default is inspect.Parameter.empty and k not in kwargs]
+    if missing:
+        raise ValueError(f"{missing[0]}: missing parameter of {name}")
     return builder(**kwargs, backend=backend)

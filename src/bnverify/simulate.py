@@ -43,9 +43,10 @@ def _progress(total: int, enabled):
 
 
 def _check_horizon(horizon):
-    if not isinstance(horizon, (int, np.integer)) or horizon < 0:
-        raise ValueError(f"horizon: must be an integer >= 0, got {horizon!r}")
-    return int(horizon)
+    """``0 <= horizon <= MAX_HORIZON`` (10^7 steps), an integer (not a bool, not 2.5)."""
+    from .hyper import MAX_HORIZON, check_integer
+
+    return check_integer("horizon", horizon, 0, MAX_HORIZON)
 
 
 def _fp_quiet(f):

@@ -1,11 +1,18 @@
 """Building the report folder: campaigns → figures → markdown, written beside ``out`` and swapped
-in atomically, so an interrupted run leaves the previous report intact."""
+in atomically, so an interrupted run leaves the previous report intact.
+
+Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report (it holds
+the marker file :data:`MARKER` and only the entries a report writes); anything else is refused
+(:class:`UnsafeOutput`) before any work. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
+left by a killed run are removed by the next run when their PID is dead (an ``.old`` one is put
+back when ``out`` itself is missing), and named when their run is still alive."""
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -14,7 +21,85 @@ from ..registry import load, select
 from . import figures as F
 from . import markdown as M
 from . import tables as T
-from .run import Job, RunSettings, environment, json_safe, run_jobs
+from .run import Job, RunSettings, environment, error_log_text, json_safe, run_jobs, summarise
+
+MARKER = ".bnverify-report"  # written into every report folder; only such folders are replaced
+REPORT_ENTRIES = frozenset({"REPORT.md", "statements", "figures", "results.json", "errors.log", MARKER})
+
+
+class UnsafeOutput(ValueError):
+    """``--out`` names a folder that is not a bnverify report: refused, nothing touched."""
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse (:class:`UnsafeOutput`) an ``out`` that is not new, empty, or a previous report."""
+    out = Path(out)
+    if not out.exists():
+        if out.is_symlink():
+            raise UnsafeOutput(f"--out: {out} is a dangling symbolic link")
+        return
+    if not out.is_dir():
+        raise UnsafeOutput(f"--out: not a directory: {out}")
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    if MARKER not in entries and not _legacy_report(out, entries):
+        shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+        raise UnsafeOutput(f"--out: {out} is not a bnverify report folder (no {MARKER}; holds {shown}); "
+                           "refusing to replace it — give a new folder")
+    foreign = [e for e in entries if e not in REPORT_ENTRIES]
+    if foreign:
+        raise UnsafeOutput(f"--out: {out} holds files a report does not write ({', '.join(foreign[:3])}"
+                           f"{', …' if len(foreign) > 3 else ''}); refusing to replace it — move them first")
+
+
+def _legacy_report(out: Path, entries: list[str]) -> bool:
+    """A report written before the marker existed: only report entries, and a results.json
+    with the report's own top-level fields."""
+    if not {"REPORT.md", "results.json"} <= set(entries) or not set(entries) <= REPORT_ENTRIES:
+        return False
+    try:
+        with open(out / "results.json", encoding="utf-8") as f:
+            d = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(d, dict) and {"settings", "environment", "statements", "mutants"} <= set(d)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(out: Path) -> list[str]:
+    """Deal with ``.<out>.tmp-PID`` / ``.<out>.old-PID`` beside ``out`` left by killed runs: a
+    dead run's folder is removed (its ``.old`` copy of the previous report is moved back when
+    ``out`` is missing); a live run's is left and named. Returns one message per folder found."""
+    out = Path(out)
+    msgs = []
+    if not out.parent.is_dir():
+        return msgs
+    for kind in ("old", "tmp"):  # .old first: it may be the only copy of the previous report
+        for p in sorted(out.parent.glob(f".{out.name}.{kind}-*")):
+            pid_s = p.name.rsplit("-", 1)[-1]
+            if not pid_s.isdigit() or not p.is_dir():
+                continue
+            pid = int(pid_s)
+            if pid != os.getpid() and _pid_alive(pid):
+                msgs.append(f"{p} belongs to a running process (pid {pid}); left alone")
+                continue
+            if kind == "old" and not out.exists() and (p / MARKER).exists():
+                os.replace(p, out)
+                msgs.append(f"{p}: the previous report of a killed run, moved back to {out}")
+            else:
+                shutil.rmtree(p, ignore_errors=True)
+                msgs.append(f"{p}: left by a killed run (pid {pid}), removed")
+    return msgs
 
 # figure options for quick runs (tests): horizons and grids
 FAST_FIGURES = dict(section6_horizon=150, sharpness_every=25, phase_grid=(12, 10), phase_horizon=400, shift_horizon=200)
@@ -85,15 +170,22 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
     """Run everything and write the report folder ``out`` (atomically replaced). Returns a
     summary dict (wall time, counts, paths)."""
     out = Path(out).resolve()
+    check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    for m in clean_leftovers(out):
+        _log(f"bnverify: {m}", quiet)
+    check_out_dir(out)  # a restored previous report is still a report
     t0 = time.perf_counter()
     settings.started = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
         (tmp / "statements" / "img").mkdir(parents=True)
         (tmp / "figures").mkdir()
+        (tmp / MARKER).write_text("a bnverify report folder: `bnverify report --out` may replace it\n",
+                                  encoding="utf-8")
         results, mutant_results = collect(settings, progress=progress, quiet=quiet)
         t_campaigns = time.perf_counter() - t0
         figs = make_figures(tmp / "figures", fast=fast_figures, quiet=quiet)
@@ -116,21 +208,31 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
                        campaign_seconds=t_campaigns, statements=results, mutants=mutant_results,
                        figures={k: v for k, v in figs.items() if k != "_errors"}, figure_errors=figs["_errors"])
         (tmp / "results.json").write_text(json.dumps(json_safe(payload), indent=1, sort_keys=True), encoding="utf-8")
-        # swap in: move the old report aside, the new one in, then delete the old one
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
+        summary = summarise(results + mutant_results)
+        if summary["errors"]:
+            (tmp / "errors.log").write_text(error_log_text(summary["errors"]), encoding="utf-8")
+        # swap in: move the old report aside, the new one in, then delete the old one (signals
+        # are held for the two renames, so a report folder is always there)
+        check_out_dir(out)  # nothing foreign appeared while the campaigns ran
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            if out.exists():
+                os.replace(out, old)
+            os.replace(tmp, out)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            os.replace(old, out)
         raise
     return dict(out=str(out), wall=time.perf_counter() - t0, campaigns_seconds=t_campaigns,
                 statements=len({r["key"] for r in results}), mutants=len({r["key"] for r in mutant_results}),
-                violated=sum(1 for r in results if r["counts"]["violated"] and not r.get("known_false")),
-                mutants_missed=sorted({r["key"] for r in mutant_results} -
-                                      {r["key"] for r in mutant_results if r["counts"]["violated"]}),
+                violated=len(summary["violated"]), violated_keys=summary["violated"],
+                mutants_missed=summary["mutants_missed"], undecided=summary["undecided"],
                 figure_errors=figs["_errors"],
-                errors=[f"{r['key']} [{r['backend']}]: {r['error'].splitlines()[0][:200]}"
-                        for r in results + mutant_results if r.get("error")])
+                errors=[f"{e['key']} [{e['backend']}]: {e['message']}" for e in summary["errors"]],
+                error_log=str(out / "errors.log") if summary["errors"] else None, summary=summary)

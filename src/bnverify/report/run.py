@@ -12,9 +12,12 @@ import math
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -36,14 +39,17 @@ PRECISIONS = ("float64", "mpmath")
 
 
 def default_examples() -> tuple[int, int]:
-    env = os.environ.get("BNVERIFY_EXAMPLES", "")
-    if env:
-        try:
-            parts = [int(p) for p in env.split(",")]
-            return parts[0], parts[1] if len(parts) > 1 else max(1, parts[0] // 10)
-        except ValueError:
-            raise ValueError(f"BNVERIFY_EXAMPLES: expected 'N' or 'N,M' (integers), got {env!r}") from None
-    return DEFAULT_F64, DEFAULT_MP
+    """``(float64, mpmath)`` examples per statement: ``BNVERIFY_EXAMPLES='N'`` or ``'N,M'``
+    (integers >= 0, validated like ``--examples``; M defaults to N/10, at least 1 when N > 0),
+    else the defaults."""
+    env = os.environ.get("BNVERIFY_EXAMPLES", "").strip()
+    if not env:
+        return DEFAULT_F64, DEFAULT_MP
+    parts = [p.strip() for p in env.split(",")]
+    if len(parts) > 2 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError(f"BNVERIFY_EXAMPLES: expected 'N' or 'N,M' with integers >= 0, got {env!r}")
+    n = int(parts[0])
+    return n, int(parts[1]) if len(parts) > 1 else (max(1, n // 10) if n else 0)
 
 
 def examples_for(precision: str, n_f64: int, n_mp: int | None) -> int:
@@ -110,6 +116,7 @@ def result_dict(res, *, mutant: bool, statement=None) -> dict:
         d["known_false"] = getattr(statement, "known_false", None) or None
         d["reference"] = statement.reference
         d["kind"] = statement.kind
+        d["pinned"] = len(getattr(statement, "pinned", ()) or ())  # run before the generated examples
     return d
 
 
@@ -163,6 +170,7 @@ def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
         describe = dict(id=sid, version=ver, reference="", provenance="", kind="", loss="", simulator="",
                         derivation=None, mutant_of=None, mutation="", summary="")
     msg = f"{type(e).__name__}: {e}".strip()
+    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     return plain(dict(statement=job.key, key=job.key, mutant=job.mutant, backend=get_backend(job.precision).name,
                       describe=describe, examples=0, met=0, met_rate=0.0, counts={k: 0 for k in OUTCOMES},
                       min_slack=None, slacks=[], tightness=[], counterexamples=[], artefacts=[],
@@ -170,7 +178,8 @@ def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
                       unmet_reasons=[], tightest=None, doc=(type(stmt).__doc__ or "").strip() if stmt else "",
                       module_doc=_module_doc(stmt) if stmt else "",
                       source_file=getattr(stmt, "source_file", ""), known_false=None,
-                      reference=describe.get("reference", ""), kind=describe.get("kind", "")))
+                      reference=describe.get("reference", ""), kind=describe.get("kind", ""),
+                      error_traceback=tb[-20000:]))
 
 
 def _run_job(job: Job) -> dict:
@@ -207,6 +216,73 @@ def _run_job_in_worker(job: Job) -> dict:
     return run_job(job)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent_pid: int) -> None:
+    """A worker never outlives the command that started it: SIGINT is left to the parent (which
+    stops the pool), the kernel sends SIGKILL when the parent dies (Linux ``PR_SET_PDEATHSIG``),
+    and a watchdog thread exits when the parent is gone (any POSIX system)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before this worker was set up
+        os._exit(1)
+
+    def watchdog():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watchdog, name="bnverify-parent-watchdog", daemon=True).start()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now (a campaign cannot be interrupted politely) and drop queued jobs."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        try:
+            p.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.join(timeout=5)
+        except (OSError, ValueError, AssertionError, AttributeError):
+            pass
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: handled like Ctrl-C (campaigns stopped, temporary files removed)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(f"signal {signum}")
+
+
+class sigterm_as_interrupt:
+    """Context manager: in the main thread, SIGTERM raises :class:`Terminated` (a
+    KeyboardInterrupt), so ``finally`` clauses clean up as they do for Ctrl-C."""
+
+    def __enter__(self):
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, _raise_terminated)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
 def run_jobs(jobs: list[Job], *, workers: int = 1, progress: bool | None = None, desc: str = "campaigns") -> list[dict]:
     """Run every job (in ``workers`` processes when > 1); results in job order.
     ``progress``: a tqdm bar on stderr (default: only when stderr is a terminal)."""
@@ -232,12 +308,17 @@ def run_jobs(jobs: list[Job], *, workers: int = 1, progress: bool | None = None,
             # then those of mutants (20), then the mpmath-primary ones (4 or 2)
             order = sorted(range(len(jobs)), key=lambda i: (jobs[i].precision != "float64", jobs[i].mutant,
                                                             -jobs[i].examples))
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
+            try:
                 futs = {pool.submit(_run_job_in_worker, jobs[i]): i for i in order}
                 for f in as_completed(futs):
                     out[futs[f]] = f.result()
                     if bar is not None:
                         bar.update(1)
+            except BaseException:  # Ctrl-C, SIGTERM, a broken pool: stop every worker at once
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
     finally:
         if bar is not None:
             bar.close()
@@ -302,3 +383,67 @@ def timed(f, *a, **kw):
     t0 = time.perf_counter()
     out = f(*a, **kw)
     return out, time.perf_counter() - t0
+
+
+# --- what a set of campaign results means: the exit status of `check` and `report` ----------------
+DECIDED = ("holds", "violated", "artefact")  # outcomes that say something about the statement
+
+
+def decided_examples(r: dict) -> int:
+    """Examples of a campaign whose outcome was decided (holds, violated, or a float64 artefact
+    re-decided at higher precision); vacuous, undecided and raising examples are not."""
+    return sum(r["counts"].get(k, 0) for k in DECIDED)
+
+
+def campaign_errors(r: dict) -> list[dict]:
+    """Every error of a campaign as ``{key, backend, example, traceback, reproduce}``: the whole
+    campaign raised (``error``) and/or single examples raised (``errors``)."""
+    out = []
+    if r.get("error"):
+        out.append(dict(key=r["key"], backend=r.get("backend", ""), example=None,
+                        message=r["error"].splitlines()[0][:300],
+                        traceback=r.get("error_traceback") or r["error"], reproduce=None))
+    for e in r.get("errors") or []:
+        tb = e.get("traceback") or ""
+        last = [ln for ln in tb.strip().splitlines() if ln.strip()]
+        out.append(dict(key=r["key"], backend=r.get("backend", ""), example=e.get("example"),
+                        message=(e.get("message") or (last[-1] if last else "raised"))[:300],
+                        traceback=tb, reproduce=e.get("reproduce")))
+    return out
+
+
+def summarise(results: list[dict]) -> dict:
+    """The verdict of a run over campaign results (statements and mutants, every precision):
+
+    * ``violated``: statements with a confirmed counterexample (not those recorded as refuted,
+      ``known_false``, which are expected to stay refuted);
+    * ``mutants_missed``: mutants no campaign caught;
+    * ``errors``: every raised campaign or example (:func:`campaign_errors`);
+    * ``undecided``: statements with no decided example in any precision (none run, every
+      example vacuous or raising) — nothing was checked for them."""
+    stmts = [r for r in results if not r.get("mutant")]
+    muts = [r for r in results if r.get("mutant")]
+    violated = sorted({r["key"] for r in stmts if r["counts"].get("violated", 0) and not r.get("known_false")})
+    caught = {r["key"] for r in muts if r["counts"].get("violated", 0)}
+    decided: dict[str, int] = {}
+    for r in stmts:
+        decided[r["key"]] = decided.get(r["key"], 0) + decided_examples(r)
+    return dict(violated=violated, mutants_missed=sorted({r["key"] for r in muts} - caught),
+                errors=[e for r in results for e in campaign_errors(r)],
+                undecided=sorted(k for k, n in decided.items() if n == 0),
+                statements=len(decided), mutants=len({r["key"] for r in muts}))
+
+
+def error_log_text(errors: list[dict]) -> str:
+    """The error log: per error the statement key, precision, example parameters, the command
+    that reproduces it, and the traceback."""
+    import json
+
+    parts = []
+    for i, e in enumerate(errors, 1):
+        parts.append("\n".join([
+            f"=== error {i}/{len(errors)}: {e['key']} [{e['backend']} primary]",
+            f"example: {json.dumps(e['example'], sort_keys=True) if e['example'] is not None else '(the whole campaign raised)'}",
+            *([f"reproduce: {e['reproduce']}"] if e.get("reproduce") else []),
+            "traceback:", (e["traceback"] or "").rstrip(), ""]))
+    return "\n".join(parts)
