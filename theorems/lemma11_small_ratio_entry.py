@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import math
 
-from bnverify.logistic import PointwiseLogistic, geometry, logistic_example
+from bnverify.logistic import PointwiseLogistic, geometry
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
 
 T11 = 300
@@ -106,15 +108,17 @@ class SmallRatioEntry(PointwiseLogistic):
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         return super().check(traj, c)
 
-    def strategy(self):
-        st = self
+    def space(self):
+        """The step hypothesis x = η/‖w_0‖² < H_5(T) reparametrised: x = f·H_5 with f ∈ [1e-3, 1 − 1e-9]
+        (log); η_γ ∈ [0, 1], the rest as every pointwise logistic statement."""
+        steps = self.steps
 
-        def fix(inst, geo, drawn):
-            H = float(geo.phi_min(drawn["gamma0"], drawn["gamma0"] + drawn["eta_gamma"] * st.steps, drawn["rho0"]))
-            drawn["eta"] = drawn["eta"] * H  # logistic_example drew eta = f·‖w_0‖²: now x = f·H5
-            return drawn
-        return logistic_example(rho_frac=(1e-3, 0.3), eta_eff=(0.1, 0.9), eta_gamma=(0.0, 0.02),
-                                gamma0=(0.1, 3.0), check=fix)
+        def x_from_f(v, inst, geo, h):
+            H = float(geo.phi_min(h["gamma0"], h["gamma0"] + h["eta_gamma"] * steps, h["rho0"]))
+            h["eta"] = h["eta"] * H  # h["eta"] = f·‖w_0‖²: now x = f·H_5
+            return h
+        return pointwise_logistic_space(x=Param.log("x_over_H5", 1e-3, 1 - 1e-9), hyper_of=x_from_f,
+                                        region_extra=f"; x = f H5(T={steps}), f in [1e-3, 1)")
 
 
 STATEMENTS = [SmallRatioEntry()]

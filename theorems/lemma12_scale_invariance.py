@@ -18,12 +18,10 @@ Reference
 """
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from bnverify.identities import TrajectoryIdentity, gradients
-from bnverify.logistic import logistic_example
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space, union_space, whitened_space
 from bnverify.statement import mutant
-from bnverify.strategies import log_uniform, whitened_example
 
 
 class ScaleInvariance(TrajectoryIdentity):
@@ -60,11 +58,13 @@ class ScaleInvariance(TrajectoryIdentity):
         yield "(i) <grad_w L, w>", inner_err, inner_sc
         yield "(ii) norm growth", norm_err, norm_sc
 
-    def strategy(self):
-        return st.one_of(
-            whitened_example(H0=log_uniform(0.05, 10.0), rho0=log_uniform(1e-6, 0.9)),
-            logistic_example(eta_eff=(1e-2, 30.0), gamma0=(0.05, 5.0)),
-        )
+    def space(self):
+        """Any loss, any data, any step: whitened square loss (ρ_0 ∈ [1e-10, 1000], γ_0/a up to 10,
+        H_0 ∈ [1e-2, 100]) and active-margin logistic data (ρ_0 up to 100, x = η/‖w_0‖² ∈ [1e-3, 1e3])."""
+        whitened = whitened_space(Param.log("H0", 1e-2, 1e2), Param.log("rho0", 1e-10, 1e3),
+                                  Param.log("eta_gamma", 1e-4, 1.0), Param.log("gamma0_over_a", 1e-3, 10.0))
+        return union_space({"whitened": whitened, "logistic": pointwise_logistic_space(rho0_free=True)},
+                           region="no hypotheses: whitened square loss and active-margin logistic data, any step sizes")
 
 
 STATEMENTS = [ScaleInvariance()]

@@ -19,7 +19,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import PointwiseLogistic, logistic_example, logistic_instance
+from bnverify.logistic import PointwiseLogistic
 from bnverify.statement import mutant
 
 
@@ -46,12 +46,6 @@ class LogisticLossLower(PointwiseLogistic):
             if not self.n_factor:
                 b = b * geo.n
             yield t, traj["loss"][t], b, "lower"
-
-    def strategy(self):
-        # n in [2, 4]: with few samples the mean loss is closest to the worst sample's, where the
-        # bound is tightest (and a dropped 1/n is caught); ρ_0 over four decades up to 30.
-        return logistic_example(rho_abs=(1e-3, 30.0), instance=logistic_instance(n=(2, 4)))
-
 
 STATEMENTS = [LogisticLossLower()]
 MUTANTS = [mutant(STATEMENTS[0], "1/n factor dropped", n_factor=False)]

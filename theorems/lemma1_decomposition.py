@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bnverify.identities import TrajectoryIdentity
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.spaces import whitened_full_space
 from bnverify.theory import whitened_hypotheses
 
 
@@ -48,9 +48,8 @@ class Decomposition(TrajectoryIdentity):
         err = abs(traj["excess"] - rhs - self.perturb * scale)
         yield "L - L* vs 1/2(gamma - a cos)^2 + 1/2 a^2 sin^2", err, scale
 
-    def strategy(self):
-        return whitened_example(H0=log_uniform(0.1, 8.0), rho0=log_uniform(1e-6, 0.9),
-                                eta_gamma=bounded(0.001, 1.0), gamma0_over_a=bounded(0.01, 1.0))
+    def space(self):
+        return whitened_full_space()
 
 
 STATEMENTS = [Decomposition()]

@@ -28,9 +28,9 @@ Reference
 from __future__ import annotations
 
 from bnverify.identities import StepCriterion, alpha0_hypotheses, directional_steps, rho_comparison_resolved
-from bnverify.logistic import PointwiseLogistic, logistic_example, logistic_instance
+from bnverify.logistic import PointwiseLogistic
+from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
 
 
 class Criterion(StepCriterion):
@@ -70,9 +70,8 @@ class Criterion(StepCriterion):
             resolved = a1_res and (res or not a1_pos) and rho_comparison_resolved(traj, t)
             yield t, True, pred == falls, resolved, margin
 
-    def strategy(self):
-        return whitened_example(H0=log_uniform(0.5, 8.0), rho0=log_uniform(1e-4, 0.9),
-                                eta_gamma=bounded(0.01, 1.0), gamma0_over_a=bounded(0.3, 1.0))
+    def space(self):
+        return whitened_full_space()
 
 
 class CriterionLogistic(Criterion):
@@ -88,9 +87,8 @@ class CriterionLogistic(Criterion):
     need_kappa = False
     steps = 60  # ρ converges geometrically here: keep it above the 100-digit floor
 
-    def strategy(self):
-        return logistic_example(rho_frac=(1e-3, 3.0), eta_eff=(0.1, 30.0), gamma0=(0.1, 5.0),
-                                instance=logistic_instance(n=(3, 6)))
+    def space(self):
+        return pointwise_logistic_space(rho0_free=True)
 
 
 STATEMENTS = [Criterion(), CriterionLogistic()]

@@ -27,9 +27,9 @@ Reference
 from __future__ import annotations
 
 from bnverify.identities import SufficientStep, alpha0_hypotheses
-from bnverify.logistic import PointwiseLogistic, logistic_example, logistic_instance
+from bnverify.logistic import PointwiseLogistic
+from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
 
 
 class SufficientConvergence(SufficientStep):
@@ -46,9 +46,8 @@ class SufficientConvergence(SufficientStep):
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)
 
-    def strategy(self):
-        return whitened_example(H0=log_uniform(0.5, 8.0), rho0=log_uniform(1e-4, 0.9),
-                                eta_gamma=bounded(0.01, 1.0), gamma0_over_a=bounded(0.1, 1.0))
+    def space(self):
+        return whitened_full_space()
 
 
 class SufficientConvergenceLogistic(SufficientConvergence):
@@ -63,9 +62,8 @@ class SufficientConvergenceLogistic(SufficientConvergence):
     def hypotheses(self, inst, hyper):
         return PointwiseLogistic.hypotheses(self, inst, hyper)
 
-    def strategy(self):
-        return logistic_example(rho_frac=(1e-3, 3.0), eta_eff=(0.1, 30.0), gamma0=(0.1, 5.0),
-                                instance=logistic_instance(n=(3, 6)))
+    def space(self):
+        return pointwise_logistic_space(rho0_free=True)
 
 
 STATEMENTS = [SufficientConvergence(), SufficientConvergenceLogistic()]

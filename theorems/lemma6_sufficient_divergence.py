@@ -31,9 +31,10 @@ import numpy as np
 from bnverify.hyper import Hyper
 from bnverify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.model import evaluate
-from bnverify.logistic import PointwiseLogistic, logistic_example, logistic_instance
+from bnverify.logistic import PointwiseLogistic
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
 
 
 class SufficientDivergence(SufficientStep):
@@ -50,10 +51,9 @@ class SufficientDivergence(SufficientStep):
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)
 
-    def strategy(self):
-        # η_eff,0 = H_0 γ_0/a ≥ 1.5 and γ relaxes to a·cos θ: η_eff·cos θ exceeds 2 early
-        return whitened_example(H0=bounded(2.5, 8.0), rho0=log_uniform(1e-3, 0.3),
-                                eta_gamma=bounded(0.05, 1.0), gamma0_over_a=bounded(0.6, 1.0))
+    def space(self):
+        return whitened_full_space(focus={"divergence early (former strategy)": {
+            "H0": (2.5, 8.0), "rho0": (1e-3, 0.3), "eta_gamma": (0.05, 1.0), "gamma0_over_a": (0.6, 1.0)}})
 
 
 class SufficientDivergenceLogistic(SufficientDivergence):
@@ -68,25 +68,24 @@ class SufficientDivergenceLogistic(SufficientDivergence):
     def hypotheses(self, inst, hyper):
         return PointwiseLogistic.hypotheses(self, inst, hyper)
 
-    def strategy(self):
-        """Constructive: ∇_w L(w_0, γ_0) does not depend on η, so draw everything else, compute
-        P_0 at t = 0 and set η so that x_0 = f·2P_0/(1 − P_0) with f drawn in [1.5, 20] (the
-        ``eta_eff`` draw is reused as f): (D) holds at t = 0 by a factor f."""
+    def space(self):
+        """Reparametrised: ∇_w L(w_0, γ_0) does not depend on η, so η is set from the drawn factor
+        ``D ∈ [1e-2, 100]`` by ``x_0 = D·2P_0/(1 − P_0)`` — (D) holds at t = 0 exactly when D > 1;
+        both sides of the condition are searched."""
+        return pointwise_logistic_space(rho0_free=True, x=Param.log("D_factor", 1e-2, 1e2), hyper_of=_eta_from_D,
+                                        region_extra="; eta from D: x0 = D 2P0/(1 - P0)")
 
-        def fix(inst, geo, drawn):
-            hyper = Hyper(eta=1.0, **{k: v for k, v in drawn.items() if k != "eta"})
-            hp = hyper.resolve(inst)
-            g = evaluate(inst.X, inst.y, hp.w0, hp.gamma0, inst.loss, inst.backend).grad_w
-            wn, gn = float(np.linalg.norm(hp.w0)), float(np.linalg.norm(g))
-            P0 = -float(g @ inst.e) * wn / (float(hp.w0 @ inst.e) * gn)
-            P0 = min(P0, 0.99)  # P_0 ≤ tan θ_0 = ρ_0 < 1 here; a guard only
-            f = drawn["eta"] / drawn["w0_norm"] ** 2
-            x0 = f * 2 * max(P0, 1e-3) / (1 - P0)
-            drawn["eta"] = x0 * wn / gn
-            return drawn
 
-        return logistic_example(rho_frac=(1e-3, 0.9), eta_eff=(1.5, 20.0), gamma0=(0.5, 5.0),
-                                instance=logistic_instance(n=(3, 6)), check=fix)
+def _eta_from_D(v, inst, geo, h):
+    hp = Hyper(**{**h, "eta": 1.0}).resolve(inst)
+    g = evaluate(inst.X, inst.y, hp.w0, hp.gamma0, inst.loss, inst.backend).grad_w
+    wn, gn = float(np.linalg.norm(hp.w0)), float(np.linalg.norm(g))
+    if not gn > 0:
+        return h
+    P0 = -float(g @ inst.e) * wn / (float(hp.w0 @ inst.e) * gn)
+    P0 = min(max(P0, 1e-3), 0.99)
+    h["eta"] = v["D_factor"] * 2 * P0 / (1 - P0) * wn / gn
+    return h
 
 
 STATEMENTS = [SufficientDivergence(), SufficientDivergenceLogistic()]

@@ -27,7 +27,7 @@ import numpy as np
 
 from bnverify.identities import TrajectoryIdentity, gradients
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.spaces import whitened_full_space
 from bnverify.theory import whitened_hypotheses
 
 
@@ -75,9 +75,8 @@ class Dynamics(TrajectoryIdentity):
         er = (1 + rho) * wn / al
         yield item("(d) rho", rho[nxt], rho[cur] * ratio, er[nxt] + ratio * er[cur])
 
-    def strategy(self):
-        return whitened_example(H0=log_uniform(0.3, 8.0), rho0=log_uniform(1e-6, 0.9),
-                                eta_gamma=bounded(0.001, 1.0), gamma0_over_a=bounded(0.01, 1.0))
+    def space(self):
+        return whitened_full_space()
 
 
 STATEMENTS = [Dynamics()]

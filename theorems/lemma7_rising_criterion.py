@@ -5,7 +5,8 @@ Setting
     Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1).
 Hypotheses
     0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1 (then α_t > 0 for every t). Drawn with
-    H_0 = ηa²/‖w_0‖² in (2.2, 8), γ_0/a in (0.5, 1) so that trajectories have both rising and falling steps.
+    Searched over the whole region (H_0 ∈ [1e-2, 100]); the former strategy (H_0 in (2.2, 8),
+    γ_0/a in (0.5, 1): both rising and falling steps early) is a focus region.
 Statement
     For every t with ρ_t > 0: [ρ_{t+1} > ρ_t] ⟺ [η_eff,t > τ(ρ_t)], with η_eff,t = ηγ_t a/‖w_t‖²,
     τ(ρ) = 2√(1+ρ²)/(1−ρ²) for ρ < 1 and +∞ for ρ ≥ 1.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from bnverify.identities import K_ULPS, StepCriterion, rho_comparison_resolved, rho_error
 from bnverify.statement import mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.spaces import whitened_full_space
 from bnverify.theory import whitened_hypotheses
 
 
@@ -66,10 +67,9 @@ class RisingCriterion(StepCriterion):
             resolved = gap > eps * tau + dtau * rho_error(traj, t) and rho_comparison_resolved(traj, t)
             yield t, True, pred == rising, resolved, gap / tau
 
-    def strategy(self):
-        # η_eff,0 = H_0 γ_0/a in (1.1, 8): early rising edges, then falling ones
-        return whitened_example(H0=bounded(2.2, 8.0), rho0=log_uniform(1e-3, 0.3),
-                                eta_gamma=bounded(0.01, 1.0), gamma0_over_a=bounded(0.5, 1.0))
+    def space(self):
+        return whitened_full_space(focus={"both edges early (former strategy)": {
+            "H0": (2.2, 8.0), "rho0": (1e-3, 0.3), "eta_gamma": (0.01, 1.0), "gamma0_over_a": (0.5, 1.0)}})
 
 
 STATEMENTS = [RisingCriterion()]

@@ -19,7 +19,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import PointwiseLogistic, logistic_example, on_branch
+from bnverify.logistic import PointwiseLogistic, on_branch
 from bnverify.statement import mutant
 
 
@@ -47,12 +47,6 @@ class AlignmentGradient(PointwiseLogistic):
             if not eta * b > 1e4 * eps * a:
                 continue
             yield t, (traj["alpha"][t + 1] - a) / eta, b, "lower"
-
-    def strategy(self):
-        # ρ_0 ≥ 3e-3·ρ_branch: the increment is O(ρ²) and must be resolvable in float64 at some step
-        # (below, every step is skipped and the example is vacuous: 21 of 200 with 1e-4 in dev).
-        return logistic_example(rho_frac=(3e-3, 0.95))
-
 
 STATEMENTS = [AlignmentGradient()]
 MUTANTS = [mutant(STATEMENTS[0], "sin^2 theta replaced by sin theta", sin_power=1)]

@@ -25,9 +25,20 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import delayed_onset_example, t1_closed_form, t1_closed_form_half, t1_scan, underflowed
+from bnverify.edges import t1_closed_form, t1_closed_form_half, t1_scan, underflowed
+from bnverify.space import Param
+from bnverify.spaces import whitened_space
 from bnverify.statement import Statement, mutant, scaled
 from bnverify.theory import initial_state, tau, whitened_hypotheses
+
+
+def delayed_onset_hyper(v: dict) -> dict:
+    """``(ρ_0, η_γ, m, f) ↦ (H_0, γ_0/a)``: ``H_0 = τ(ρ_0)(1 + m)/c_0``, ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)``."""
+    rho0 = v["rho0"]
+    c0 = 1.0 / (1.0 + rho0 * rho0) ** 0.5
+    t0 = float(tau(rho0))
+    H0 = t0 * (1.0 + v["margin"]) / c0
+    return dict(H0=H0, rho0=rho0, eta_gamma=v["eta_gamma"], gamma0_over_a=v["gamma_frac"] * min(c0, t0 / H0))
 
 
 def delayed_onset_hypotheses(inst, hyper) -> list[str]:
@@ -87,8 +98,18 @@ class DelayedOnset(Statement):
         return self.upper_bound(traj, on, bound, witness=on, resolved=resolved,
                                 message=f"first onset {on} <= {self.bound_key} = {bound}; {extra}{note}")
 
-    def strategy(self):
-        return delayed_onset_example()
+    def space(self):
+        """Reparametrised onto the hypotheses: ``H_0 = τ(ρ_0)(1 + m)/c_0`` with ``m > 0`` (``H_0 c_0 > τ(ρ_0)``
+        is necessary for T_1 < ∞) and ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)`` with ``f ∈ (0, 1)`` (so
+        ``γ_0 ≤ a c_0`` and ρ falls at t = 0); ``T_1 < ∞`` itself is left to the hypotheses (rejected
+        draws are counted). Boxes: m ∈ [1e-3, 100], f ∈ [1e-6, 1 − 1e-9], ρ_0 ∈ [1e-10, 0.999],
+        η_γ ∈ [1e-4, 1]."""
+        return whitened_space(Param.log("rho0", 1e-10, 0.999), Param.log("eta_gamma", 1e-4, 1.0),
+                              Param.log("margin", 1e-3, 1e2), Param.linear("gamma_frac", 1e-6, 1 - 1e-9),
+                              hyper_of=delayed_onset_hyper,
+                              region="0 < eta_gamma <= 1, 0 < gamma0 <= a c0, rho falls at t = 0, 0 < rho0 < 1, "
+                                     "T1 < inf (by rejection)",
+                              focus={"former strategy": {"rho0": (1e-6, 0.02), "eta_gamma": (0.005, 1.0)}})
 
 
 class DelayedOnsetClosedForm(DelayedOnset):

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 
+from bnverify.space import Param
+from bnverify.spaces import standing_whitened, whitened_space
 from bnverify.statement import Statement, mutant
-from bnverify.strategies import bounded, log_uniform, whitened_example
 from bnverify.theory import initial_state, ratio_max, whitened_hypotheses
 
 
@@ -55,8 +56,12 @@ class NoRisingEdge(Statement):
                                 message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}"
                                 + ("" if resolved else f" (rho_t below the rounding floor {traj.rho_floor:.3g})"))
 
-    def strategy(self):
-        return whitened_example(H0=bounded(0.05, self.H0_max), rho0=log_uniform(1e-6, 0.9))
+    def space(self):
+        """H_0 ∈ [1e-3, H0_max] (linear: the boundary H_0 = 2 is where it matters) and the standing
+        ranges of ρ_0, η_γ, γ_0/a."""
+        return whitened_space(*standing_whitened(Param.linear("H0", 1e-3, self.H0_max)),
+                              region=f"standing hypotheses and H0 <= {self.H0_max:g} (box: H0 in [1e-3, {self.H0_max:g}], "
+                                     "rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], gamma0/a in [1e-3, 1])")
 
 
 STATEMENTS = [NoRisingEdge()]

@@ -26,7 +26,9 @@ Reference
 from __future__ import annotations
 
 from bnverify.hyper import Hyper
-from bnverify.logistic import PointwiseLogistic, logistic_example, on_branch
+from bnverify.logistic import PointwiseLogistic, on_branch
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
 
 
@@ -73,18 +75,19 @@ class ExitThreshold(PointwiseLogistic):
                f"largest (eta/||w||^2)/tau_5 among them {float(margin):.3g}")
         return self.upper_bound(traj, ratio, 1.0, witness=t, message=msg)
 
-    def strategy(self):
+    def space(self):
+        """The premise is per step; the effective step is drawn relative to the threshold at t = 0:
+        ``η/‖w_0‖² = F·τ_5(state 0)`` with ``F ∈ [1e-3, 1e3]`` (log) — both sides of the premise."""
         st = self
 
-        def fix(inst, geo, drawn):
-            hp = Hyper(eta=1.0, eta_gamma=drawn["eta_gamma"], gamma0=drawn["gamma0"], w0_norm=drawn["w0_norm"],
-                       rho0=drawn["rho0"], init_seed=drawn["init_seed"]).resolve(inst)
+        def eta_from_F(v, inst, geo, h):
+            hp = Hyper(**{**h, "eta": 1.0}).resolve(inst)
             a0 = float(hp.w0 @ inst.e)
-            tau0 = float(st.tau(geo, drawn["gamma0"], a0, drawn["rho0"], drawn["w0_norm"]))
-            drawn["eta"] = drawn["eta"] * tau0  # logistic_example drew eta = F·‖w_0‖²: now E_0 = F·tau_5
-            return drawn
-        return logistic_example(rho_frac=(1e-3, 0.95), eta_eff=(0.05, 0.99), eta_gamma=(0.0, 0.05),
-                                gamma0=(0.1, 3.0), check=fix)
+            tau0 = float(st.tau(geo, h["gamma0"], a0, h["rho0"], h["w0_norm"]))
+            h["eta"] = h["eta"] * tau0  # h["eta"] = F·‖w_0‖²: now η/‖w_0‖² = F·τ_5
+            return h
+        return pointwise_logistic_space(x=Param.log("E0_over_tau5", 1e-3, 1e3), hyper_of=eta_from_F,
+                                        region_extra="; eta/||w0||^2 = F tau5(0), F in [1e-3, 1e3]")
 
 
 STATEMENTS = [ExitThreshold()]

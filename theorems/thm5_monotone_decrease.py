@@ -19,7 +19,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import PointwiseLogistic, geometry, logistic_example
+from bnverify.logistic import PointwiseLogistic, geometry
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
 from bnverify.theory import ratio_max
 
@@ -70,15 +72,17 @@ class MonotoneDecrease(PointwiseLogistic):
         return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved,
                                 message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}")
 
-    def strategy(self):
+    def space(self):
+        """The step hypothesis x ≤ H_5 reparametrised: x = f·H_5 (or f·the mutant's fixed threshold),
+        f ∈ [1e-3, 1] (log); η_γ ∈ [0, 1]."""
         st = self
 
-        def fix(inst, geo, drawn):
-            H = float(st.threshold(geo, drawn["gamma0"], drawn["eta_gamma"], drawn["rho0"]))
-            drawn["eta"] = drawn["eta"] * H  # logistic_example drew eta = f·‖w_0‖²: now x = f·H5
-            return drawn
-        return logistic_example(rho_frac=(1e-3, 0.3), eta_eff=(0.1, 0.99), eta_gamma=(0.0, 0.02),
-                                gamma0=(0.1, 3.0), check=fix)
+        def x_from_f(v, inst, geo, h):
+            H = float(st.threshold(geo, h["gamma0"], h["eta_gamma"], h["rho0"]))
+            h["eta"] = h["eta"] * H  # h["eta"] = f·‖w_0‖²: now x = f·H_5
+            return h
+        return pointwise_logistic_space(x=Param.log("x_over_H5", 1e-3, 1.0), hyper_of=x_from_f,
+                                        region_extra="; x = f H5, f in [1e-3, 1]")
 
 
 STATEMENTS = [MonotoneDecrease()]

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import math
 
-from bnverify.example import Example
-from bnverify.hyper import Hyper
-from bnverify.instances import build
-from bnverify.backends import FLOAT64
-from bnverify.logistic import PointwiseLogistic, geometry, logistic_instance
+from bnverify.logistic import PointwiseLogistic, geometry
+from bnverify.space import Param
+from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
 
 T5E = 1000
@@ -127,40 +125,21 @@ class SmallRatioEntryT5(PointwiseLogistic):
         v.message += f"; first entry t = {first}, T_11 = {c['T11']}, T = {c['T']}"
         return v
 
-    def strategy(self):
-        from hypothesis import strategies as st
-
-        from bnverify.strategies import bounded, log_uniform
-
+    def space(self):
+        """The two-sided step condition reparametrised on each drawn instance: ``x = x_lo (x_hi/x_lo)^v``,
+        ``v ∈ [0, 1]``, between the smallest x meeting the lower condition (bisection, :func:`x_lower`)
+        and ``x_hi = H_5/2``. Where no such x exists for the drawn data the draw is rejected (vacuous, counted)."""
         stmt = self
-        inst_st = logistic_instance(n=(2, 3), extra_d=(1, 4), margin=(0.3, 2.0), spread=(0.3, 2.0))
 
-        @st.composite
-        def ex(draw):
-            builder, kw0 = draw(inst_st)
-            frac = draw(log_uniform(1e-3, 0.3))
-            g0 = draw(log_uniform(0.2, 1.0))
-            eg = draw(bounded(0.0, 0.002))
-            for k in range(40):  # constructive: move to another seeded instance until the
-                kw = dict(kw0, seed=(kw0["seed"] + 104729 * k) % 2**31)  # two-sided condition is satisfiable
-                if k >= 1:  # and towards balanced conditioning (spread ~ margin·sqrt(d−1))
-                    kw["spread"] = kw0["margin"] * math.sqrt(kw0["d"] - 1) * (0.6 + 0.1 * (k % 10))
-                inst = build((builder, kw), FLOAT64)
-                geo = geometry(inst)
-                rho0 = float(frac * geo.rho_branch)
-                H5 = float(geo.phi_min(g0, g0 + eg * stmt.steps, rho0))
-                x_hi = F_CAP * H5 * (1 - 1e-9)
-                x_lo = x_lower(geo, g0, eg, rho0, x_hi, stmt.steps, stmt.q)
-                if x_lo is not None and x_lo * 1.001 < x_hi:
-                    break
-            else:
-                x_lo, x_hi = x_hi * 0.5, x_hi  # give up: the hypotheses will report it (vacuous)
-            x = draw(log_uniform(x_lo * 1.001, x_hi))
-            wn = draw(log_uniform(0.05, 3.0))
-            hyper = Hyper(eta=x * wn * wn, eta_gamma=eg, gamma0=g0, w0_norm=wn, rho0=rho0,
-                          init_seed=draw(st.integers(0, 2**16)))
-            return Example.make(builder, hyper, **kw)
-        return ex()
+        def x_between(v, inst, geo, h):
+            H5 = float(geo.phi_min(h["gamma0"], h["gamma0"] + h["eta_gamma"] * stmt.steps, h["rho0"]))
+            x_hi = F_CAP * H5 * (1 - 1e-9)
+            x_lo = x_lower(geo, h["gamma0"], h["eta_gamma"], h["rho0"], x_hi, stmt.steps, stmt.q)
+            x = x_hi if x_lo is None or not x_lo < x_hi else x_lo * 1.001 * (x_hi / (x_lo * 1.001)) ** v["x_position"]
+            h["eta"] = x * h["w0_norm"] ** 2
+            return h
+        return pointwise_logistic_space(x=Param.linear("x_position", 0.0, 1.0), hyper_of=x_between,
+                                        region_extra="; x between the lower and upper step conditions (rejected where empty)")
 
 
 STATEMENTS = [SmallRatioEntryT5()]

@@ -122,3 +122,28 @@ def union_space(members: dict[str, Space], region: str = "") -> Space:
         return {"family"} | {f"{v['family']}.{p.name}" for p in members[v["family"]].params}
 
     return Space(tuple(params), build, region, {}, uses)
+
+
+def whitened_full_space(H0=(1e-2, 1e2), *, focus: dict | None = None) -> Space:
+    """The standing hypotheses with ``H_0`` log-uniform over ``H0`` (no other constraint): the space
+    of the whitened identities and step criteria (Lemmas 1, 6, 7)."""
+    return whitened_space(*standing_whitened(Param.log("H0", *H0)), focus=focus,
+                          region=f"0 < eta_gamma <= 1, 0 < gamma0 <= a, 0 < rho0 < 1, any H0 > 0 "
+                                 f"(box: H0 in [{H0[0]:g}, {H0[1]:g}], rho0 in [1e-10, 0.999], "
+                                 "eta_gamma in [1e-4, 1], gamma0/a in [1e-3, 1])")
+
+
+def pointwise_logistic_space(*, rho0_free=False, x: Param | None = None, hyper_of=None, region_extra: str = "",
+                             instance: tuple | None = None, eta_gamma: Param | None = None,
+                             gamma0: Param | None = None) -> Space:
+    """Active-margin logistic examples over Assumptions 1–3 and the Assumption 2 initialisation:
+    ``ρ_0 = f·ρ_branch``, f ∈ [1e-4, 0.999] (or, ``rho0_free``, ρ_0 ∈ [1e-4, 100] absolute),
+    ``x = η/‖w_0‖² ∈ [1e-3, 1e3]``, ``η_γ ∈ [0, 1]``, ``γ_0 ∈ [1e-2, 20]`` (log scales but η_γ)."""
+    rho = Param.log("rho0", 1e-4, 100.0) if rho0_free else Param.log("rho_frac", 1e-4, 0.999)
+    return logistic_space(rho=rho, x=x or Param.log("x", 1e-3, 1e3), instance=instance, hyper_of=hyper_of,
+                          eta_gamma=eta_gamma, gamma0=gamma0 or Param.log("gamma0", 1e-2, 20.0),
+                          region="Assumptions 1-3 (active-margin data), w0 in span(X^T), alpha0 > 0, gamma0 > 0, "
+                                 + ("any rho0 > 0 (box [1e-4, 100])" if rho0_free else
+                                    "rho0 < rho_branch (rho0 = f rho_branch, f in [1e-4, 0.999])")
+                                 + "; data n in [2, 6], d - n in [1, 6], margin [0.05, 2], spread [0.3, 3]"
+                                 + region_extra)
