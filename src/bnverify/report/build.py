@@ -214,20 +214,26 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         # swap in: move the old report aside, the new one in, then delete the old one (signals
         # are held for the two renames, so a report folder is always there)
         check_out_dir(out)  # nothing foreign appeared while the campaigns ran
+        hold = getattr(signal, "pthread_sigmask", None)
         blocked = {signal.SIGINT, signal.SIGTERM}
-        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        if hold is not None:
+            hold(signal.SIG_BLOCK, blocked)
         try:
             if out.exists():
                 os.replace(out, old)
             os.replace(tmp, out)
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+            if hold is not None:
+                hold(signal.SIG_UNBLOCK, blocked)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            os.replace(old, out)
+        if old.exists():
+            if out.exists():  # interrupted after the swap: the new report is in place
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(old, out)
         raise
     return dict(out=str(out), wall=time.perf_counter() - t0, campaigns_seconds=t_campaigns,
                 statements=len({r["key"] for r in results}), mutants=len({r["key"] for r in mutant_results}),
