@@ -34,7 +34,7 @@ from .linalg import solve
 __all__ = [
     "assumption1", "assumption2", "assumption3", "assumption4", "all_assumptions", "Geometry",
     "geometry", "kappa_lp", "kappa_closed_form", "svm_duals", "sig", "softplus", "logits",
-    "margins", "logistic_example", "section6_logistic_run", "SECTION6_LOGISTIC",
+    "margins", "logistic_example", "section6_logistic_run", "SECTION6_LOGISTIC", "SECTION6_LOGISTIC_COMPANION",
 ]
 
 
@@ -491,22 +491,40 @@ def logistic_example(*, rho_frac=(1e-4, 0.95), rho_abs=None, eta_eff=(1e-2, 30.0
 
 # ------------------------------------------------------------------------------------------------
 # Section 6 with logistic loss
-SECTION6_LOGISTIC = dict(instance=dict(n=8, d=16, noise=1e-3, seed=0),
-                         hyper=dict(eta=1.0, eta_gamma=0.05, gamma0=1.0, w0_norm=0.1, rho0=1.0, init_seed=0),
-                         horizon=2000)
+# chosen by ``python -m bnverify.report.section6_search --loss logistic --count 150 --refine 150``
+# (seed 0): no Hilbert candidate has a descent of ≥ 100 steps (ρ turns within a few steps in all
+# 300); this is the best-scored one (the directional spike and recovery are there, ρ peaks at 0.76
+# at t = 7, the loss barely moves: ×1.07)
+SECTION6_LOGISTIC = dict(builder="hilbert_section6", instance=dict(n=8, d=16, noise=0.93, seed=0),
+                         hyper=dict(eta=1.36, eta_gamma=0.0946, gamma0=0.0138, w0_norm=0.342, rho0=0.0121, init_seed=0),
+                         horizon=2000, mp_horizon=100, claims=dict(fails=("long_descent",)), note="")
+# the companion run on an active-margin instance (Assumption 3, the logistic theorems' setting),
+# found by ``python -m bnverify.report.section6_search --loss logistic --instance active_margin
+# --count 150 --refine 150`` (seed 0): best score; float64 fails only "resolved" (ρ reaches its
+# rounding floor, so its onset at t = 213 is early); at 50 digits onset 323, ρ peak 0.19 at 400,
+# recovery 414, and the proxy crossing (t = 216) precedes the onset
+SECTION6_LOGISTIC_COMPANION = dict(
+    builder="active_margin_logistic", instance=dict(n=8, d=16, margin=0.105, spread=1.0, seed=1),
+    hyper=dict(eta=6.68, eta_gamma=0.00123, gamma0=0.0454, w0_norm=2.32, rho0=0.239, init_seed=0),
+    horizon=3000, mp_horizon=450, claims=dict(fails=("resolved",)),
+    note="Not the Hilbert construction: an active-margin instance (every sample on the margin, Assumption 3), "
+         "where the paper's logistic precursor theorem applies. The paper claims a directional precursor, not a "
+         "loss spike; η_eff and τ are proxies for logistic loss. Float64 loses ρ below its rounding floor and its "
+         "onset comes early (THEORY.md §9); the 50-digit run is the mathematical one.")
 
 
 def section6_logistic_run(backend="float64", horizon: int | None = None, *, record_w: bool = False):
-    """Trajectory of the Section 6 Hilbert instance (n = 8, d = 16, noise 1e-3, seed 0) with
-    logistic loss; ρ is measured against the hard-margin SVM direction (the instance's reference).
-    Hyperparameters published by the project (:data:`SECTION6_LOGISTIC`): η = 1, η_γ = 0.05,
-    γ_0 = 1, ``w_0 = 0.1·(e + f)/√2`` (ρ_0 = 1, f ⊥ e in span(Xᵀ), seed 0)."""
+    """Trajectory of the Section 6 Hilbert instance with logistic loss at the settings the project
+    publishes (:data:`SECTION6_LOGISTIC`, chosen by :mod:`bnverify.report.section6_search`); ρ is
+    measured against the hard-margin SVM direction (the instance's reference)."""
     from .hyper import Hyper
     from .instances import hilbert_section6
     from .simulate import simulate
 
     bk = get_backend(backend)
     cfg = SECTION6_LOGISTIC
+    if cfg["builder"] != "hilbert_section6":
+        raise ValueError(f"SECTION6_LOGISTIC: expected the Hilbert builder, got {cfg['builder']!r}")
     inst = hilbert_section6(loss="logistic", backend=bk, **cfg["instance"])
     hyper = Hyper(**cfg["hyper"])
     return simulate(inst, hyper, horizon=cfg["horizon"] if horizon is None else int(horizon), record_w=record_w)
