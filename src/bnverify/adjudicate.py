@@ -14,7 +14,7 @@ precisions (50 → 100 → 200 digits by default) until two consecutive rungs ag
   traceback is kept with the example, and the campaign goes on.
 
 **A violation is confirmed only if it survives precision** (whoever wrote the statement, with no
-``resolved=`` logic needed): two successive decided rungs must both say "violated" *and* the
+``resolved=`` logic needed): every decided rung of the ladder must say "violated" *and* the
 excess (``observed − bound`` for an upper bound, the negated slack × |bound|) must not shrink with
 the precision — at the higher rung it is at least :data:`KEEP` of the lower rung's excess, and it
 exceeds :data:`EPS_MULTIPLE` × that rung's eps × the size of the quantities compared. An excess
@@ -76,6 +76,8 @@ def _doubtful(stmt: Statement, v: Verdict) -> bool:
     """Violations, undecided and unresolved verdicts are re-decided; so is a "holds" whose slack is
     within the statement's rounding reach — unless the bound is met trivially on the example
     (``informative=False``, e.g. attained by ρ_0 itself), where the slack measures nothing."""
+    if v.status == "undecided" and v.resolved and not v.retry:
+        return False  # the horizon, not the precision, left it undecided
     if v.status in ("violated", "undecided") or not v.resolved:
         return True
     return (v.status == "holds" and v.informative and v.slack is not None
@@ -179,6 +181,7 @@ def _adjudicate(stmt, ex, bk, verdicts) -> str:
     prev, prev_eps = None, None
     rungs = ladder_for(stmt, ex, bk)
     floor_hit = False
+    confirmed = False
     for i, (sim, dps) in enumerate(rungs):
         if floor_hit and sim == stmt.simulator and any(r[0] != sim for r in rungs[i:]):
             continue  # more digits only move the rounding floor; go to the floor-free rung
@@ -188,9 +191,15 @@ def _adjudicate(stmt, ex, bk, verdicts) -> str:
         verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
         if not (v.resolved and v.status in ("holds", "violated")):
             continue  # unresolved (rounding floor) or undecided: climb on
-        if prev is not None and prev.status == v.status:  # two decided rungs agree
-            if v.status == "holds":
-                return "artefact" if v0.status == "violated" else "holds"
-            return "violated" if survives_precision(prev, v, prev_eps, rb.eps) else "artefact"
+        if prev is not None and prev.status == "violated" and v.status == "violated":
+            if not survives_precision(prev, v, prev_eps, rb.eps):
+                return "artefact"  # the excess shrinks like the rounding unit
+            confirmed = True  # climb on: every further rung must agree (a tiny true effect resolves late)
+        elif prev is not None and prev.status == v.status:  # two decided rungs say holds
+            return "artefact" if v0.status == "violated" else "holds"
+        elif prev is not None and prev.status == "violated" and v.status == "holds" and confirmed:
+            return "artefact"  # resolved only at the highest precision: rounding after all
         prev, prev_eps = v, rb.eps
+    if confirmed and prev is not None and prev.status == "violated":
+        return "violated"
     return "undecided"
