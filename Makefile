@@ -24,8 +24,12 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
+# Every statement with a declared space (and every mutant) at a large budget, through the Dask engine
+# (embedded LocalCluster; BNVERIFY_SCHEDULER=ADDRESS for a running cluster) into a resumable store:
+# an interrupted `make deep` resumes where it stopped. DEEP_ARGS overrides the budget.
+DEEP_ARGS ?= --hypothesis 1000 --sweep 8192 --hunt 1024 --hunt-restarts 8 --chunk 64 --seed 20261201
 deep: $(STAMP)
-	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p no:cacheprovider -n 2 tests
+	HYPOTHESIS_PROFILE=deep $(PY) -m bnverify.engine --store reports/deep/store --summary reports/deep/SUMMARY.md --mutants $(DEEP_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
