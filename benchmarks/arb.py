@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT.parent / "src"))
 
 from bnverify import Hyper, simulate, simulate_reduced, whitened_regression  # noqa: E402
 from bnverify.backends import Uncertain, flint_precision, get_backend  # noqa: E402
-from bnverify.edges import LONG_EDGE_EXAMPLES  # noqa: E402
+from bnverify.kinds import LONG_EDGE_EXAMPLES  # noqa: E402
 from bnverify.instances import separable_logistic  # noqa: E402
 
 HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)

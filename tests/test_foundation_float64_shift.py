@@ -48,7 +48,9 @@ def test_float64_first_rise_is_false_at_the_floor(runs):
     r64 = f64.floats("rho")
     assert r64[on64] <= f64.rho_floor and r64[on64 + 1] <= f64.rho_floor  # both ends at the floor
     assert exact["edge"][on64] == -1  # the exact run is still falling there
-    assert exact.floats("rho")[on64] < r64[on64] / 10  # float64 no longer sees the true ρ
+    # float64 no longer sees the true ρ: it lies below float64's rounding floor there (the factor by
+    # which it lies below float64's own noisy value moves with the step the noise picks: 1.5 at t = 26)
+    assert exact.floats("rho")[on64] < f64.rho_floor
     # and it keeps wiggling: several false rising steps before the true onset
     false_rises = [t for t in f64.rising_steps() if t < onx]
     assert len(false_rises) >= 10

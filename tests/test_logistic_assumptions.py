@@ -102,7 +102,9 @@ def test_kappa_is_a_valid_nondegeneracy_constant(backend):
 
 def test_section6_logistic_fixture():
     tr = section6_logistic_run(horizon=50)
-    inst = hilbert_section6(loss="logistic", n=8, d=16, noise=1e-3, seed=0)
+    from bnverify.logistic import SECTION6_LOGISTIC
+
+    inst = hilbert_section6(loss="logistic", **SECTION6_LOGISTIC["instance"])  # the published settings
     assert tr.instance.loss.name == "logistic"
     assert np.allclose(tr.instance.backend.to_float(tr.instance.e), inst.backend.to_float(inst.e))
     assert tr.status == "finished" and len(tr) == 51

@@ -1,5 +1,6 @@
 """<Lemma/Theorem N (item)> — <one-line name> (paper §<x>; THEORY.md §<y>).
 
+The whole contract is in docs/AUTHORING.md (trajectory columns, spaces, verdict helpers, rounding).
 Copy this file to ``theorems/<id>.py`` (or into your own folder passed with ``--theorems DIR``),
 write ``theorems/<id>.md`` with the derivation, and list the statement in ``STATEMENTS``.
 A revised bound is a *new version* (new class or new ``version``) next to the old one: both are
@@ -18,9 +19,10 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.space import Param
+from bnverify.spaces import standing_whitened, whitened_space
 from bnverify.statement import Statement, mutant, scaled
-from bnverify.strategies import bounded, log_uniform, whitened_example
-from bnverify.theory import initial_state, whitened_hypotheses
+from bnverify.whitened import initial_state, whitened_hypotheses
 
 
 class MyBound(Statement):
@@ -33,6 +35,7 @@ class MyBound(Statement):
     kind = "upper bound"
     derivation = "lemmaX_my_bound.md"
     simulator = "full"  # or "reduced" (whitened square loss only)
+    bound_source = "initial state"  # or "step-t quantities", "event (onset state)", "propagated enclosure"
 
     def hypotheses(self, inst, hyper):
         unmet = whitened_hypotheses(inst, hyper)
@@ -49,12 +52,14 @@ class MyBound(Statement):
     def check(self, traj, c):
         if traj.status == "diverged":
             return self.undecided(traj, f"diverged at step {traj.stopped_at}")
-        observed = max(float(x) for x in traj["rho"])
-        return self.upper_bound(traj, observed, c["bound"], witness=int(traj.floats("rho").argmax()))
+        rho = traj["rho"]  # backend numbers: compare them at the working precision, never via float()
+        t = max(range(len(rho)), key=lambda i: rho[i])
+        return self.upper_bound(traj, rho[t], c["bound"], witness=t)
 
-    def strategy(self):
-        # constructive: draw parameters inside the hypotheses (>= 90% met)
-        return whitened_example(H0=bounded(2.1, 6.0), rho0=log_uniform(1e-6, 0.5))
+    def space(self):
+        # the WHOLE hypotheses region (here H0 > 2 up to 100); reparametrise derived constraints
+        return whitened_space(*standing_whitened(Param.log("H0", 2.0, 100.0)),
+                              region="standing hypotheses, H0 in [2, 100]")
 
 
 STATEMENTS = [MyBound()]

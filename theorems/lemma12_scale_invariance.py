@@ -32,6 +32,7 @@ class ScaleInvariance(TrajectoryIdentity):
     reference = "Lemma 12, §3 (scale invariance)"
     loss = "any"
     derivation = "lemma12_scale_invariance.md"
+    bound_source = "identity"
     steps = 150
 
     def hypotheses(self, inst, hyper):

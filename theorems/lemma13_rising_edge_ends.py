@@ -21,7 +21,8 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import RisingRegimeStatement, as_float, order, rising_edges, settle_time, t2_at, underflowed
+from bnverify.edges import as_float, order, rising_edges, settle_time, t2_at, underflowed
+from bnverify.kinds import RisingRegimeStatement
 from bnverify.statement import Statement, mutant
 
 
@@ -34,6 +35,7 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
     provenance = "reconstructed"
     kind = "existence"
     derivation = "lemma13_rising_edge_ends.md"
+    bound_source = "event (onset state)"
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
 
     def check(self, traj, c):
@@ -44,7 +46,8 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
         resolved = not underflowed(traj, settle)
         note = "" if resolved else " (beta subnormal in float64 before H_t <= 2: unresolved)"
         if not edges:
-            return self.undecided(traj, f"no onset within the horizon {traj.T}" + note, resolved=resolved)
+            return self.undecided(traj, f"no onset within the horizon {traj.T}" + note, resolved=resolved,
+                                  retry=not resolved)
         worst, pending = None, []
         for e in edges:
             T2, H, tr = t2_at(traj, e.onset)
@@ -67,7 +70,7 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
             e = pending[0]
             return self.undecided(traj, f"edge at t_on = {e.onset} still rising at the horizon {traj.T} "
                                   f"(due by t_on + T2 = {order(e.onset + t2_at(traj, e.onset)[0])}); {len(edges)} edge(s)" + note,
-                                  witness=e.onset, resolved=resolved)
+                                  witness=e.onset, resolved=resolved, retry=not resolved)
         _, e, due, T2 = worst
         observed = e.end if e.ended else float("inf")
         return self.upper_bound(traj, observed, as_float(due), witness=e.onset, resolved=resolved,

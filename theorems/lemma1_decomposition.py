@@ -30,6 +30,7 @@ class Decomposition(TrajectoryIdentity):
     version = "exact-v1"
     reference = "Lemma 1, §4.1"
     derivation = "lemma1_decomposition.md"
+    bound_source = "identity"
     record_w = False
     steps = 200
 

@@ -28,7 +28,7 @@ Reference
 from __future__ import annotations
 
 from bnverify.identities import StepCriterion, alpha0_hypotheses, directional_steps, rho_comparison_resolved
-from bnverify.logistic import PointwiseLogistic
+from bnverify.kinds import PointwiseLogistic
 from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant
 

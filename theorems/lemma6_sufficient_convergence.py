@@ -27,7 +27,7 @@ Reference
 from __future__ import annotations
 
 from bnverify.identities import SufficientStep, alpha0_hypotheses
-from bnverify.logistic import PointwiseLogistic
+from bnverify.kinds import PointwiseLogistic
 from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant
 

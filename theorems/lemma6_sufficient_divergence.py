@@ -31,7 +31,7 @@ import numpy as np
 from bnverify.hyper import Hyper
 from bnverify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.model import evaluate
-from bnverify.logistic import PointwiseLogistic
+from bnverify.kinds import PointwiseLogistic
 from bnverify.space import Param
 from bnverify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.statement import mutant

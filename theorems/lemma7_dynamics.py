@@ -39,6 +39,7 @@ class Dynamics(TrajectoryIdentity):
     reference = "Lemma 7 (a)-(d), §4.1"
     derivation = "lemma7_dynamics.md"
     steps = 200
+    bound_source = "identity"
     perturb_only = None  # mutants: perturb only this identity
 
     def hypotheses(self, inst, hyper):

@@ -68,6 +68,8 @@ class DelayedOnset(Statement):
     kind = "existence"
     simulator = "reduced"
     derivation = "thm2_delayed_onset.md"
+    bound_source = "initial state"
+    search_scale = 0.5
     bound_key = "T1"
 
     def hypotheses(self, inst, hyper):

@@ -33,6 +33,12 @@ class NoRisingEdge(Statement):
     provenance = "reconstructed"
     kind = "upper bound"
     derivation = "thm2_no_rising_edge.md"
+    # A needle of the form "bound tightened" does not exist here: the bound is the exact ratio 1 and
+    # ρ_{t+1}/ρ_t → 1 wherever ρ moves slowly (a large part of the region), so "ratio ≤ f < 1" is
+    # false there, not on a small part; tightness is not reported (informative=False).
+    needle_exempt = "bound is the exact ratio 1 (attained wherever rho moves slowly): no small false region"
+    bound_source = "initial state"
+    search_scale = 0.25  # float64 full GD reaches its rounding floor: most examples are re-decided in mpmath
     H0_max = 2.0
 
     def hypotheses(self, inst, hyper):
@@ -52,7 +58,7 @@ class NoRisingEdge(Statement):
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
         resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
-        return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved,
+        return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved, informative=False,
                                 message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}"
                                 + ("" if resolved else f" (rho_t below the rounding floor {traj.rho_floor:.3g})"))
 

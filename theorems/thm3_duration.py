@@ -25,8 +25,8 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import (LONG_EDGE_EXAMPLES, RisingRegimeStatement, as_float, order, rising_edges, settle_time,
-                            t2_at, t2_comparison, underflowed)
+from bnverify.edges import as_float, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
+from bnverify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
 from bnverify.statement import Statement, mutant
 
 
@@ -40,6 +40,7 @@ class EdgeDuration(RisingRegimeStatement, Statement):
     kind = "upper bound"
     derivation = "thm3_duration.md"
     kappa_at = "onset"  # mutants: "peak" (κ at the edge's largest ρ)
+    bound_source = "event (onset state)"
     divisor = 1  # mutants: T_2 divided
 
     def edge_bound(self, traj, e):
@@ -73,7 +74,8 @@ class EdgeDuration(RisingRegimeStatement, Statement):
                 worst = (slack, e, T2, H, tr)
         if worst is None:
             return self.undecided(traj, f"{len(edges)} edge(s), none decided within the horizon {traj.T}"
-                                  + (f" (first onset {edges[0].onset})" if edges else ""), resolved=resolved)
+                                  + (f" (first onset {edges[0].onset})" if edges else ""), resolved=resolved,
+                                  retry=not resolved)
         _, e, T2, H, tr = worst
         return self.upper_bound(
             traj, e.length, as_float(T2), witness=e.onset, resolved=resolved,
@@ -88,6 +90,8 @@ class EdgeDurationComparison(EdgeDuration):
 
     version = "comparison-v2"
     halve = False  # mutant: T_2' halved
+    bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
+    search_scale = 0.5  # of the family's share (the comparison scan costs up to 2e6 steps per edge)
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
 
     def edge_bound(self, traj, e):

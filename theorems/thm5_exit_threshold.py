@@ -26,7 +26,8 @@ Reference
 from __future__ import annotations
 
 from bnverify.hyper import Hyper
-from bnverify.logistic import PointwiseLogistic, on_branch
+from bnverify.logistic import on_branch
+from bnverify.kinds import PointwiseLogistic
 from bnverify.space import Param
 from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant

@@ -19,7 +19,8 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import PointwiseLogistic, geometry
+from bnverify.logistic import geometry
+from bnverify.kinds import PointwiseLogistic
 from bnverify.space import Param
 from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
@@ -41,6 +42,12 @@ class MonotoneDecrease(PointwiseLogistic):
     kind = "upper bound"
     derivation = "thm5_monotone_decrease.md"
     fixed_threshold = None  # mutant: a fixed threshold on η/‖w_0‖² instead of H_5
+    # A needle of the form "bound tightened" does not exist here: the bound is the exact ratio 1 and
+    # ρ_{t+1}/ρ_t → 1 wherever ρ moves slowly (a large part of the region), so "ratio ≤ f < 1" is
+    # false there, not on a small part; tightness is not reported (informative=False).
+    needle_exempt = "bound is the exact ratio 1 (attained wherever rho moves slowly): no small false region"
+    bound_source = "initial state"
+    search_scale = 0.5
     steps = T5
 
     def threshold(self, geo, hp_gamma0, eta_gamma, rho0):
@@ -69,7 +76,7 @@ class MonotoneDecrease(PointwiseLogistic):
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
         resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
-        return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved,
+        return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved, informative=False,
                                 message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}")
 
     def space(self):

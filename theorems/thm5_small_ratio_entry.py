@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 
-from bnverify.logistic import PointwiseLogistic, geometry
+from bnverify.logistic import geometry
+from bnverify.kinds import PointwiseLogistic
 from bnverify.space import Param
 from bnverify.spaces import pointwise_logistic_space
 from bnverify.statement import mutant
@@ -70,6 +71,8 @@ class SmallRatioEntryT5(PointwiseLogistic):
     reference = "Theorem 5 (2), §4.2 / App. C"
     kind = "existence"
     derivation = "thm5_small_ratio_entry.md"
+    bound_source = "initial state"
+    search_scale = 0.5
     steps = T5E
     q = Q5
     search_horizon = None  # mutant: look for the entry only in the first steps

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
@@ -70,6 +69,7 @@ class CampaignResult:
     unmet_reasons: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)  # examples whose decision raised, with tracebacks
     space: list = field(default_factory=list)  # the declared parameters (text)
+    covered_params: list = field(default_factory=list)  # [{name, scale}] counted in coverage
     region: str = ""
     budget: dict | None = None
     records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
@@ -112,7 +112,8 @@ class CampaignResult:
         return dict(statement=self.describe["id"], version=self.describe["version"],
                     provenance=self.describe["provenance"], backend=self.backend,
                     examples=self.examples, met=self.met, met_rate=round(self.met_rate, 3),
-                    **self.counts, min_slack=ms, seconds=round(self.seconds, 2))
+                    **{k: v for k, v in self.counts.items() if k != "error"}, raised=self.counts.get("error", 0),
+                    min_slack=ms, seconds=round(self.seconds, 2))
 
     def to_dict(self, *, records: bool = False) -> dict:
         d = dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,
@@ -122,7 +123,7 @@ class CampaignResult:
                  coverage=self.coverage, tightness_sup=self.tightness_sup, tightest=self.tightest,
                  first_caught_by=self.first_caught_by, per_searcher=self.per_searcher,
                  unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
-                 errors=self.errors, space=self.space, region=self.region, budget=self.budget)
+                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget)
         if records:
             d["records"] = self.records
         return d
@@ -137,9 +138,15 @@ def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = No
 
     profile = profile or profile_name()
     bk = get_backend(backend)
-    n = max_examples if max_examples is not None else default_examples(bk, profile)
+    if max_examples is not None:
+        n = max_examples
+    else:  # the profile's count, scaled down for statements whose examples cost seconds
+        n0 = default_examples(bk, profile)
+        n = max(1 if bk.name != "float64" else 4, int(round(n0 * float(getattr(stmt, "search_scale", 1.0)))))
     if searcher == "all":
         budget = Budget(hypothesis=n, sweep=n, hunt=n)
+    elif searcher == "sweep+hunt":  # the hunt restarted from a short sweep's tightest examples
+        budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4))
     else:
         budget = Budget.only(searcher, n)
     res = run_campaign(stmt, budget, seed=seed, backend=bk, on_record=on_decision)

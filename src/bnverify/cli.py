@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "a mutant's full key is accepted too")
     q.add_argument("--precision", choices=("float64", "mpmath", "both"), default="both",
                    help="primary precision of the campaigns (default both)")
+    q.add_argument("--search", choices=("hypothesis", "sweep", "hunt", "sweep+hunt", "all"), default="all",
+                   help="searcher over each statement's declared space: Hypothesis, a scrambled Sobol sweep, a "
+                        "CMA-ES hunt (from random starts), sweep+hunt (the hunt restarted from the sweep's tightest "
+                        "examples), or all three at the report's split of --examples (default all)")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
     q.add_argument("--json", action="store_true",
@@ -154,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="float64 examples per mutant (default: half of --examples, 20 by default; "
                         "mpmath: a tenth, at least 1)")
     q.add_argument("--fast-figures", action="store_true", help="short horizons and coarse grids for the figures")
+    q.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the campaigns on a running Dask cluster (default: BNVERIFY_SCHEDULER, else an embedded "
+                        "LocalCluster with --workers processes, started and stopped by the command; 'inline': in-process)")
 
     q = sub.add_parser("reproduce", help="re-run one example in both precisions",
                        description="Re-run one example (e.g. a counterexample from a report or `check --json`) "
@@ -302,8 +309,14 @@ def cmd_check(args) -> int:
     f64, mp = _examples(args)
     stmts, muts = _select(args)
     precisions = ("float64", "mpmath") if args.precision == "both" else (args.precision,)
-    jobs = [Job(s.key, m, p, f64 if p == "float64" else mp, args.seed, tuple(args.theorems))
-            for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
+    from .report.build import report_budget
+
+    def job(s, m, p):
+        n = f64 if p == "float64" else mp
+        budget = report_budget(s, n, p, mutant=m) if args.search == "all" else None
+        return Job(s.key, m, p, n, args.seed, tuple(args.theorems), searcher=args.search, budget=budget)
+
+    jobs = [job(s, m, p) for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
     t0 = time.perf_counter()
     results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
     wall = time.perf_counter() - t0
@@ -388,7 +401,7 @@ def cmd_report(args) -> int:
     settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, mutant_f64=mf, mutant_mp=mm,
                            theorems=tuple(args.theorems),
                            ids=tuple(args.ids),
-                           workers=args.workers or _default_workers(), profile=profile,
+                           workers=args.workers or _default_workers(), profile=profile, scheduler=args.scheduler,
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})
     try:
         info = write_report(out, settings, fast_figures=args.fast_figures)

@@ -10,6 +10,9 @@ exact at that precision, and the constants are backend numbers until they are ro
   increasing: that difference is discretely concave in t, so it can never turn positive).
 * :func:`t1_closed_form` — the closed-form ``T_1^cf`` (split θ optimised through Lambert W).
 * :func:`t2_at` — the duration bound ``T_2`` of a rising edge from the state at its onset.
+
+Closed forms only: the statement kind built on them (``RisingRegimeStatement``) and the pinned
+long-edge examples live in the engine layer, :mod:`bnverify.kinds`.
 """
 from __future__ import annotations
 
@@ -255,48 +258,6 @@ def edge_horizon(c: dict, cap: int) -> int:
     return int(h)
 
 
-def delayed_onset_example(margin=None, rho0=None, eta_gamma=None, gamma_frac=None):
-    """Examples meeting Theorem 2 (2)'s hypotheses constructively: draw ρ_0, then
-    ``H_0 = τ(ρ_0)(1 + m)/c_0`` (so ``H_0 c_0 > τ(ρ_0)`` by the margin m), η_γ, and
-    ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)`` with f < 1 (so ``γ_0 ≤ a c_0`` and ρ falls at t = 0).
-
-    ``T_1 < ∞`` is guaranteed too (else the example is vacuous): with ``K ≤ (1 + m)/m`` and
-    ``M = m/(H_0² s_0²)`` (notation of thm2_delayed_onset_closed_form.md) the split θ = ½ gives
-    ``T_1 ≤ ⌈log(2K)/λ⌉`` whenever ``M/2 − 1 − log(2K)/λ ≥ 0``, λ = −log(1 − η_γ). So the margin's
-    lower end makes ``M ≥ 8`` and η_γ is drawn above the λ this needs (which also makes the
-    Lambert-W closed form exist)."""
-    from .strategies import bounded, log_uniform, whitened_example
-
-    rho0 = rho0 if rho0 is not None else log_uniform(1e-6, 0.02)
-    gamma_frac = gamma_frac if gamma_frac is not None else bounded(0.02, 0.98)
-
-    def c0(d):
-        return 1.0 / math.sqrt(1.0 + d["rho0"] ** 2)
-
-    def H0(d):
-        s0sq = d["rho0"] ** 2 / (1.0 + d["rho0"] ** 2)
-        t0 = float(tau(d["rho0"]))
-        # M = m/(H_0² s_0²) ≥ 8 with H_0 ≤ 3τ_0/c_0 (m ≤ 2): m ≥ 8·9τ_0² s_0²/c_0²
-        lo = min(1.0, max(0.02, 72.0 * t0 * t0 * s0sq / c0(d) ** 2))
-        m = margin if margin is not None else log_uniform(lo, 2.0)
-        return m.map(lambda m: t0 * (1.0 + m) / c0(d))
-
-    def eg(d):
-        if eta_gamma is not None:
-            return eta_gamma
-        m = d["H0"] * c0(d) / float(tau(d["rho0"])) - 1.0
-        M = m * (1.0 + d["rho0"] ** 2) / (d["H0"] ** 2 * d["rho0"] ** 2)
-        lam = math.log(2.0 * (1.0 + m) / m) / (M / 2.0 - 1.0)
-        lo = min(0.5, max(0.005, 1.05 * -math.expm1(-lam)))
-        return log_uniform(lo, 1.0)
-
-    def g0(d):
-        hi = min(c0(d), float(tau(d["rho0"])) / d["H0"], 1.0)
-        return gamma_frac.map(lambda f: f * hi)
-
-    return whitened_example(H0=H0, rho0=rho0, eta_gamma=eg, gamma0_over_a=g0)
-
-
 # float64 reduced runs carry β itself, but β can fall below the smallest normal double (ρ falls
 # geometrically for hundreds of steps): there it loses relative precision and finally flushes to 0,
 # which hides rising steps. Such runs are marked unresolved so the adjudicator re-decides them in
@@ -313,23 +274,6 @@ def underflowed(traj, upto: int | None = None) -> bool:
     if upto is not None:
         beta = beta[: upto + 1]
     return bool(beta.size and beta.min() < UNDERFLOW_GUARD)
-
-
-def _long_edge_examples():
-    """Pinned examples with long rising edges (H_0 just above 2, small η_γ; THEORY.md §6):
-    a 9357-step edge resolved in float64, and an 11470-step edge whose onset float64 cannot see
-    (β underflows to ~1e-1175 first: unresolved in float64, decided in mpmath)."""
-    from .example import Example
-    from .hyper import Hyper
-
-    out = []
-    for H0, eg, g0, rho0 in ((2.05, 0.005, 0.05, 0.01), (2.1, 0.002, 0.02, 1e-4)):
-        hyper = Hyper(H0=H0, eta_gamma=eg, gamma0_over_a=g0, w0_norm=1.0, rho0=rho0)
-        out.append(Example.make("whitened_regression", hyper, n=12, d=3, a=1.0, seed=1))
-    return out
-
-
-LONG_EDGE_EXAMPLES = _long_edge_examples()
 
 
 # --- Theorem 3: a comparison-system bound T_2' (comparison-v2) -------------------------------------
@@ -401,46 +345,3 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
         Wl, Wu = Wl_next, Wu_next
         j += 1
     return int(best), j
-
-
-class RisingRegimeStatement:
-    """Mixin for statements about the rising edges of a whitened run with ``H_0 > 2`` (Lemma 13,
-    Theorem 3): the standing hypotheses plus ``H_0 > 2``; constants from a float64 pilot run
-    (:func:`pilot_first_edge`); horizon :func:`edge_horizon` capped at ``cap``; the exact reduced
-    recurrence (Lemma 7 (e)); the long-edge examples pinned; the delayed-onset strategy."""
-
-    simulator = "reduced"
-    pinned = LONG_EDGE_EXAMPLES
-    cap = 30000
-
-    def hypotheses(self, inst, hyper):
-        from .whitened import initial_state, whitened_hypotheses
-
-        unmet = whitened_hypotheses(inst, hyper)
-        if not unmet:
-            H0 = initial_state(inst, hyper)["H0"]
-            if not H0 > 2:
-                unmet.append(f"H0 = {float(H0):.6g} <= 2")
-        return unmet
-
-    def constants(self, inst, hyper):
-        return pilot_first_edge(inst, hyper, self.cap)
-
-    def horizon(self, inst, hyper, c):
-        return edge_horizon(c, self.cap)
-
-    def space(self):
-        """The whole region of the hypotheses: H_0 = 2 + h with h ∈ [1e-4, 100] (log), and the
-        standing ranges of ρ_0, η_γ, γ_0/a."""
-        from .space import Param
-        from .spaces import standing_whitened, whitened_space
-
-        def hyper_of(v):
-            return dict(H0=2.0 + v["H0_minus_2"], rho0=v["rho0"], eta_gamma=v["eta_gamma"],
-                        gamma0_over_a=v["gamma0_over_a"])
-
-        return whitened_space(*standing_whitened(Param.log("H0_minus_2", 1e-4, 100.0)), hyper_of=hyper_of,
-                              region="0 < eta_gamma <= 1, 0 < gamma0 <= a, 0 < rho0 < 1, H0 > 2 "
-                                     "(box: H0 - 2 in [1e-4, 100], rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], "
-                                     "gamma0/a in [1e-3, 1])",
-                              focus={"delayed onset (former strategy)": {"rho0": (1e-6, 0.02), "eta_gamma": (0.005, 1.0)}})

@@ -187,12 +187,36 @@ def execute(unit, blob: bytes | None = None) -> list[dict]:
 
 
 # --- the engine -------------------------------------------------------------------------------------
+_QUIET_EXIT = []
+
+
+def _register_quiet_exit() -> None:
+    """At exit, close any cluster left half-built by an interrupt quietly, before distributed's own
+    atexit hook (registered earlier, so run later) would print a traceback for it."""
+    if _QUIET_EXIT:
+        return
+    import atexit
+
+    from distributed.deploy.spec import SpecCluster
+
+    def quiet():
+        for c in list(SpecCluster._instances):
+            try:
+                c.close(timeout=2)
+            except BaseException:  # noqa: BLE001
+                pass
+            SpecCluster._instances.discard(c)
+
+    atexit.register(quiet)
+    _QUIET_EXIT.append(quiet)
+
+
 class Engine:
     """A Dask client for running units (see the module docstring). Use as a context manager, or
     call :meth:`close`; reusable across many :meth:`run_units` calls."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, *, retries: int = RETRIES,
-                 silence_logs: int = logging.ERROR):
+                 silence_logs: int = logging.CRITICAL):
         if workers is not None and (not isinstance(workers, int) or workers < 1):
             raise ValueError(f"workers: expected a positive integer, got {workers!r}")
         if retries < 0:
@@ -218,6 +242,7 @@ class Engine:
             if self.scheduler:
                 self.client = Client(self.scheduler, timeout="30s")
             else:
+                _register_quiet_exit()
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=self.silence_logs)
                 self.client = Client(self.cluster)
@@ -235,7 +260,14 @@ class Engine:
             pass
         finally:
             if cluster is not None:
-                cluster.close(timeout=10)
+                try:
+                    cluster.close(timeout=10)
+                except BaseException:  # noqa: BLE001  (interrupted mid-close: the nannies die with us anyway)
+                    pass
+                finally:  # never leave it to distributed's atexit hook (it prints a traceback)
+                    from distributed.deploy.spec import SpecCluster
+
+                    SpecCluster._instances.discard(cluster)
             self._restore_sigterm()
 
     def __enter__(self) -> "Engine":

@@ -189,4 +189,4 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
         nf = bk.scalar(1)
     f = f / nf
     rho = bk.scalar(rho)
-    return bk.scalar(norm) * (e + rho * f) / bk.sqrt(1 + rho * rho)
+    return (e + f * rho) * bk.scalar(norm) / bk.sqrt(1 + rho * rho)  # array first (mpf * ndarray is slow)

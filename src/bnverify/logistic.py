@@ -11,9 +11,6 @@
   ``α > 0, γ ≥ 0, ρ < ρ_branch = m/(K + 2 sqrt λ_max)`` (there ``δ(ρ) < 1``: every margin positive).
 * The explicit bounds of the reconstructed Lemmas 4, 8, 9, 10, 14 as functions of one state, in
   any backend (``bk``), used by the statement files in ``theorems/``.
-* Strategies: :func:`logistic_example` builds active-margin instances (d > n, balanced or not),
-  small-norm initialisations and step sizes *constructively* (ρ_0 drawn as a fraction of the
-  instance's branch radius, so the hypotheses hold by construction).
 * :func:`section6_logistic_run` — the Section 6 Hilbert instance with logistic loss (ρ relative to
   the SVM direction) with the project's published hyperparameters.
 
@@ -34,7 +31,7 @@ from .linalg import solve
 __all__ = [
     "assumption1", "assumption2", "assumption3", "assumption4", "all_assumptions", "Geometry",
     "geometry", "kappa_lp", "kappa_closed_form", "svm_duals", "sig", "softplus", "logits",
-    "margins", "logistic_example", "section6_logistic_run", "SECTION6_LOGISTIC", "SECTION6_LOGISTIC_COMPANION",
+    "margins", "section6_logistic_run", "SECTION6_LOGISTIC", "SECTION6_LOGISTIC_COMPANION",
 ]
 
 
@@ -434,62 +431,6 @@ def on_branch(geo: Geometry, alpha, gamma, rho) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
-# Strategies
-def _st():
-    from hypothesis import strategies as st
-    return st
-
-
-def logistic_instance(n=(2, 6), extra_d=(1, 6), margin=(0.05, 2.0), spread=(0.3, 3.0)):
-    """Strategy of ``("active_margin_logistic", kwargs)``: d > n, balanced or not."""
-    st = _st()
-    from .strategies import bounded, log_uniform
-
-    @st.composite
-    def inst(draw):
-        nn = draw(st.integers(*n))
-        return "active_margin_logistic", dict(
-            n=nn, d=nn + draw(st.integers(*extra_d)), margin=draw(log_uniform(*margin)),
-            spread=draw(bounded(*spread)), balanced=draw(st.booleans()), seed=draw(st.integers(0, 2**31 - 1)))
-    return inst()
-
-
-def logistic_example(*, rho_frac=(1e-4, 0.95), rho_abs=None, eta_eff=(1e-2, 30.0), eta_gamma=(0.0, 1.0),
-                     gamma0=(0.05, 5.0), w0_norm=(0.05, 3.0), instance=None, check=None):
-    """Strategy of Examples on active-margin instances, built constructively.
-
-    ``ρ_0 = f·ρ_branch`` with ``f`` log-uniform in ``rho_frac`` (or ``ρ_0`` log-uniform in
-    ``rho_abs``); the step size through the dimensionless ``η/‖w_0‖²`` log-uniform in ``eta_eff``
-    (BN's effective step); ``η_γ`` uniform; ``γ_0`` and ``‖w_0‖`` log-uniform (small norms
-    included). ``check(inst, drawn) -> dict | None`` may rewrite the draw (e.g. clamp η)."""
-    st = _st()
-    from .example import Example
-    from .hyper import Hyper
-    from .instances import build
-    from .strategies import bounded, log_uniform
-
-    instance = instance if instance is not None else logistic_instance()
-
-    @st.composite
-    def ex(draw):
-        builder, kw = draw(instance)
-        inst = build((builder, kw), FLOAT64)
-        geo = geometry(inst)
-        if rho_abs is not None:
-            rho0 = draw(log_uniform(*rho_abs))
-        else:
-            rho0 = float(draw(log_uniform(*rho_frac)) * geo.rho_branch)
-        wn = draw(log_uniform(*w0_norm))
-        drawn = dict(rho0=rho0, w0_norm=wn, eta=draw(log_uniform(*eta_eff)) * wn * wn,
-                     eta_gamma=draw(bounded(*eta_gamma)), gamma0=draw(log_uniform(*gamma0)),
-                     init_seed=draw(st.integers(0, 2**16)))
-        if check is not None:
-            drawn = check(inst, geo, drawn)
-        return Example.make(builder, Hyper(**drawn), **kw)
-    return ex()
-
-
-# ------------------------------------------------------------------------------------------------
 # Section 6 with logistic loss
 # chosen by ``python -m bnverify.report.section6_search --loss logistic --count 150 --refine 150``
 # (seed 0): no Hilbert candidate has a descent of ≥ 100 steps (ρ turns within a few steps in all
@@ -528,78 +469,3 @@ def section6_logistic_run(backend="float64", horizon: int | None = None, *, reco
     inst = hilbert_section6(loss="logistic", backend=bk, **cfg["instance"])
     hyper = Hyper(**cfg["hyper"])
     return simulate(inst, hyper, horizon=cfg["horizon"] if horizon is None else int(horizon), record_w=record_w)
-
-
-# ------------------------------------------------------------------------------------------------
-# A base class for the pointwise logistic statements (Lemmas 4, 8, 9, 10, 14)
-from .statement import Statement  # noqa: E402
-
-
-class PointwiseLogistic(Statement):
-    """A pointwise inequality checked at every step ``t < T`` of a full-GD logistic trajectory on
-    an active-margin instance. Subclasses implement :meth:`pairs` yielding ``(t, observed, bound,
-    kind)`` with kind 'upper' (observed ≤ bound) or 'lower' (observed ≥ bound) for every step where
-    the state-level condition holds; the verdict is the step of smallest relative slack.
-
-    Steps with ``ρ_t`` below ``floor_factor × traj.rho_floor`` are skipped (the precision cannot
-    resolve the direction there; THEORY.md §9); so are steps off the statement's own state
-    condition (e.g. the branch). Hypotheses (example level): Assumptions 1–3, Assumption 2's
-    initialisation (α_0 > 0, γ_0 > 0, ρ_0 < ρ_branch unless ``rho0_free``)."""
-
-    loss = "logistic"
-    simulator = "full"
-    provenance = "reconstructed"
-    record_w = False
-    steps = 60
-    floor_factor = 1e4
-    rho0_free = False
-    need_kappa = False
-    rounding_reach = 1e-9
-
-    def hypotheses(self, inst, hyper):
-        if inst.loss.name != "logistic":
-            return ["loss is not logistic"]
-        u = assumption1(inst) + assumption3(inst)
-        if u:
-            return u
-        u = assumption2(inst, hyper, rho_max=(math.inf if self.rho0_free else None))
-        if not u and self.need_kappa:
-            u = assumption4(inst, lp=False)
-        return u
-
-    def constants(self, inst, hyper):
-        geo = geometry(inst, with_kappa=self.need_kappa)
-        c = dict(geo=geo, eta=hyper.resolve(inst).eta, m=geo.m, K=geo.K, lam_min=geo.lam_min,
-                 lam_max=geo.lam_max, rho_branch=geo.rho_branch)
-        if self.need_kappa:
-            c["kappa"] = geo.kappa
-        return c
-
-    def horizon(self, inst, hyper, c):
-        return self.steps
-
-    def pairs(self, traj, c):
-        raise NotImplementedError
-
-    def check(self, traj, c):
-        T = traj.T if traj.status == "finished" else (traj.stopped_at or 0) - 1
-        floor = self.floor_factor * traj.rho_floor
-        best = None
-        count = 0
-        for t, obs, bnd, kind in self.pairs(traj, c, max(T, 0), floor):
-            count += 1
-            diff = (bnd - obs) if kind == "upper" else (obs - bnd)
-            ref = abs(bnd) if bnd != 0 else 1
-            sl = diff / ref
-            if best is None or sl < best[0]:
-                best = (sl, t, obs, bnd, kind)
-        if best is None:
-            return self._v(traj, "vacuous", message="no step met the state condition")
-        sl, t, obs, bnd, kind = best
-        msg = f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} {'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}"
-        if kind == "upper":
-            return self.upper_bound(traj, obs, bnd, witness=t, message=msg)
-        return self.lower_bound(traj, obs, bnd, witness=t, message=msg)
-
-    def strategy(self):
-        return logistic_example()

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import Backend
+from .backends import FLOAT64, Backend
 
-__all__ = ["Loss", "SQUARE", "LOGISTIC", "get_loss", "Evaluation", "evaluate", "hessian", "hvp"]
+__all__ = ["Loss", "SQUARE", "LOGISTIC", "get_loss", "Evaluation", "evaluate", "hessian", "hvp", "tau", "tau_inv"]
 
 
 class Loss:
@@ -103,14 +103,14 @@ def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True)
     v = X @ w
     s = bk.sqrt((v @ v) / n)  # ‖w‖_Σ
     u = v / s
-    z = gamma * u
+    z = u * gamma  # array first: mpf * ndarray would convert the array element by element through text
     L = loss.values(z, y, bk).sum() / n
     if not need_grad:
         return Evaluation(L, None, None, z, u, None, s)
     r = loss.d1(z, y, bk) / n
     g_gamma = u @ r
     # Σw/‖w‖_Σ = Xᵀu/n
-    g_w = (gamma / s) * (X.T @ r - g_gamma * ((X.T @ u) / n))
+    g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
     return Evaluation(L, g_w, g_gamma, z, u, r, s)
 
 
@@ -167,3 +167,32 @@ def hvp(X, y, w, gamma, loss: Loss, bk: Backend, vec) -> np.ndarray:
     out[:d] = out_w
     out[d] = out_g
     return out
+
+
+# --- the whitened rising-edge threshold (Lemma 7 (d)): a closed form of the model ---------------------
+def _inf(bk: Backend):
+    return np.inf if bk is FLOAT64 or bk.dtype is np.float64 else bk.ctx.inf
+
+
+def tau(rho, bk: Backend = FLOAT64):
+    """Rising-edge threshold τ(ρ) (scalar or array)."""
+    if isinstance(rho, np.ndarray):
+        if rho.dtype == object:
+            return np.array([tau(r, bk) for r in rho.flat], dtype=object).reshape(rho.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 2 * np.sqrt(1 + rho * rho) / (1 - rho * rho)
+        return np.where((rho >= 1) | ~np.isfinite(rho), np.inf, out)
+    if not rho < 1:
+        return _inf(bk)
+    return 2 * bk.sqrt(1 + rho * rho) / (1 - rho * rho)
+
+
+def tau_inv(H, bk: Backend = FLOAT64):
+    """The ρ with τ(ρ) = H, for H ≥ 2.
+
+    ``√((H² + 2 − 2√(2H²+1))/H²)`` cancels catastrophically near H = 2 (absolute error ~eps/ρ);
+    multiplying by the conjugate gives the same value as ``√((H − 2)(H + 2)/(H² + 2 + 2√(2H²+1)))``,
+    accurate to a few ulps for every H ≥ 2."""
+    if H < 2:
+        raise ValueError(f"H: tau_inv is defined for H >= 2, got {float(H)}")
+    return bk.sqrt((H - 2) * (H + 2) / (H * H + 2 + 2 * bk.sqrt(2 * H * H + 1)))

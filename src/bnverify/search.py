@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -343,6 +343,7 @@ def summarise(stmt, records: list[dict], *, backend="float64", seed=None, budget
     bk = get_backend(backend)
     res = CampaignResult(stmt.key, stmt.describe(), bk.name, seed=seed, profile=profile)
     res.space = space.describe()
+    res.covered_params = [dict(name=p.name, scale=p.scale) for p in space.covered()]
     res.region = space.region
     records = sorted(records, key=lambda r: (_SEARCH_ORDER.get(r["searcher"], 9), r["index"]))
     seen_keys: dict[tuple, int] = {}

@@ -27,7 +27,6 @@ from .backends import FLOAT64, Backend, Ball, get_backend
 from .hyper import Hyper
 from .model import evaluate
 from .trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
-from .whitened import tau
 
 __all__ = ["simulate", "simulate_reduced", "simulate_reduced_batch", "reduced_step", "BatchSummary"]
 
@@ -94,7 +93,7 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
         ev = evaluate(X, y, w, gamma, loss, bk)
         g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
         alpha = w @ e
-        perp = w - alpha * e
+        perp = w - e * alpha
         beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
         if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
             status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
@@ -114,7 +113,7 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
             break
         if t == horizon:
             break
-        w = w - eta * g_w
+        w = w - g_w * eta
         gamma = gamma - eta_g * g_g
         if bar is not None:
             bar.update(1)

@@ -45,6 +45,7 @@ class Verdict:
     resolved: bool = True  # False: the witness lies below the trajectory's rounding floor
     simulator: str = ""
     informative: bool = True  # False: the bound is met trivially here (no tightness to report)
+    retry: bool = True  # False on an undecided verdict that more precision cannot settle
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -93,6 +94,11 @@ class Statement:
     record_w: bool = False
     # Relative slack under which a float64 "holds" is re-decided at high precision.
     rounding_reach: float = 1e-8
+    # Where the bound comes from: "initial state", "step-t quantities", "event (onset state)",
+    # "propagated enclosure" (the dynamics re-simulated: not a theorem-level bound) or "identity".
+    bound_source: str = "step-t quantities"
+    # Share of the report's per-statement draws (< 1 where one example costs seconds).
+    search_scale: float = 1.0
 
     # --- to override ---------------------------------------------------------------------------
     def hypotheses(self, instance, hyper) -> list[str]:
@@ -173,8 +179,10 @@ class Statement:
         """Verdict for an identity: largest relative ``error`` against ``tolerance``."""
         return self.upper_bound(traj, error, tolerance, witness, message)
 
-    def undecided(self, traj, message, **kw) -> Verdict:
-        return self._v(traj, "undecided", message=message, **kw)
+    def undecided(self, traj, message, *, retry: bool = True, **kw) -> Verdict:
+        """Verdict "undecided". ``retry=False``: more precision cannot decide it (e.g. an edge still
+        rising when the horizon ends), so the adjudicator does not climb the ladder for it."""
+        return self._v(traj, "undecided", message=message, retry=retry, **kw)
 
     def holds(self, traj, message="", **kw) -> Verdict:
         return self._v(traj, "holds", message=message, **kw)
@@ -200,6 +208,25 @@ def mutant(base: Statement, mutation: str, *, constants: Callable[[dict], dict] 
     m._constants_transform = constants
     m._check_override = check
     return m
+
+
+def tightened(factor: float) -> Callable:
+    """A picklable check for a *needle* mutant: the base statement's bound tightened by ``factor``
+    on every informative verdict — an upper bound ``observed ≤ factor·bound``, a lower bound
+    ``observed ≥ bound/factor`` (equivalently: tightness ≤ factor). Chosen just below the tightness
+    the searches attain, it is false on a small part of the region only."""
+    return functools.partial(_tightened_check, factor=factor)
+
+
+def _tightened_check(base, traj, c, *, factor: float):
+    v = base.check(traj, c)
+    if v.status != "holds" or not v.informative or v.observed is None or v.bound is None \
+            or not math.isfinite(v.bound) or v.bound == 0:
+        return v
+    msg = f"needle: bound tightened by {factor:.6g}; {v.message}"
+    if base.kind == "lower bound":
+        return base.lower_bound(traj, v.observed, v.bound / factor, witness=v.witness, message=msg, resolved=v.resolved)
+    return base.upper_bound(traj, v.observed, v.bound * factor, witness=v.witness, message=msg, resolved=v.resolved)
 
 
 def scaled(key: str, factor: float, *, integer: bool = False) -> Callable[[dict], dict]:

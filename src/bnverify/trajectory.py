@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backends import Backend
-from .whitened import tau
+from .model import tau
 
 COLUMNS = ("t", "loss", "excess", "alpha", "beta", "rho", "cos", "gamma", "wnorm", "eta_eff", "tau",
            "edge", "grad_w_norm", "grad_gamma")

@@ -11,11 +11,16 @@ Bound kind
 Reference
     none. Provenance: exact.
 """
-from hypothesis import strategies as st
-
+from bnverify.example import Example
+from bnverify.hyper import Hyper
+from bnverify.space import Param, Space
 from bnverify.statement import Statement, mutant
-from bnverify.strategies import bounded, whitened_example
 from bnverify.theory import whitened_hypotheses
+
+
+def _tiny_example(v):
+    return Example.make("whitened_regression", Hyper(H0=v["H0"], rho0=v["rho0"], eta_gamma=0.5, gamma0_over_a=0.5),
+                        n=5, d=2, seed=0)
 
 
 class TinyTrue(Statement):
@@ -41,9 +46,9 @@ class TinyTrue(Statement):
     def check(self, traj, c):
         return self.upper_bound(traj, self.observed, c["bound"], witness=1)
 
-    def strategy(self):
-        return whitened_example(H0=bounded(0.5, 1.5), rho0=bounded(0.01, 0.5),
-                                instance=st.just(("whitened_regression", dict(n=5, d=2, seed=0))))
+    def space(self):
+        return Space((Param.linear("H0", 0.5, 1.5), Param.linear("rho0", 0.01, 0.5)), _tiny_example,
+                     region="H0 in [0.5, 1.5], rho0 in [0.01, 0.5] on one whitened instance")
 
 
 class TinyFalse(TinyTrue):

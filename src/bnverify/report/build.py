@@ -17,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..backends import get_backend
 from ..registry import load, select
 from . import figures as F
+from .coverage_fig import coverage_figure
 from . import markdown as M
 from . import tables as T
 from .run import Job, RunSettings, environment, error_log_text, json_safe, run_jobs, summarise
@@ -116,6 +118,28 @@ def _mut(settings) -> str:
     return f"{settings.mutant_f64} / {settings.mutant_mp}"
 
 
+def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
+    """Examples per searcher of one report campaign from its example count ``n``: float64
+    statements split ``n`` over Hypothesis (¼), the Sobol sweep (½) and the CMA-ES hunt (¼), scaled
+    by the statement's ``search_scale`` (< 1 where one example costs seconds); mpmath-primary
+    campaigns sweep only; mutants give every searcher ``n`` and each stops at its first confirmed
+    violation (examples-to-detection per searcher)."""
+    from dataclasses import asdict
+
+    from ..search import Budget
+
+    if n <= 0:
+        return asdict(Budget())
+    if mutant:
+        return asdict(Budget(hypothesis=n, sweep=n, hunt=n, chunk=max(8, n)))
+    if precision != "float64":
+        return asdict(Budget(sweep=n, chunk=max(1, n)))
+    k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
+    sweep = max(1, k // 2)
+    hyp = k // 4 if k >= 4 else 0
+    return asdict(Budget(hypothesis=hyp, sweep=sweep, hunt=k - hyp - sweep, chunk=max(16, k // 8)))
+
+
 def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:
     """Campaigns of every statement and every mutant, in every precision of ``settings``."""
     stmts = load(settings.theorems)
@@ -134,13 +158,40 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
                     n = settings.mutant_f64 if p == "float64" else settings.mutant_mp
                 else:
                     n = settings.examples_f64 if p == "float64" else settings.examples_mp
-                jobs.append(Job(s.key, group, p, n, settings.seed, tuple(settings.theorems)))
+                jobs.append(Job(s.key, group, p, n, settings.seed, tuple(settings.theorems),
+                                budget=report_budget(s, n, p, mutant=group)))
     _log(f"bnverify: {len(stmts)} statements, {len(muts)} mutants, {len(jobs)} campaigns "
          f"({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples per statement, "
          f"{_mut(settings)} per mutant, "
          f"{settings.workers} worker(s))", quiet)
-    res = run_jobs(jobs, workers=settings.workers, progress=progress)
+    res = run_on_engine(stmts + muts, jobs, settings, quiet=quiet)
     return [r for r in res if not r["mutant"]], [r for r in res if r["mutant"]]
+
+
+def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> list[dict]:
+    """Every job's campaign on the engine (an embedded Dask LocalCluster, ``settings.scheduler``
+    or ``BNVERIFY_SCHEDULER`` for a running cluster, or in-process with one worker): the units
+    of all campaigns batched, phase 1 (pinned, Hypothesis, sweep) then the hunts, so one heavy
+    statement spreads over every worker. Returns the campaigns as report dicts, in job order."""
+    from ..engine import Engine, progress_printer, run_campaigns
+    from ..search import Budget
+    from .run import plain, result_dict
+
+    by_key = {s.key: s for s in statements}
+    budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
+    backends = tuple(dict.fromkeys(get_backend(j.precision).name for j in jobs))
+    out = {}
+    with Engine(scheduler=getattr(settings, "scheduler", None), workers=settings.workers) as eng:
+        for b in backends:
+            stmts = [by_key[j.key] for j in jobs if get_backend(j.precision).name == b]
+            results = run_campaigns(stmts, lambda s, bk: budgets[(s.key, get_backend(bk).name)], seed=settings.seed,
+                                    backends=(b,), engine=eng, progress=None if quiet else progress_printer())
+            for stmt, res in zip(stmts, results):
+                d = result_dict(res, mutant=stmt.is_mutant, statement=stmt)
+                d["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
+                                      "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
+                out[(stmt.key, b)] = d
+    return [out[(j.key, get_backend(j.precision).name)] for j in jobs]
 
 
 def make_figures(fig_dir: Path, *, fast: bool = False, quiet=False) -> dict:
@@ -197,7 +248,10 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         for key, rs in by_key.items():
             name = T.sanitise(key)
             fig = F.slack_histogram(rs, tmp / "statements" / "img" / f"{name}-slack.png", f"{key}: final slack per example")
-            page = M.statement_page(key, rs, final_dir=out, figure=f"img/{fig.name}")
+            cov = coverage_figure(rs, rs[0].get("covered_params") or [], tmp / "statements" / "img" / f"{name}-coverage.png",
+                                  f"{key}: float64 draws over the two most influential parameters")
+            page = M.statement_page(key, rs, final_dir=out, figure=f"img/{fig.name}",
+                                    coverage_figure=f"img/{cov.name}" if cov is not None else None)
             (tmp / "statements" / f"{name}.md").write_text(page, encoding="utf-8")
             pages[key] = f"statements/{name}.md"
         wall = time.perf_counter() - t0

@@ -44,19 +44,27 @@ def derivation_path(r: dict) -> Path | None:
     return Path(r["source_file"]).resolve().parent / deriv
 
 
-def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: str, max_listed: int = 10) -> str:
-    """The page of one statement (``results``: its campaigns, one per precision)."""
+def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: str, coverage_figure: str | None = None,
+                   max_listed: int = 10) -> str:
+    """The page of one statement (``results``: its campaigns, one per primary precision): the
+    statement, its space, the evidence per precision and searcher, counterexamples, the tightest
+    example, why draws were rejected, artefacts and errors."""
     r0 = results[0]
     d = r0["describe"]
     out = [f"# {key}", "", f"**{d.get('summary', '')}**", ""]
     facts = pd.DataFrame([{"id": d["id"], "version": d["version"], "reference": r0.get("reference", d.get("reference")),
-                           "provenance": d["provenance"], "kind": d.get("kind"), "loss": d.get("loss"),
-                           "simulator": d.get("simulator")}])
+                           "provenance": d["provenance"], "kind": d.get("kind"), "bound from": r0.get("bound_source") or "–",
+                           "loss": d.get("loss"), "simulator": d.get("simulator"), "verdict": T.statement_verdict(results)}])
     out += [T.md(facts), ""]
     if r0.get("known_false"):
         out += [f"> **Recorded as refuted** (`known_false`): {r0['known_false']}", ""]
     if d.get("mutant_of"):
         out += [f"> Deliberately false variant of `{d['mutant_of']}`: {d.get('mutation')}", ""]
+        if r0.get("needle_share") is not None:
+            out += [f"> A *needle*: false on {r0['needle_share']} of the declared space (measured by a sweep).", ""]
+    if r0.get("bound_source") == "propagated enclosure":
+        out += ["> The bound is a **propagated enclosure** (the dynamics re-simulated from the onset state), not a "
+                "theorem-level bound: its tightness and its mutant are left out of the bound tallies.", ""]
     dp = derivation_path(r0)
     if dp is not None:
         exists = "" if dp.exists() else " _(file not found)_"
@@ -65,11 +73,27 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         out += ["Derivation: _none recorded_", ""]
     for r in results:
         if r.get("error"):
-            out += [f"> **ERROR** — the {r['backend']} campaign raised:", "", "```text", r["error"], "```", ""]
+            out += [f"> **ERROR** — the {r['backend']} campaign raised:", "", "```text", str(r["error"]), "```", ""]
     doc = r0.get("module_doc") or r0.get("doc") or ""
     if doc:
         out += ["## Statement and hypotheses", "", "```text", doc, "```", ""]
-    out += ["## Verdicts per precision", "", T.md(T.summary(results).drop(columns=["statement", "version", "provenance", "kind"])), ""]
+    if r0.get("space"):
+        out += ["## Declared space (every searcher draws from it)", "", f"Region: {r0.get('region') or '–'}", "",
+                *[f"* {str(p)}" for p in r0["space"]], "",
+                "*Inert* parameters provably do not change the decided quantity: sampled sparsely, never counted "
+                "as distinct cases or coverage.", ""]
+    out += ["## Evidence per precision", ""]
+    rows = []
+    for r in results:
+        rows.append({"primary": r["backend"], "draws": r["examples"], "distinct decided": r.get("distinct", 0),
+                     "duplicates": r.get("duplicates", 0), "pinned": r.get("pinned", 0),
+                     **{k: r["counts"].get(k, 0) for k in T.OUTCOME_COLUMNS}, "raised": r["counts"].get("error", 0),
+                     "coverage 1-D / 2-D": T.cov_text(r), "tightness sup": T.sup_text(r), "seconds": T.fmt(r.get("seconds"), 3)})
+    out += [T.md(pd.DataFrame(rows)), ""]
+    for r in results:
+        out += [f"### Searchers ({r['backend']} primary)", "", T.md(T.searcher_rows(r)), ""]
+    if coverage_figure:
+        out += [f"![coverage]({coverage_figure})", ""]
     out += [f"![slack histogram]({figure})", ""]
     for r in results:
         b = r["backend"]
@@ -78,29 +102,35 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         if not ces:
             out += ["_none found_", ""]
         for i, ce in enumerate(ces[:max_listed], 1):
-            out += [f"### Counterexample {i} ({b})", "", T.md(T.parameters_of(ce["example"])), "",
+            out += [f"### Counterexample {i} ({b}, found by {ce.get('searcher', '?')})", "", T.md(T.parameters_of(ce["example"])), "",
                     T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"]), "```", ""]
         if len(ces) > max_listed:
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
         tight = r.get("tightest")
         if tight:
-            out += [f"## Tightest example that holds ({b} primary): slack {T.fmt(tight['slack'])}", "",
+            out += [f"## Tightest example that holds ({b} primary, {tight.get('searcher')}): slack {T.fmt(tight['slack'])}", "",
                     f"`{json.dumps(tight['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(tight)), ""]
         reasons = r.get("unmet_reasons") or []
         if reasons:
-            out += [f"## Why examples were vacuous ({b} primary)", "",
-                    T.md(pd.DataFrame([{"unmet hypothesis (numbers shown as #)": k.replace("|", "\\|"),
-                                        "examples": v} for k, v in reasons])), ""]
+            out += [f"## Why draws were rejected ({b} primary)", "",
+                    T.md(pd.DataFrame([{"unmet hypothesis (numbers shown as #)": str(k).replace("|", "\\|"),
+                                        "draws": v} for k, v in reasons])), ""]
+        errs = r.get("errors") or []
+        if errs:
+            out += [f"## Examples that raised ({b} primary): {len(errs)}", ""]
+            for e in errs[:3]:
+                out += [f"`{json.dumps(e['example'], sort_keys=True)}`", "", "```text", str(e.get("traceback", ""))[-2000:], "```", ""]
         arts = r.get("artefacts", [])
         out += [f"## Artefacts ({b} primary): {len(arts)}", ""]
         if arts:
-            out += [f"The {b} run said *violated*; higher precision refutes it (THEORY.md §9).", ""]
+            out += [f"The {b} run said *violated*; higher precision refutes it, or the excess shrinks with the "
+                    "precision like its rounding unit (THEORY.md §9).", ""]
         for i, ce in enumerate(arts[:3], 1):
             out += [f"Artefact {i}: `{json.dumps(ce['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(ce)), ""]
         if len(arts) > 3:
             out += [f"… and {len(arts) - 3} more (all in `results.json`).", ""]
     out += ["[← back to the report](../REPORT.md)", ""]
-    return "\n".join(out)
+    return "\n".join(str(x) for x in out)
 
 
 def _kv(d: dict) -> str:
@@ -123,28 +153,54 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "statements": ", ".join(settings.get("ids") or ()) or "all",
                 "command": settings.get("extra", {}).get("command", "")}), "",
            "## Environment", "", _kv(env), ""]
-    errors = list(errors) + [f"`{r['key']}` [{r['backend']}]: {r['error'].splitlines()[0][:300]}"
+    errors = list(errors) + [f"`{r['key']}` [{r['backend']}]: {str(r['error']).splitlines()[0][:300]}"
                              for r in results + mutant_results if r.get("error")]
+    errors += [f"`{r['key']}` [{r['backend']}]: {len(r['errors'])} example(s) raised, first: "
+               f"{(str(r['errors'][0].get('traceback', '')).strip().splitlines() or [''])[-1][:300]}"
+               for r in results + mutant_results if r.get("errors")]
     if errors:
         out += ["## Errors", "", "These campaigns raised instead of deciding (a bug in a statement or in the "
                 "suite); they count as neither holds nor violated.", "", *[f"* {e}" for e in errors], ""]
-    n_viol = sum(1 for r in results if r["counts"]["violated"] and not r.get("known_false"))
-    n_vac = sum(1 for r in results if r["met"] == 0)
-    n_stmt = len({r["key"] for r in results})
-    out += ["## Summary", "",
-            f"{n_stmt} statement(s), {sum(r['examples'] for r in results)} examples; {n_viol} campaign(s) with a "
-            f"confirmed violation (not counting statements recorded as refuted); {n_vac} vacuous campaign(s); "
-            f"{sum(r['counts']['artefact'] for r in results)} precision artefacts and "
-            f"{sum(r['counts']['undecided'] for r in results)} undecided examples in all. "
-            "Each statement links to its page (statement, hypotheses, derivation, counterexamples).", "",
-            T.md(T.summary(results, link=lambda r: f"[{r['describe']['id']}]({pages[r['key']]})")), ""]
-    if mutant_results:
-        caught = len({r["key"] for r in mutant_results if r["counts"]["violated"]})
-        total = len({r["key"] for r in mutant_results})
+    by_key: dict[str, list[dict]] = {}
+    for r in results:
+        by_key.setdefault(r["key"], []).append(r)
+    mut_by: dict[str, list[dict]] = {}
+    for r in mutant_results:
+        mut_by.setdefault(r["key"], []).append(r)
+    verdicts = {k: T.statement_verdict(rs) for k, rs in by_key.items()}
+    n_viol = sum(1 for v in verdicts.values() if "VIOLATED" in v)
+    n_vac = sum(1 for v in verdicts.values() if v.startswith("VACUOUS"))
+    enclosures = [k for k, rs in by_key.items() if rs[0].get("bound_source") == "propagated enclosure"]
+    theorem_bounds = [k for k, rs in by_key.items() if rs[0].get("kind") in ("upper bound", "lower bound", "existence")
+                      and k not in enclosures]
+    distinct = sum(r.get("distinct", 0) for r in results)
+    draws = sum(r["examples"] for r in results)
+    link = (lambda k, r: f"[{k}]({pages[k]})")
+    out[2:2] = [f"Code: commit `{env.get('git commit', 'unknown')}`; generated {settings.get('started', '')}; "
+                f"wall time {wall:.0f} s. Settings, environment and how to read below.", "", "## Verdicts", "",
+                f"{len(by_key)} statement versions: **{sum(1 for v in verdicts.values() if v == 'holds')} hold**, "
+                f"{n_viol} violated, {sum(1 for v in verdicts.values() if v.startswith('refuted'))} refuted and revised, "
+                f"{n_vac} vacuous, {sum(1 for v in verdicts.values() if v.startswith('ERROR'))} raised. "
+                f"{distinct} distinct decided examples in {draws} draws (duplicates and rejected draws are not evidence). "
+                f"{len(theorem_bounds)} theorem-level bounds; {len(enclosures)} propagated enclosure(s) "
+                f"({', '.join(enclosures) or 'none'}) reported apart. "
+                f"Mutants: {sum(1 for rs in mut_by.values() if any(r['counts'].get('violated') for r in rs))} of "
+                f"{len(mut_by)} caught.", "",
+                T.md(T.verdict_rows(by_key, link)), "",
+                "*distinct / draws*: distinct decided cases (by the parameters the decision depends on) over all draws "
+                "of all searchers and precisions; *coverage*: share of the cells of the 1-D (10 bins) and 2-D (5×5) "
+                "marginals of the decisive parameters reached by examples meeting the hypotheses (float64 campaign); "
+                "*tightness*: observed ÷ bound (bound ÷ observed for lower bounds), ≤ 1 when the claim holds, only where "
+                "it means something; *bound from*: where the bound is computed from.", ""]
+    from .claims import claims_table
+
+    out += ["## Paper claims at a glance", "", T.md(pd.DataFrame(claims_table(verdicts))), ""]
+    if mut_by:
         out += ["## Mutants (deliberately false variants)", "",
-                f"A mutant must be caught (refuted) by the same strategies: {caught} of {total} caught. "
-                "*Detection rate* = violated ÷ examples meeting the hypotheses.", "",
-                T.md(T.mutants(mutant_results, link=lambda r: pages[r["key"]])), ""]
+                "Every mutant must be caught by the same search of the same space. *Needles* are false only on a "
+                "small part of the region (share measured by a sweep): only a real search finds them. Each searcher "
+                "stops at its first confirmed violation; *first detection* counts its draws.", "",
+                T.md(T.mutant_rows(mut_by, lambda k, r: f"[{r['describe'].get('mutation') or k}]({pages[k]})")), ""]
     out += figures_section(figs)
     out += ["## Files", "", "* `results.json` — every campaign as machine-readable data (counts, slacks, "
             "every counterexample and artefact with its example);",

@@ -102,6 +102,8 @@ class Job:
     examples: int
     seed: int | None
     theorems: tuple = ()
+    searcher: str = "hypothesis"  # or sweep / hunt / all; ignored when budget is given
+    budget: dict | None = None  # bnverify.search.Budget fields: examples per searcher
 
 
 def result_dict(res, *, mutant: bool, statement=None) -> dict:
@@ -117,6 +119,8 @@ def result_dict(res, *, mutant: bool, statement=None) -> dict:
         d["reference"] = statement.reference
         d["kind"] = statement.kind
         d["pinned"] = len(getattr(statement, "pinned", ()) or ())  # run before the generated examples
+        d["bound_source"] = getattr(statement, "bound_source", None)
+        d["needle_share"] = getattr(statement, "needle_share", None)
     return d
 
 
@@ -184,29 +188,22 @@ def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
 
 def _run_job(job: Job) -> dict:
     from ..campaign import falsify
+    from ..search import Budget, run_campaign
 
     stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
     if stmt is None:
         raise LookupError(f"statement {job.key!r} not found")
-    unmet: dict[str, int] = {}
-    tightest: dict = {}
+    if job.budget is not None:
+        res = run_campaign(stmt, Budget(**job.budget), seed=job.seed, backend=job.precision)
+        from ..campaign import profile_name
 
-    def watch(d):
-        # why examples were vacuous, and the decided example closest to the bound
-        if d.outcome == "vacuous":
-            for u in d.final.unmet or [d.final.message]:
-                u = _NUMBER.sub("#", u)  # one row per kind of reason, not per value
-                unmet[u] = unmet.get(u, 0) + 1
-        sl = d.final.slack
-        if d.outcome == "holds" and sl is not None and math.isfinite(sl) and \
-                ("slack" not in tightest or sl < tightest["slack"]):
-            tightest.clear()
-            tightest.update(d.to_dict(), slack=sl)
-
-    res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, on_decision=watch)
+        res.profile = profile_name()
+    else:
+        res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, searcher=job.searcher)
     out = result_dict(res, mutant=job.mutant, statement=stmt)
-    out["unmet_reasons"] = sorted(([k, v] for k, v in unmet.items()), key=lambda kv: -kv[1])[:10]
-    out["tightest"] = plain(tightest) or None
+    # the draws over the space (values, slack, outcome, searcher): the page's coverage figure
+    out["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
+                            "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
     return out
 
 
@@ -340,7 +337,8 @@ def git_commit(path: Path | None = None) -> str:
                              timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
                                capture_output=True, text=True, timeout=10).stdout.strip()
-        return (sha or "unknown") + (" (with uncommitted changes)" if sha and dirty else "")
+        files = sorted({line[3:] for line in dirty.splitlines() if line.strip()})
+        return (sha or "unknown") + (f" (modified tree; files differing from it: {', '.join(files)})" if sha and files else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -371,6 +369,7 @@ class RunSettings:
     theorems: tuple = ()
     ids: tuple = ()  # restrict to these statements (and their mutants); () = all
     workers: int = 1
+    scheduler: str | None = None  # a Dask scheduler address (None: BNVERIFY_SCHEDULER or an embedded cluster)
     profile: str = "ci"
     started: str = ""
     extra: dict = field(default_factory=dict)

@@ -35,6 +35,8 @@ def verdict_word(r: dict) -> str:
     c = r["counts"]
     if r.get("error"):
         return "ERROR (campaign raised; see the statement's page)"
+    if r.get("errors"):
+        return f"ERROR ({len(r['errors'])} example(s) raised)"
     if r.get("examples", 0) == 0:
         return "not run"
     if r["met"] == 0:
@@ -118,3 +120,80 @@ def md(df: pd.DataFrame) -> str:
     if df.empty:
         return "_(none)_"
     return df.to_markdown(index=False, disable_numparse=True)
+
+
+# --- the search's evidence -------------------------------------------------------------------------
+BOUND_SOURCES = ("initial state", "step-t quantities", "event (onset state)", "propagated enclosure", "identity")
+
+
+def cov_text(r: dict) -> str:
+    c = r.get("coverage") or {}
+    if c.get("1d") is None:
+        return "–"
+    two = f" / {c['2d']:.0%}" if c.get("2d") is not None else ""
+    return f"{c['1d']:.0%}{two}"
+
+
+def sup_text(r: dict) -> str:
+    s = r.get("tightness_sup")
+    if not s:
+        return "–"
+    vals = s.get("values") or {}
+    where = ", ".join(f"{k}={fmt(v)}" for k, v in list(vals.items())[:4])
+    return f"{fmt(s['value'])} ({s.get('searcher')}: {where})"
+
+
+def statement_verdict(rs: list[dict]) -> str:
+    """One verdict for a statement version over its campaigns (precisions)."""
+    if any(r.get("error") or r.get("errors") for r in rs):
+        return "ERROR (raised; see page)"
+    if any(r["counts"].get("violated") for r in rs):
+        return "refuted (known)" if rs[0].get("known_false") else "**VIOLATED**"
+    if sum(r.get("distinct", 0) + r.get("pinned_decided", 0) for r in rs) == 0:
+        return "VACUOUS (hypotheses never met)"
+    return "holds"
+
+
+def verdict_rows(by_key: dict[str, list[dict]], link) -> pd.DataFrame:
+    """The summary: one row per statement version, at most 8 columns."""
+    rows = []
+    for key, rs in by_key.items():
+        f64 = next((r for r in rs if r["backend"] == "float64"), rs[0])
+        distinct = sum(r.get("distinct", 0) for r in rs)
+        draws = sum(r.get("examples", 0) for r in rs)
+        arts = sum(r["counts"].get("artefact", 0) for r in rs)
+        rows.append({"statement": link(key, f64), "verdict": statement_verdict(rs),
+                     "distinct / draws": f"{distinct} / {draws}", "coverage 1-D / 2-D": cov_text(f64),
+                     "tightness sup (where)": sup_text(f64) if f64.get("bound_source") != "propagated enclosure" else "– (enclosure)",
+                     "bound from": f64.get("bound_source") or "–", "precision artefacts": arts})
+    return pd.DataFrame(rows)
+
+
+def searcher_rows(r: dict) -> pd.DataFrame:
+    """Per searcher: draws, distinct decided, rejected (vacuous), violations, first violation,
+    tightness sup, smallest slack."""
+    rows = []
+    for s, p in (r.get("per_searcher") or {}).items():
+        rows.append({"searcher": s, "draws": p["draws"], "distinct decided": p["distinct"], "rejected (vacuous)": p["rejected"],
+                     "violations": p["violated"], "first violation at": p["first_violation_at"] or "–",
+                     "tightness sup": fmt(p["tightness_sup"]), "smallest slack": fmt(p["min_slack"]),
+                     "raised": p.get("errors", 0)})
+    return pd.DataFrame(rows)
+
+
+def mutant_rows(by_key: dict[str, list[dict]], link) -> pd.DataFrame:
+    rows = []
+    for key, rs in by_key.items():
+        d = rs[0]["describe"]
+        f64 = next((r for r in rs if r["backend"] == "float64"), rs[0])
+        per = f64.get("per_searcher") or {}
+        firsts = ", ".join(f"{s} @ {p['first_violation_at']}" for s, p in per.items() if p.get("first_violation_at"))
+        caught = any(r["counts"].get("violated") for r in rs)
+        share = f64.get("needle_share")
+        rows.append({"mutant": link(key, f64), "of": d.get("mutant_of") or "",
+                     "kind": f"needle (false on {share})" if share is not None else "plain",
+                     "caught?": "yes" if caught else "**NO**",
+                     "caught first by": (f"{f64.get('first_caught_by')} after {f64.get('first_violation_at')} draws"
+                                         if f64.get("first_caught_by") else "–"),
+                     "each searcher's first detection": firsts or "–"})
+    return pd.DataFrame(rows)

@@ -1,0 +1,21 @@
+"""Every shipped statement falsified over its declared space in both precisions, and every mutant
+caught (needles by the searcher that catches them, at a CI budget): one parametrised module
+instead of one copy per statement. Mutants are addressed by their short ``name``."""
+import pytest
+
+from bnverify import registry
+from bnverify.testing import check_mutant_caught, check_statement
+
+STATEMENTS = registry.load()
+MUTANTS = registry.load(mutants=True)
+
+
+@pytest.mark.parametrize("backend", ["float64", "mpmath"])
+@pytest.mark.parametrize("stmt", STATEMENTS, ids=lambda s: s.key)
+def test_statement(stmt, backend):
+    check_statement(stmt.key, backend, stmt=stmt)
+
+
+@pytest.mark.parametrize("mut", MUTANTS, ids=lambda m: m.key)
+def test_mutant_is_caught(mut):
+    check_mutant_caught(mut.key, stmt=mut)
