@@ -1,4 +1,5 @@
-"""Every shipped statement falsified over its declared space in both precisions, and every mutant
+"""Every shipped statement falsified over its declared space in both precisions (all three
+searchers at the CI profile's budget), and every mutant
 caught (needles by the searcher that catches them, at a CI budget): one parametrised module
 instead of one copy per statement. Mutants are addressed by their short ``name``."""
 import pytest
@@ -13,7 +14,7 @@ MUTANTS = registry.load(mutants=True)
 @pytest.mark.parametrize("backend", ["float64", "mpmath"])
 @pytest.mark.parametrize("stmt", STATEMENTS, ids=lambda s: s.key)
 def test_statement(stmt, backend):
-    check_statement(stmt.key, backend, stmt=stmt)
+    check_statement(stmt.key, backend, stmt=stmt, searcher="all")  # Hypothesis, sweep and hunt share the budget
 
 
 @pytest.mark.parametrize("mut", MUTANTS, ids=lambda m: m.key)

@@ -141,8 +141,31 @@ class SmallRatioEntryT5(PointwiseLogistic):
             x = x_hi if x_lo is None or not x_lo < x_hi else x_lo * 1.001 * (x_hi / (x_lo * 1.001)) ** v["x_position"]
             h["eta"] = x * h["w0_norm"] ** 2
             return h
-        return pointwise_logistic_space(x=Param.linear("x_position", 0.0, 1.0), hyper_of=x_between,
-                                        region_extra="; x between the lower and upper step conditions (rejected where empty)")
+        space = pointwise_logistic_space(x=Param.linear("x_position", 0.0, 1.0), hyper_of=x_between,
+                                         region_extra="; x between the lower and upper step conditions; where the drawn "
+                                                      "data admit no such x, the next seeds (seed + 104729 k, k < 40) are "
+                                                      "tried, then the draw is rejected")
+        first_build = space.build
+
+        def build_feasible(v):
+            """The step condition is empty for most data: walk the data seed to the first that admits it."""
+            for k in range(40):
+                ex = first_build({**v, "seed": (v["seed"] + 104729 * k) % 2**31})
+                if x_feasible(ex):
+                    return ex
+            return first_build(v)
+
+        def x_feasible(ex):
+            inst = ex.instance("float64")
+            geo = geometry(inst)
+            hp = ex.hyper.resolve(inst)
+            H5 = float(geo.phi_min(hp.gamma0, hp.gamma0 + hp.eta_gamma * stmt.steps, ex.hyper.rho0))
+            x_hi = F_CAP * H5 * (1 - 1e-9)
+            x_lo = x_lower(geo, hp.gamma0, hp.eta_gamma, ex.hyper.rho0, x_hi, stmt.steps, stmt.q)
+            return x_lo is not None and x_lo < x_hi
+
+        space.build = build_feasible
+        return space
 
 
 STATEMENTS = [SmallRatioEntryT5()]

@@ -182,6 +182,7 @@ def _adjudicate(stmt, ex, bk, verdicts) -> str:
     rungs = ladder_for(stmt, ex, bk)
     floor_hit = False
     confirmed = False
+    prev_vacuous = False
     for i, (sim, dps) in enumerate(rungs):
         if floor_hit and sim == stmt.simulator and any(r[0] != sim for r in rungs[i:]):
             continue  # more digits only move the rounding floor; go to the floor-free rung
@@ -189,6 +190,10 @@ def _adjudicate(stmt, ex, bk, verdicts) -> str:
         v, _ = run_once(stmt, ex, rb, sim)
         floor_hit = floor_hit or not v.resolved
         verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
+        if v.status == "vacuous" and prev_vacuous:
+            # two precise rungs: the premise never holds — the primary's premise was rounding
+            return "artefact" if v0.status == "violated" else "vacuous"
+        prev_vacuous = v.status == "vacuous"
         if not (v.resolved and v.status in ("holds", "violated")):
             continue  # unresolved (rounding floor) or undecided: climb on
         if prev is not None and prev.status == "violated" and v.status == "violated":

@@ -140,11 +140,15 @@ def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = No
     bk = get_backend(backend)
     if max_examples is not None:
         n = max_examples
-    else:  # the profile's count, scaled down for statements whose examples cost seconds
-        n0 = default_examples(bk, profile)
-        n = max(1 if bk.name != "float64" else 4, int(round(n0 * float(getattr(stmt, "search_scale", 1.0)))))
-    if searcher == "all":
-        budget = Budget(hypothesis=n, sweep=n, hunt=n)
+    else:  # the profile's count, scaled down for statements whose examples cost seconds (not for
+        n0 = default_examples(bk, profile)  # mutants: each searcher stops at its first violation)
+        scale = 1.0 if stmt.is_mutant else float(getattr(stmt, "search_scale", 1.0))
+        n = max(1 if bk.name != "float64" else 4, int(round(n0 * scale)))
+    if searcher == "all":  # the report's split: Hypothesis ¼, sweep ½, hunt (from the sweep's tightest) the rest
+        sweep = max(1, n // 2)
+        hyp = n // 4 if n >= 4 else 0
+        focus = n // 8 if stmt.space().focus_regions else 0
+        budget = Budget(hypothesis=hyp, sweep=sweep - focus, hunt=n - hyp - sweep, focus=focus)
     elif searcher == "sweep+hunt":  # the hunt restarted from a short sweep's tightest examples
         budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4))
     else:

@@ -409,6 +409,7 @@ def run_campaigns(statements, budget_for, *, seed=0, backends=("float64",), engi
             s = c["stmt"]
             units = ([PinnedUnit(s.key, c["backend"], s.is_mutant)] if pinned and getattr(s, "pinned", None) else [])
             units += plan_first(s.key, c["budget"], seed=seed, backend=c["backend"], mutant=s.is_mutant,
+                                focus_names=tuple(s.space().focus_regions),
                                 stop_at_first=c["stop"])
             first += units
             owner += [ci] * len(units)

@@ -54,10 +54,12 @@ class Unit:
     x0: tuple | None = None
     sigma0: float = 0.15
     stop_at_first: bool = False
+    focus: str | None = None  # sweep: a named focus region of the space instead of the whole space
 
     @property
     def id(self) -> str:
-        return f"{self.key}|{self.backend}|{self.searcher}|{self.seed}|{self.start}+{self.count}"
+        return f"{self.key}|{self.backend}|{self.searcher}|{self.seed}|{self.start}+{self.count}" + \
+            (f"|focus={self.focus}" if self.focus else "")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -128,7 +130,7 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
         pts = s.random(unit.count)
     out = []
     for i, u in enumerate(pts):
-        rec = decide_point(stmt, space, u, unit.backend, "sweep", unit.start + i)
+        rec = decide_point(stmt, space, u, unit.backend, "focus" if unit.focus else "sweep", unit.start + i)
         out.append(rec)
         on_record(rec)
         if unit.stop_at_first and rec["outcome"] == "violated":
@@ -238,6 +240,8 @@ def run_unit(unit: Unit, stmt=None, on_record=None) -> list[dict]:
         raise ValueError(f"searcher: unknown {unit.searcher!r}; expected one of {SEARCHERS}")
     stmt = stmt if stmt is not None else load_statement(unit.key, unit.theorems, mutant=unit.mutant)
     space = stmt.space()
+    if unit.focus:
+        space = space.focus(unit.focus)
     return _RUN[unit.searcher](stmt, space, unit, on_record or (lambda r: None))
 
 
@@ -251,9 +255,10 @@ class Budget:
     hunt: int = 0
     hunt_restarts: int = 3
     chunk: int = 64
+    focus: int = 0  # Sobol draws in the space's named focus regions (split evenly), shown as searcher "focus"
 
     def total(self) -> int:
-        return self.hypothesis + self.sweep + self.hunt
+        return self.hypothesis + self.sweep + self.hunt + self.focus
 
     @classmethod
     def only(cls, searcher: str, n: int, **kw) -> "Budget":
@@ -262,8 +267,9 @@ class Budget:
         return cls(**{searcher: n}, **kw)
 
 
-def plan_first(key, budget: Budget, *, seed=0, backend="float64", mutant=False, theorems=(), stop_at_first=False) -> list[Unit]:
-    """Phase 1 units: Hypothesis (one unit) and the sweep (chunks)."""
+def plan_first(key, budget: Budget, *, seed=0, backend="float64", mutant=False, theorems=(), stop_at_first=False,
+               focus_names=()) -> list[Unit]:
+    """Phase 1 units: Hypothesis (one unit), the sweep (chunks) and the focus-region sweeps."""
     units = []
     if budget.hypothesis:
         units.append(Unit(key, "hypothesis", 0, budget.hypothesis, seed, backend, mutant, tuple(theorems),
@@ -271,6 +277,11 @@ def plan_first(key, budget: Budget, *, seed=0, backend="float64", mutant=False, 
     for start in range(0, budget.sweep, budget.chunk):
         units.append(Unit(key, "sweep", start, min(budget.chunk, budget.sweep - start), seed, backend, mutant,
                           tuple(theorems), stop_at_first=stop_at_first))
+    if budget.focus and focus_names:
+        per = max(1, budget.focus // len(focus_names))
+        for name in focus_names:
+            units.append(Unit(key, "sweep", 0, per, seed, backend, mutant, tuple(theorems),
+                              stop_at_first=stop_at_first, focus=name))
     return units
 
 
@@ -306,7 +317,8 @@ def run_campaign(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_fir
     theorems = ()
     run = units_runner or (lambda units: [run_unit(u, stmt, on_record) for u in units])
     records = pinned_records(stmt, backend)
-    first = plan_first(stmt.key, budget, seed=seed, backend=backend, mutant=mutant, theorems=theorems, stop_at_first=stop)
+    first = plan_first(stmt.key, budget, seed=seed, backend=backend, mutant=mutant, theorems=theorems, stop_at_first=stop,
+                       focus_names=tuple(stmt.space().focus_regions))
     p1 = [r for rs in run(first) for r in rs]
     records += p1
     if not (stop and any(r["outcome"] == "violated" for r in p1)):
@@ -417,7 +429,7 @@ def summarise(stmt, records: list[dict], *, backend="float64", seed=None, budget
     return res
 
 
-_SEARCH_ORDER = {"pinned": 0, "hypothesis": 1, "sweep": 2, "hunt": 3}
+_SEARCH_ORDER = {"pinned": 0, "hypothesis": 1, "sweep": 2, "focus": 3, "hunt": 4}
 import re as _re  # noqa: E402
 
 _NUMBER = _re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

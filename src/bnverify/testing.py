@@ -63,7 +63,7 @@ def check_mutant_caught(mutant_key: str, backend: str = "float64", *, max_exampl
     """A deliberately false variant must be refuted by a search of the same space (``searcher``:
     default the mutant's own ``searcher`` attribute — the hunt for needles — else Hypothesis)."""
     m = stmt if stmt is not None else find(mutant_key, mutants=True)
-    searcher = searcher or getattr(m, "searcher", None) or "hypothesis"
+    searcher = searcher or getattr(m, "searcher", None) or "all"
     n = max_examples if max_examples is not None else getattr(m, "ci_budget", None)
     res = falsify(m, backend=backend, max_examples=n, searcher=searcher)
     RESULTS.append(res)

@@ -133,11 +133,13 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     if mutant:
         return asdict(Budget(hypothesis=n, sweep=n, hunt=n, chunk=max(8, n)))
     if precision != "float64":
-        return asdict(Budget(sweep=n, chunk=max(1, n)))
+        k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
+        return asdict(Budget(sweep=k, chunk=max(1, k)))
     k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
     sweep = max(1, k // 2)
     hyp = k // 4 if k >= 4 else 0
-    return asdict(Budget(hypothesis=hyp, sweep=sweep, hunt=k - hyp - sweep, chunk=max(16, k // 8)))
+    focus = k // 8 if stmt.space().focus_regions else 0
+    return asdict(Budget(hypothesis=hyp, sweep=sweep - focus, hunt=k - hyp - sweep, focus=focus, chunk=max(16, k // 8)))
 
 
 def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:

@@ -31,10 +31,10 @@ from ..backends import get_backend
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~26 statements + 27 mutants:
 # 100/8 took 3.5 minutes on 2026-11-25, so 200/16 about 6;
 # override with --examples / --mp-examples or BNVERIFY_EXAMPLES="f64,mp")
-DEFAULT_F64, DEFAULT_MP = 200, 16
+DEFAULT_F64, DEFAULT_MP = 96, 8
 # mutants need only be caught: half the examples (detection rate and examples-to-detection are
 # still measured); override with --mutant-examples
-DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP = 20, 2
+DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP = 16, 2
 PRECISIONS = ("float64", "mpmath")
 
 
