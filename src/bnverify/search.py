@@ -83,7 +83,22 @@ def tightness_of(kind: str, verdict) -> float | None:
 def decide_point(stmt, space, u, backend, searcher: str, index: int) -> dict:
     """Decide the example at ``u`` and return its record (plain data)."""
     t0 = time.perf_counter()
-    ex, values = space.example(u)
+    values = space.values(u)
+    try:
+        ex = space.build(dict(values))
+    except ValueError as e:  # the point maps to no valid example (e.g. a step size that underflows to 0)
+        return dict(searcher=searcher, index=index, u=[float(x) for x in np.asarray(u, float)], values=_plain(values),
+                    key=list(space.key(values)), used=sorted(space.used(values)), example=None, outcome="vacuous",
+                    slack=None, tightness=None, seconds=time.perf_counter() - t0,
+                    final=dict(status="vacuous", message=str(e)), unmet=[f"no valid example at this point: {e}"])
+    except Exception:  # noqa: BLE001  (a bug in the space: recorded, the search goes on)
+        import traceback
+
+        tb = traceback.format_exc(limit=8)
+        return dict(searcher=searcher, index=index, u=[float(x) for x in np.asarray(u, float)], values=_plain(values),
+                    key=list(space.key(values)), used=sorted(space.used(values)), example=None, outcome="error",
+                    slack=None, tightness=None, seconds=time.perf_counter() - t0,
+                    final=dict(status="error", message=tb.strip().splitlines()[-1]), decision=dict(error=tb))
     rec = dict(searcher=searcher, index=index, u=[float(x) for x in np.asarray(u, float)], values=_plain(values),
                key=list(space.key(values)), used=sorted(space.used(values)), example=ex.to_dict())
     d = decide(stmt, ex, primary=backend)
