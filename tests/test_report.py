@@ -112,7 +112,7 @@ def test_results_json(report):
                     for b in ("float64", "mpmath50")}
     f = next(r for r in data["statements"] if r["key"] == "tiny.false@v1" and r["backend"] == "float64")
     assert f["counts"]["violated"] >= 2 and len(f["counterexamples"]) == f["distinct"] >= 2
-    assert f["coverage"]["1d"] > 0 and set(f["per_searcher"]) >= {"hypothesis", "sweep", "hunt"}
+    assert f["coverage"]["1d"] > 0 and set(f["per_searcher"]) >= {"sweep", "hunt"}  # 2 draws: no Hypothesis share
     assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])
     assert len({r["key"] for r in data["mutants"]}) == 2
 

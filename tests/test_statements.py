@@ -2,6 +2,8 @@
 searchers at the CI profile's budget), and every mutant
 caught (needles by the searcher that catches them, at a CI budget): one parametrised module
 instead of one copy per statement. Mutants are addressed by their short ``name``."""
+import os
+
 import pytest
 
 from bnverify import registry
@@ -14,9 +16,15 @@ MUTANTS = registry.load(mutants=True)
 @pytest.mark.parametrize("backend", ["float64", "mpmath"])
 @pytest.mark.parametrize("stmt", STATEMENTS, ids=lambda s: s.key)
 def test_statement(stmt, backend):
+    reason = getattr(stmt, "ci_mpmath_skip", None)
+    if backend == "mpmath" and reason and os.environ.get("HYPOTHESIS_PROFILE", "ci") != "deep":
+        pytest.skip(f"{reason} (run with HYPOTHESIS_PROFILE=deep)")
     check_statement(stmt.key, backend, stmt=stmt, searcher="all")  # Hypothesis, sweep and hunt share the budget
 
 
 @pytest.mark.parametrize("mut", MUTANTS, ids=lambda m: m.key)
 def test_mutant_is_caught(mut):
+    reason = getattr(mut, "ci_skip", None)
+    if reason and os.environ.get("HYPOTHESIS_PROFILE", "ci") != "deep":
+        pytest.skip(f"{reason} (run with HYPOTHESIS_PROFILE=deep)")
     check_mutant_caught(mut.key, stmt=mut)

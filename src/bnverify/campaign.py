@@ -143,7 +143,7 @@ def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = No
     else:  # the profile's count, scaled down for statements whose examples cost seconds (not for
         n0 = default_examples(bk, profile)  # mutants: each searcher stops at its first violation)
         scale = 1.0 if stmt.is_mutant else float(getattr(stmt, "search_scale", 1.0))
-        n = max(1 if bk.name != "float64" else 4, int(round(n0 * scale)))
+        n = max(3 if bk.name != "float64" else 4, int(round(n0 * scale)))
     if searcher == "all":  # the report's split: Hypothesis ¼, sweep ½, hunt (from the sweep's tightest) the rest
         sweep = max(1, n // 2)
         hyp = n // 4 if n >= 4 else 0
