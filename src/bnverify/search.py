@@ -238,6 +238,7 @@ _RUN = {"sweep": _sweep, "hunt": _hunt, "hypothesis": _hypothesis}
 
 
 def load_statement(key: str, theorems=(), *, mutant: bool | None = None):
+    """The statement or mutant with exactly this key (``id@version``); ``LookupError`` otherwise."""
     from .registry import load
 
     pools = [False, True] if mutant is None else [mutant]

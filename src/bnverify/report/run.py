@@ -134,12 +134,13 @@ def _module_doc(stmt) -> str:
 def find_statement(key: str, theorems=(), *, mutant: bool | None = None):
     """The statement (or mutant) with ``key`` (``id@version``) or ``id``; None if unknown."""
     from ..registry import load
+    from ..search import load_statement
 
+    try:
+        return load_statement(key, theorems, mutant=mutant)
+    except LookupError:
+        pass
     pools = [False, True] if mutant is None else [mutant]
-    for m in pools:
-        for s in load(theorems, mutants=m):
-            if s.key == key:
-                return s
     for m in pools:
         hits = [s for s in load(theorems, mutants=m) if s.id == key]
         if hits:
