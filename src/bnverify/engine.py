@@ -246,7 +246,12 @@ class Engine:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=self.silence_logs)
                 self.client = Client(self.cluster)
-        except BaseException:
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                # interrupted while the nannies start: their start-up tasks fail on the cluster's
+                # event loop, and asyncio would log each ("Task exception was never retrieved", a
+                # traceback) when it is collected, after the command has said it was interrupted
+                logging.getLogger("asyncio").disabled = True
             self.close()
             raise
         return self
