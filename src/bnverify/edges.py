@@ -80,16 +80,9 @@ def rising_edges(traj) -> list[Edge]:
 
 # --- Theorem 2 (2): T_1 ------------------------------------------------------------------------
 
-def onset_gap(s: dict, t: int, bk: Backend):
-    """``H_0(c_0 − qᵗ(c_0 − γ_0/a)) − τ(ρ_0)(1 + t H_0² s_0²)`` (> 0: the scan condition holds)."""
-    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
-    g0 = s["gamma0"] / s["a"]
-    tau0 = tau(s["rho0"], bk)
-    return H0 * (c0 - q ** t * (c0 - g0)) - tau0 * (1 + t * H0 * H0 * s0 * s0)
-
-
 def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
-    """``T_1 = min{t ≥ 0 : onset_gap(t) > 0}`` or ``None`` (= ∞). The increments
+    """``T_1 = min{t ≥ 0 : g(t) > 0}`` or ``None`` (= ∞), where the onset gap is
+    ``g(t) = H_0(c_0 − qᵗ(c_0 − γ_0/a)) − τ(ρ_0)(1 + t H_0² s_0²)``. The increments
     ``H_0 qᵗ(1−q)(c_0 − g_0) − τ(ρ_0) H_0² s_0²`` are non-increasing in t (0 ≤ q < 1), so once the
     gap is ≤ 0 and its increment ≤ 0 it stays ≤ 0 for ever."""
     H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]

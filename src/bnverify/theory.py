@@ -20,8 +20,3 @@ def ratio_max(col, T: int) -> tuple[float, int | None]:
         if best is None or r > best:
             best, arg = r, t
     return (float(best), arg) if best is not None else (1.0, None)
-
-
-def first_rising(traj) -> int | None:
-    """First t with ρ_{t+1} > ρ_t (exact comparison at the trajectory's precision)."""
-    return traj.first_onset()
