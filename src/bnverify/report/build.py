@@ -219,6 +219,25 @@ def make_figures(fig_dir: Path, *, fast: bool = False, quiet=False) -> dict:
     return figs
 
 
+def measure_premises(settings: RunSettings, keys: set, *, fast: bool = False, quiet=False) -> list[dict]:
+    """:mod:`bnverify.report.premises` for the reported statements that have a measure (a failure
+    is recorded in its row, it does not sink the report)."""
+    from . import premises as P
+
+    t0 = time.perf_counter()
+    rows = []
+    for stmt in load(settings.theorems):
+        if stmt.key not in keys or stmt.id not in P.MEASURES:
+            continue
+        try:
+            rows.append(P.MEASURES[stmt.id](stmt, **({"n": 8} if fast else {})))
+        except Exception as e:  # noqa: BLE001
+            rows.append({"statement": stmt.key, "measure": "failed", "points": 0, "skipped": 0,
+                         "quantiles": {"n": 0}, "error": f"{type(e).__name__}: {e}"})
+    _log(f"bnverify: premise margins: {time.perf_counter() - t0:.1f} s", quiet)
+    return rows
+
+
 def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figures=False, quiet=False) -> dict:
     """Run everything and write the report folder ``out`` (atomically replaced). Returns a
     summary dict (wall time, counts, paths)."""
@@ -242,6 +261,7 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         results, mutant_results = collect(settings, progress=progress, quiet=quiet)
         t_campaigns = time.perf_counter() - t0
         figs = make_figures(tmp / "figures", fast=fast_figures, quiet=quiet)
+        premise_rows = measure_premises(settings, {r["key"] for r in results}, fast=fast_figures, quiet=quiet)
         env = environment()
         pages: dict[str, str] = {}
         by_key: dict[str, list[dict]] = {}
@@ -258,11 +278,13 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             pages[key] = f"statements/{name}.md"
         wall = time.perf_counter() - t0
         text = M.report_page(settings=settings.to_dict(), env=env, wall=wall, results=results,
-                             mutant_results=mutant_results, pages=pages, figs=figs, errors=[])
+                             mutant_results=mutant_results, pages=pages, figs=figs, errors=[],
+                             premises=premise_rows)
         (tmp / "REPORT.md").write_text(text, encoding="utf-8")
         payload = dict(settings=settings.to_dict(), environment=env, wall_seconds=wall,
                        campaign_seconds=t_campaigns, statements=results, mutants=mutant_results,
-                       figures={k: v for k, v in figs.items() if k != "_errors"}, figure_errors=figs["_errors"])
+                       figures={k: v for k, v in figs.items() if k != "_errors"}, figure_errors=figs["_errors"],
+                       premises=premise_rows)
         (tmp / "results.json").write_text(json.dumps(json_safe(payload), indent=1, sort_keys=True), encoding="utf-8")
         summary = summarise(results + mutant_results)
         if summary["errors"]:

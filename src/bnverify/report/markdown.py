@@ -139,7 +139,7 @@ def _kv(d: dict) -> str:
 
 
 def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], mutant_results: list[dict],
-                pages: dict[str, str], figs: dict, errors: list[str]) -> str:
+                pages: dict[str, str], figs: dict, errors: list[str], premises: list[dict] = ()) -> str:
     out = ["# bnverify report", "",
            f"Generated {settings.get('started', '')} in **{wall:.1f} s** wall time "
            f"({settings.get('workers', 1)} worker process(es)).", "", HOW_TO_READ, "## Run settings", "",
@@ -194,7 +194,11 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "it means something; *bound from*: where the bound is computed from.", ""]
     from .claims import claims_table
 
+    from .premises import markdown as premises_markdown
+
     out += ["## Paper claims at a glance", "", T.md(pd.DataFrame(claims_table(verdicts))), ""]
+    if premises:
+        out += [premises_markdown(list(premises))]
     if mut_by:
         out += ["## Mutants (deliberately false variants)", "",
                 "Every mutant must be caught by the same search of the same space. *Needles* are false only on a "
