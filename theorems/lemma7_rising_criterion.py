@@ -50,7 +50,7 @@ class RisingCriterion(StepCriterion):
 
     def steps_of(self, traj, c):
         bk = traj.backend
-        eps = bk.scalar(K_ULPS * bk.eps)
+        eps = bk.scalar(K_ULPS * bk.reach_eps)  # 0 on balls: their radius carries the rounding
         rho, ee, al = traj["rho"], traj["eta_eff"], traj["alpha"]
         for t in range(traj.T):
             r = rho[t]

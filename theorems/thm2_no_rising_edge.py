@@ -57,9 +57,9 @@ class NoRisingEdge(Statement):
         if traj.status == "diverged":
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
-        resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
+        resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
         return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved, informative=False,
-                                message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}"
+                                message=f"max rho_(t+1)/rho_t = {float(ratio):.17g} at t = {t}"
                                 + ("" if resolved else f" (rho_t below the rounding floor {traj.rho_floor:.3g})"))
 
     def space(self):

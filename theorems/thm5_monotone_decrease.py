@@ -75,9 +75,9 @@ class MonotoneDecrease(PointwiseLogistic):
         if traj.status == "diverged":
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
-        resolved = t is None or float(traj["rho"][t]) >= traj.rho_floor
+        resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
         return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved, informative=False,
-                                message=f"max rho_(t+1)/rho_t = {ratio:.17g} at t = {t}")
+                                message=f"max rho_(t+1)/rho_t = {float(ratio):.17g} at t = {t}")
 
     def space(self):
         """The step hypothesis x ≤ H_5 reparametrised: x = f·H_5 (or f·the mutant's fixed threshold),

@@ -1,5 +1,15 @@
 """Running one statement on one example, and re-deciding doubtful verdicts at high precision.
 
+The ladder (:func:`decide`): the primary precision (float64) → **ball arithmetic** (``arb``) at
+128 → 256 → 512 → 1024 bits (:data:`ARB_BITS`, :func:`bnverify.certify.certify`) until a rung
+decides without ``Uncertain`` → if the balls cannot decide (too wide: typical for long full-GD
+horizons, which lose ≈ 4.5 bits per step), the mpmath ladder below, unchanged. Every decided,
+non-vacuous primary verdict goes to the balls, not only the doubtful ones, so the campaign can count
+the *certified* share. A certified "holds" is a proof for the example: it settles the outcome (a
+float64 "violated" becomes a *certified artefact*). A certified "violated" is reported only when the
+mpmath ladder confirms it too (two independent arithmetics agree); if it does not, the outcome is
+``undecided``. ``Decision.certified`` says the outcome rests on a certificate.
+
 THEORY.md §9: float64 full GD cannot resolve ρ below ~1e-16, so it shows false rising edges at
 the rounding floor and moves spikes earlier. A float64 "violated", or a "holds" whose slack is
 within the statement's ``rounding_reach``, is therefore re-simulated in mpmath on a ladder of
@@ -29,7 +39,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from .backends import Backend, Float64, get_backend
+from .backends import Arb, Backend, Float64, get_backend
 from .example import Example
 from .simulate import simulate, simulate_reduced
 from .statement import Statement, Verdict
@@ -38,6 +48,7 @@ LADDER = (50, 100, 200)
 KEEP = 0.25  # a genuine excess keeps at least this share of itself from one rung to the next
 EPS_MULTIPLE = 64
 REDUCED_LADDER = (100, 200)
+ARB_BITS = (128, 256, 512, 1024)  # ball rungs above the primary (None/() switches them off)
 OUTCOMES = ("holds", "violated", "artefact", "undecided", "vacuous", "error")
 
 
@@ -106,6 +117,8 @@ class Decision:
     primary: str = ""
     seconds: float = 0.0
     error: str = ""  # the traceback when the outcome is "error"
+    certified: bool = False  # the outcome rests on a ball-arithmetic certificate (violations: and mpmath agrees)
+    arb: str = ""  # what the ball rungs said (certified at b bits / why they could not decide)
 
     @property
     def final(self) -> Verdict:
@@ -120,7 +133,7 @@ class Decision:
 
     def to_dict(self) -> dict:
         d = dict(statement=self.statement, outcome=self.outcome, primary=self.primary,
-                 example=self.example.to_dict(), seconds=self.seconds,
+                 example=self.example.to_dict(), seconds=self.seconds, certified=self.certified, arb=self.arb,
                  verdicts={k: v.to_dict() for k, v in self.verdicts.items()})
         if self.error:
             d["error"] = self.error
@@ -165,19 +178,60 @@ def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
     t0 = time.perf_counter()
     bk: Backend = get_backend(primary)
     verdicts: dict[str, Verdict] = {}
+    info: dict = {}
     try:
-        outcome = _adjudicate(stmt, ex, bk, verdicts)
+        outcome = _adjudicate(stmt, ex, bk, verdicts, info)
         err = ""
     except Exception:  # noqa: BLE001  (a bug in a statement: recorded with the example, the campaign goes on)
         outcome, err = "error", traceback.format_exc(limit=12)
-    return Decision(stmt.key, ex, outcome, verdicts, bk.name, time.perf_counter() - t0, err)
+    return Decision(stmt.key, ex, outcome, verdicts, bk.name, time.perf_counter() - t0, err,
+                    certified=bool(info.get("certified")) and outcome != "error", arb=info.get("arb", ""))
 
 
-def _adjudicate(stmt, ex, bk, verdicts) -> str:
+def _balls(stmt, ex, verdicts, info):
+    """The ball rungs (:func:`bnverify.certify.certify` at :data:`ARB_BITS`): the certificate, or
+    None when the balls cannot decide (``info['arb']`` says why). A ball run that raises anything
+    but ``Uncertain`` (a code path not written for balls) is "cannot decide", never an error."""
+    from .certify import certify
+
+    try:
+        cert = certify(stmt, ex, ARB_BITS)
+    except Exception as exc:  # noqa: BLE001
+        info["arb"] = f"balls raised {type(exc).__name__}: {str(exc)[:200]}"
+        return None
+    if not cert.certified:
+        info["arb"] = f"not certified: {cert.reason[:300]}"
+        return None
+    cert.verdict.certified = True
+    verdicts[f"arb{cert.bits}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = cert.verdict
+    info["arb"] = f"certified {cert.status} at {cert.bits} bits"
+    return cert
+
+
+def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
     v0, _ = run_once(stmt, ex, bk)
     verdicts[f"{bk.name}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = v0
-    if v0.status == "vacuous" or not _doubtful(stmt, v0):
+    if v0.status == "vacuous" or (v0.status == "undecided" and not _doubtful(stmt, v0)):
+        return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
+    cert = _balls(stmt, ex, verdicts, info) if ARB_BITS and not isinstance(bk, Arb) else None
+    if cert is not None:
+        if cert.status in ("holds", "vacuous"):  # a proof for this example
+            info["certified"] = True
+            return "artefact" if v0.status == "violated" else cert.status
+        # certified violated: reported only if the independent mpmath ladder confirms it
+        out = _mpmath_ladder(stmt, ex, bk, v0, verdicts)
+        if out == "violated":
+            info["certified"] = True
+            return "violated"
+        info["arb"] += f"; the mpmath ladder says {out!r}: the two arithmetics disagree"
+        return "undecided"
+    if not _doubtful(stmt, v0):
         return v0.status
+    return _mpmath_ladder(stmt, ex, bk, v0, verdicts)
+
+
+def _mpmath_ladder(stmt, ex, bk, v0, verdicts) -> str:
+    """Today's mpmath ladder above the primary verdict ``v0`` (see :func:`decide`)."""
     prev, prev_eps = None, None
     rungs = ladder_for(stmt, ex, bk)
     floor_hit = False

@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 
 __all__ = ["Backend", "Float64", "Mpmath", "FLOAT64", "get_backend", "mpmath_uses_gmpy",
-           "Arb", "Ball", "Uncertain", "flint_precision"]
+           "Arb", "Ball", "Uncertain", "flint_precision", "midpoint"]
 
 
 MAX_DPS = 10**4  # documented upper limit of the mpmath backend's digits (more would hang)
@@ -76,6 +76,28 @@ class Backend:
     def eps(self) -> float:
         """Unit roundoff (relative spacing of representable numbers), as a float."""
         return 10.0 ** (1 - self.dps)
+
+    @property
+    def reach_eps(self) -> float:
+        """The rounding unit a *rounding-reach* test adds to a comparison (``|a − b| > K·reach_eps·size``
+        says the sign of ``a − b`` is beyond rounding): :attr:`eps` for point arithmetic; 0 on balls,
+        whose radius already carries every rounding error (a decided ball comparison is resolved)."""
+        return self.eps
+
+    def lower_end(self, x):
+        """``x`` itself for point arithmetic; on balls the exact lower end of the ball. For a
+        rounding allowance on a fact that is exact by construction (a residual that is 0, a margin
+        that is 1): ``lower_end(res) < K·eps`` asks whether the exact value may be the exact fact
+        (a ball consistent with it), decided for every ball."""
+        return x
+
+    def upper_end(self, x):
+        """``x`` for point arithmetic; on balls the exact upper end (see :meth:`lower_end`)."""
+        return x
+
+    def max(self, values):
+        """The largest of ``values`` (on balls: a ball enclosing the maximum, no comparison)."""
+        return max(values.flat if isinstance(values, np.ndarray) else values)
 
     # --- derived helpers written once over the primitives ---------------------------------
     def norm(self, v):
@@ -503,6 +525,13 @@ class Ball:
                                    if self.v.is_finite() else None, str(self.v)))
 
 
+def midpoint(x) -> float:
+    """``float(x)`` without recording a float site: the midpoint of a ball (``float`` of anything
+    else). For messages, and for choosing which of several *decided* steps a verdict reports (its
+    tightest margin) — never for a status."""
+    return float(x.v.mid()) if isinstance(x, Ball) else float(x)
+
+
 def _power_of_abs(a, k):
     r = _ARB(1)
     for _ in range(k):
@@ -712,6 +741,16 @@ class Arb(Backend):
     @property
     def eps(self):
         return 2.0 ** -self.bits
+
+    @property
+    def reach_eps(self) -> float:
+        return 0.0
+
+    def lower_end(self, x):
+        return self.ctx.mpf(x).lower()
+
+    def upper_end(self, x):
+        return self.ctx.mpf(x).upper()
 
     def asarray(self, x):
         """Balls at this precision; float64 inputs are taken exactly (binary), balls as they are."""

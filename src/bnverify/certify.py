@@ -76,7 +76,7 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str,
     inst = ex.instance(bk)
     unmet = list(stmt.hypotheses(inst, ex.hyper))
     if unmet:
-        return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet)), {}
+        return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet), certified=True), {}
     consts = stmt.all_constants(inst, ex.hyper)
     horizon = int(stmt.horizon(inst, ex.hyper, consts))
     if stmt.simulator == "reduced":
@@ -121,6 +121,7 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
                 continue
             last_v = v
             if fs:
+                v.certified = False  # decided on midpoints somewhere: not a proof
                 sites = tuple(sorted(fs))
                 rungs[b] = f"{v.status} through float() at {', '.join(sites)}"
                 reason = (f"the check decided through float() (midpoints) at {', '.join(sites)}; "
@@ -132,5 +133,7 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
                                    time.perf_counter() - t0, stmt.key, rungs)
             rungs[b] = v.status
             reason = f"the check returned {v.status!r} at {b} bits: {v.message}"
+            if v.status == "undecided" and v.resolved and not v.retry:
+                break  # the horizon, not the precision, left it undecided
     return Certificate("undecided", None, last_v, reason or "no rung completed", time.perf_counter() - t0,
                        stmt.key, rungs, sites)

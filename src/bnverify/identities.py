@@ -10,7 +10,9 @@ GD trajectories (statement files ``theorems/lemma1_*``, ``lemma6_*``, ``lemma7_*
   trajectory: every step where the premise holds and the conclusion fails is a violation, unless
   either side lies *within rounding reach* of its boundary; such steps are marked unresolved
   (``Verdict.resolved = False``) and the adjudicator re-decides them at higher precision and, on
-  whitened square loss, on the floor-free reduced recurrence (THEORY.md §9).
+  whitened square loss, on the floor-free reduced recurrence (THEORY.md §9). The reach is
+  ``K·bk.reach_eps``: 0 on balls (``Arb``), whose radius already carries the rounding — there a
+  comparison is either decided (resolved) or raises ``Uncertain``.
 * :func:`gradient_parts` — ``⟨∇_w L, e⟩``, ``‖∇_w L‖`` and the rounding scale of ``∇_w L`` at
   every recorded iterate (full GD re-evaluates the closed-form gradient at the recorded ``w_t``;
   the reduced whitened recurrence uses ``∇_w L = −(γ a s/‖w‖) v``).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backends import midpoint
 from .model import evaluate
 from .statement import Statement
 
@@ -75,7 +78,7 @@ def rho_error(traj, t):
     ``K·eps·(1 + ρ_t)·‖w_t‖/α_t`` for full GD (β = ‖w − αe‖ carries an absolute error ~eps·‖w‖,
     THEORY.md §9) and ``K·eps·ρ_t`` for the reduced recurrence (β carried itself)."""
     bk = traj.backend
-    eps = bk.scalar(K_ULPS * bk.eps)
+    eps = bk.scalar(K_ULPS * bk.reach_eps)
     r = traj["rho"][t]
     if traj.source == "reduced":
         return eps * r
@@ -86,7 +89,7 @@ def rho_comparison_resolved(traj, t) -> bool:
     """Whether the sign of ``ρ_{t+1} − ρ_t`` is above the rounding reach of this trajectory (and
     ``ρ_t`` above its rounding floor)."""
     r0, r1 = traj["rho"][t], traj["rho"][t + 1]
-    if float(r0) < traj.rho_floor:
+    if r0 < traj.rho_floor:
         return False
     if not (traj["alpha"][t + 1] > 0):
         return True  # ρ_{t+1} = +∞: decisively rising
@@ -168,7 +171,7 @@ class StepCriterion(Statement):
             if not prem:
                 continue
             n_prem += 1
-            m = float(margin)
+            m = midpoint(margin)  # which decided step is reported, never the status
             if not concl:
                 if resolved and first_bad is None:
                     first_bad = (t, m)
@@ -229,7 +232,7 @@ def cos_comparison_resolved(traj, t) -> bool:
     has absolute error ~eps‖w‖) is beyond rounding reach."""
     bk = traj.backend
     c0, c1 = traj["cos"][t], traj["cos"][t + 1]
-    return abs(c1 - c0) > 2 * bk.scalar(K_ULPS * bk.eps)
+    return abs(c1 - c0) > 2 * bk.scalar(K_ULPS * bk.reach_eps)
 
 
 class DirectionalStep:
@@ -245,7 +248,7 @@ class DirectionalStep:
 
     def __init__(self, bk, ge, gn, S, al, wn, eta):
         self.bk, self.ge, self.gn, self.al, self.wn, self.eta = bk, ge, gn, al, wn, eta
-        self.eps = bk.scalar(K_ULPS * bk.eps)
+        self.eps = bk.scalar(K_ULPS * bk.reach_eps)
         self.dge = self.dgn = self.eps * S
         self.dal = self.eps * wn
 
@@ -266,7 +269,7 @@ class DirectionalStep:
         ``margin = |lhs − rhs|/(|lhs| + |rhs|)`` (1 if both vanish)."""
         diff = lhs - rhs
         tot = abs(lhs) + abs(rhs)
-        margin = float(abs(diff) / tot) if tot > 0 else 1.0
+        margin = midpoint(abs(diff) / tot) if tot > 0 else 1.0  # display
         return bool(diff >= 0), bool(abs(diff) > dlhs + drhs), margin
 
 

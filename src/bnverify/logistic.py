@@ -98,7 +98,7 @@ def assumption3(inst) -> list[str]:
         unmet.append(f"A3: negative SVM duals y_i[(XX^T)^-1 y]_i: {neg} (constraint not all active)")
     w = inst.X.T @ solve(inst.X @ inst.X.T, inst.y, bk)
     diff = bk.norm(w - inst.w_ref) / bk.norm(w)
-    if not diff < 1e3 * bk.eps:
+    if not bk.lower_end(diff) < 1e3 * bk.eps:  # exact by construction: a ball consistent with 0 passes
         unmet.append(f"A3: instance reference differs from X^T(XX^T)^-1 y by {float(diff):.3g} (relative)")
     return unmet
 
@@ -117,9 +117,9 @@ def assumption2(inst, hyper=None, *, rho_max=None) -> list[str]:
         unmet.append("A2: labels not in {-1, +1}")
         return unmet
     marg = inst.y * (inst.X @ inst.w_ref)
-    worst = min(marg)
-    tol = bk.scalar(1e3 * bk.eps) * max(bk.scalar(1), max(abs(v) for v in marg))
-    if not worst >= 1 - tol:
+    worst = -bk.max([-v for v in marg])  # the minimum (on balls an enclosure: no comparison of equal margins)
+    tol = bk.scalar(1e3 * bk.eps) * bk.max([bk.scalar(1)] + [abs(v) for v in marg])
+    if not bk.upper_end(worst) >= 1 - tol:  # active margins are exactly 1: a ball consistent with 1 passes
         unmet.append(f"A2: not separable by the reference: min_i y_i<w_ref, x_i> = {float(worst):.6g} < 1")
     if hyper is None:
         return unmet
@@ -128,7 +128,7 @@ def assumption2(inst, hyper=None, *, rho_max=None) -> list[str]:
     X = inst.X
     proj = X.T @ solve(X @ X.T, X @ w0, bk)
     res = bk.norm(w0 - proj) / bk.norm(w0)
-    if not res < 1e4 * bk.eps:
+    if not bk.lower_end(res) < 1e4 * bk.eps:  # w_0 is built in span(X^T): a ball consistent with 0 passes
         unmet.append(f"A2: w_0 not in span(X^T): relative residual {float(res):.3g}")
     alpha0 = w0 @ inst.e
     if not alpha0 > 0:

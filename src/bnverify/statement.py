@@ -20,6 +20,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from .backends import Arb, Uncertain
+
 PROVENANCES = ("exact", "reconstructed", "paper")
 KINDS = ("identity", "upper bound", "lower bound", "existence", "implication")
 STATUSES = ("holds", "violated", "vacuous", "undecided")
@@ -46,6 +48,9 @@ class Verdict:
     simulator: str = ""
     informative: bool = True  # False: the bound is met trivially here (no tightness to report)
     retry: bool = True  # False on an undecided verdict that more precision cannot settle
+    # True: decided on balls (the Arb backend), every comparison certain — a proof for this example
+    # (bnverify.certify withdraws it when the check went through float())
+    certified: bool = False
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -63,6 +68,18 @@ class Verdict:
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) and k == "slack" else v)
                 for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Verdict":
+        """Inverse of :meth:`to_dict` (unknown keys ignored; records without ``certified`` read False)."""
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @property
+    def raw(self) -> tuple:
+        """``(observed, bound)`` as the backend numbers the helper compared (balls, ``mpf``), or the
+        float fields when the verdict was not made by a bound helper."""
+        return getattr(self, "_raw", None) or (self.observed, self.bound)
 
 
 def _rel(x, ref) -> float:
@@ -155,25 +172,37 @@ class Statement:
 
     # --- verdict helpers for check() -----------------------------------------------------------
     def _v(self, traj, status, **kw) -> Verdict:
+        """A verdict stamped with the trajectory's backend and horizon. On balls (``Arb``) a decided
+        status is *certified*: every comparison that led to it was certain (an uncertain one raises
+        :class:`~bnverify.backends.Uncertain` or, in the bound helpers, gives "undecided")."""
+        kw.setdefault("certified", isinstance(traj.backend, Arb) and status in ("holds", "violated", "vacuous"))
         return Verdict(status, backend=traj.backend.name, horizon=traj.horizon, simulator=traj.source, **kw)
+
+    def _bound(self, traj, ok, observed, bound, diff, witness, message, resolved, informative) -> Verdict:
+        """Three-valued: ``ok()`` is True / False, or raises Uncertain (balls too wide) → "undecided"."""
+        try:
+            status = "holds" if ok() else "violated"
+        except Uncertain as exc:
+            status, message = "undecided", f"the balls do not decide the bound ({str(exc)[:120]}); {message}"
+        v = self._v(traj, status, witness=witness, observed=observed, bound=bound, slack=_rel(diff, bound),
+                    message=message, resolved=resolved, informative=informative)
+        v._raw = (observed, bound)
+        return v
 
     def upper_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
                     informative=True) -> Verdict:
-        """Verdict for ``observed ≤ bound`` (the comparison is made on the backend's numbers).
+        """Verdict for ``observed ≤ bound`` (the comparison is made on the backend's numbers; on balls
+        it is three-valued: holds / violated, certified, or "undecided" when the balls overlap).
         ``informative=False``: the bound is met trivially on this example (e.g. attained at t = 0),
         so its tightness says nothing and is not reported."""
-        ok = observed <= bound
-        return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
-                       bound=bound, slack=_rel(bound - observed, bound), message=message, resolved=resolved,
-                       informative=informative)
+        return self._bound(traj, lambda: observed <= bound, observed, bound, bound - observed, witness, message,
+                           resolved, informative)
 
     def lower_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
                     informative=True) -> Verdict:
         """Verdict for ``observed ≥ bound`` (see :meth:`upper_bound`)."""
-        ok = observed >= bound
-        return self._v(traj, "holds" if ok else "violated", witness=witness, observed=observed,
-                       bound=bound, slack=_rel(observed - bound, bound), message=message, resolved=resolved,
-                       informative=informative)
+        return self._bound(traj, lambda: observed >= bound, observed, bound, observed - bound, witness, message,
+                           resolved, informative)
 
     def identity(self, traj, error, tolerance, witness=None, message="") -> Verdict:
         """Verdict for an identity: largest relative ``error`` against ``tolerance``."""
@@ -221,12 +250,15 @@ def tightened(factor: float) -> Callable:
 def _tightened_check(base, traj, c, *, factor: float):
     v = base.check(traj, c)
     if v.status != "holds" or not v.informative or v.observed is None or v.bound is None \
-            or not math.isfinite(v.bound) or v.bound == 0:
+            or not math.isfinite(v.bound):
+        return v
+    observed, bound = v.raw  # the backend numbers (balls stay balls: the tightened bound is decided on them)
+    if bound == 0:
         return v
     msg = f"needle: bound tightened by {factor:.6g}; {v.message}"
     if base.kind == "lower bound":
-        return base.lower_bound(traj, v.observed, v.bound / factor, witness=v.witness, message=msg, resolved=v.resolved)
-    return base.upper_bound(traj, v.observed, v.bound * factor, witness=v.witness, message=msg, resolved=v.resolved)
+        return base.lower_bound(traj, observed, bound / factor, witness=v.witness, message=msg, resolved=v.resolved)
+    return base.upper_bound(traj, observed, bound * factor, witness=v.witness, message=msg, resolved=v.resolved)
 
 
 def scaled(key: str, factor: float, *, integer: bool = False) -> Callable[[dict], dict]:

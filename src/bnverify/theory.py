@@ -5,9 +5,10 @@ from __future__ import annotations
 from .whitened import initial_state, tau, tau_inv, whitened_hypotheses  # noqa: F401
 
 
-def ratio_max(col, T: int) -> tuple[float, int | None]:
+def ratio_max(col, T: int) -> tuple[object, int | None]:
     """``max_t col[t+1]/col[t]`` over ``t < T`` (``+∞`` if ``col[t] = 0 < col[t+1]``; pairs with
-    ``col[t] = col[t+1] = 0`` count as 1) and its first argmax. Returns (1.0, None) if T = 0."""
+    ``col[t] = col[t+1] = 0`` count as 1) and its first argmax. Returns (1.0, None) if T = 0. The
+    maximum is the backend's number (a ball stays a ball, decided by the caller's comparison)."""
     best, arg = None, None
     for t in range(T):
         x0, x1 = col[t], col[t + 1]
@@ -19,4 +20,4 @@ def ratio_max(col, T: int) -> tuple[float, int | None]:
             r = 1
         if best is None or r > best:
             best, arg = r, t
-    return (float(best), arg) if best is not None else (1.0, None)
+    return (best, arg) if best is not None else (1.0, None)
