@@ -1,6 +1,7 @@
 """The dual-precision adjudicator (DESIGN.md): float64 first, doubtful verdicts re-decided in
 mpmath. Regression around THEORY.md §9: float64 full GD shows false rising edges at the rounding
 floor; they must come out as *float64 artefacts*, never as passes or violations."""
+from bnverify import adjudicate
 from bnverify.adjudicate import decide, ladder_for
 from bnverify.campaign import CampaignResult
 from bnverify.example import Example
@@ -15,7 +16,9 @@ FLOOR_EXAMPLE = Example.make("whitened_regression",
                              n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
 
 
-def test_float64_floor_rise_is_an_artefact():
+def test_float64_floor_rise_is_an_artefact(monkeypatch):
+    # the mpmath ladder alone (the ball rungs certify this example: tests/test_arb_ladder.py)
+    monkeypatch.setattr(adjudicate, "ARB_BITS", ())
     d = decide(find(NO_RISE), FLOOR_EXAMPLE, primary="float64")
     v64 = d.verdicts["float64"]
     assert v64.status == "violated" and not v64.resolved, v64

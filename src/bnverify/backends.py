@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 
 __all__ = ["Backend", "Float64", "Mpmath", "FLOAT64", "get_backend", "mpmath_uses_gmpy",
-           "Arb", "Ball", "Uncertain", "flint_precision", "midpoint"]
+           "Arb", "Ball", "Uncertain", "flint_precision", "midpoint", "argmax", "argmin"]
 
 
 MAX_DPS = 10**4  # documented upper limit of the mpmath backend's digits (more would hang)
@@ -530,6 +530,38 @@ def midpoint(x) -> float:
     else). For messages, and for choosing which of several *decided* steps a verdict reports (its
     tightest margin) — never for a status."""
     return float(x.v.mid()) if isinstance(x, Ball) else float(x)
+
+
+def argmax(values) -> tuple:
+    """``(maximum, first index attaining it)`` of a sequence of backend numbers, three-valued-safe.
+    Point arithmetic: decided by the backend's own comparisons (the first maximal entry). Balls: the
+    maximum is a ball *enclosing* the exact maximum (arb's max, no comparison — equal entries, e.g. a
+    ratio that has converged, would make every comparison uncertain), and the index is the entry of
+    largest midpoint — which step is *reported*; decide on the returned maximum, never on the index.
+    Raises ValueError on an empty sequence."""
+    vals = list(values.flat if isinstance(values, np.ndarray) else values)
+    if not vals:
+        raise ValueError("argmax: no values")
+    ball = next((v for v in vals if isinstance(v, Ball)), None)
+    if ball is None:
+        best, arg = vals[0], 0
+        for i, v in enumerate(vals[1:], 1):
+            if v > best:
+                best, arg = v, i
+        return best, arg
+    balls = [v if isinstance(v, Ball) else ball._new(_to_arb(v)) for v in vals]
+    m = balls[0].v
+    for b in balls[1:]:
+        m = m.max(b.v)
+    mids = [float(b.v.mid()) for b in balls]
+    return ball._new(m), max(range(len(mids)), key=mids.__getitem__)
+
+
+def argmin(values) -> tuple:
+    """``(minimum, index)``, like :func:`argmax` (on balls an enclosure of the exact minimum)."""
+    vals = list(values.flat if isinstance(values, np.ndarray) else values)
+    m, i = argmax([-v for v in vals])
+    return -m, i
 
 
 def _power_of_abs(a, k):

@@ -22,6 +22,18 @@ from .adjudicate import OUTCOMES, Decision
 from .backends import get_backend
 from .statement import Statement
 
+DECIDED = ("holds", "violated", "artefact")
+
+
+def record_certified(r: dict) -> bool:
+    """Whether a search record's outcome rests on a certificate: its decision says so, or (records of
+    a "holds", which keep only the final verdict) the final verdict is a certified ball verdict."""
+    dec = r.get("decision")
+    if dec is not None:
+        return bool(dec.get("certified"))
+    return bool((r.get("final") or {}).get("certified"))
+
+
 # examples per statement per precision: (float64, mpmath)
 PROFILE_EXAMPLES = {"ci": (25, 4), "dev": (200, 20), "deep": (10_000, 200)}
 
@@ -73,6 +85,7 @@ class CampaignResult:
     region: str = ""
     budget: dict | None = None
     records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
+    certified_added: int = 0  # certified decisions counted by add() (search.summarise reads records)
 
     @property
     def met(self) -> int:
@@ -88,6 +101,22 @@ class CampaignResult:
         return min(finite) if finite else None
 
     @property
+    def decided(self) -> int:
+        """Examples whose verdict the ladder settled: holds, violated, artefact (the float64 verdict
+        refuted) — duplicates and pinned examples included, like ``counts``."""
+        return sum(self.counts.get(k, 0) for k in DECIDED)
+
+    @property
+    def certified(self) -> int:
+        """Decided examples whose outcome rests on a ball-arithmetic certificate
+        (``Decision.certified``: a certified holds / artefact, or a certified violation mpmath confirms)."""
+        return self.certified_added + sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
+
+    @property
+    def certified_share(self) -> float | None:
+        return self.certified / self.decided if self.decided else None
+
+    @property
     def vacuous(self) -> bool:
         """No example met the hypotheses: the run says nothing."""
         return self.met == 0
@@ -95,6 +124,8 @@ class CampaignResult:
     def add(self, d: Decision):
         self.examples += 1
         self.counts[d.outcome] += 1
+        if d.outcome in DECIDED and d.certified:
+            self.certified_added += 1
         fv = d.final
         if d.outcome in ("holds", "violated") and fv.slack is not None:
             self.slacks.append(fv.slack)
@@ -113,7 +144,7 @@ class CampaignResult:
                     provenance=self.describe["provenance"], backend=self.backend,
                     examples=self.examples, met=self.met, met_rate=round(self.met_rate, 3),
                     **{k: v for k, v in self.counts.items() if k != "error"}, raised=self.counts.get("error", 0),
-                    min_slack=ms, seconds=round(self.seconds, 2))
+                    min_slack=ms, certified=self.certified, decided=self.decided, seconds=round(self.seconds, 2))
 
     def to_dict(self, *, records: bool = False) -> dict:
         d = dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,

@@ -342,7 +342,7 @@ def cmd_check(args) -> int:
 def _print_check(results, wall):
     from tabulate import tabulate
 
-    from .report.tables import OUTCOME_COLUMNS, verdict_word
+    from .report.tables import OUTCOME_COLUMNS, certified_text, verdict_word
     from .testing import describe_counterexample
 
     errs = any(r["counts"].get("error", 0) or r.get("error") for r in results)
@@ -351,7 +351,7 @@ def _print_check(results, wall):
              **({"pinned": r.get("pinned", 0)} if pinned else {}), "met": r["met"],
              **{k: r["counts"].get(k, 0) for k in OUTCOME_COLUMNS},
              **({"error": r["counts"].get("error", 0)} if errs and "error" not in OUTCOME_COLUMNS else {}),
-             "min slack": _fmt(r["min_slack"]),
+             "min slack": _fmt(r["min_slack"]), "certified": certified_text(r),
              "verdict": verdict_word(r) if not r["mutant"] else ("caught" if r["counts"]["violated"] else "NOT caught"),
              "s": f"{r['seconds']:.1f}"} for r in results]
     print(tabulate(rows, headers="keys", tablefmt="simple"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backends import midpoint
+from .backends import argmax, midpoint
 from .model import evaluate
 from .statement import Statement
 
@@ -121,14 +121,14 @@ class TrajectoryIdentity(Statement):
             return self.undecided(traj, f"fewer than two states recorded ({traj.status} at {traj.stopped_at})")
         bk = traj.backend
         tol = bk.scalar(self.K * bk.eps)
-        worst = None
+        rows = []
         for name, err, scale in self.errors(traj, c):
             for t in range(len(err)):
                 sc = scale[t]
                 ratio = err[t] / sc if sc > 0 else (bk.scalar(0) if err[t] == 0 else bk.scalar(np.inf))
-                if worst is None or ratio > worst[0]:
-                    worst = (ratio, name, t)
-        ratio, name, t = worst
+                rows.append((ratio, name, t))
+        ratio, i = argmax([r[0] for r in rows])  # on balls: an enclosure of the largest error
+        _, name, t = rows[i]
         msg = (f"largest relative error {float(ratio):.4g} = {float(ratio / bk.scalar(bk.eps)):.4g} eps "
                f"in {name} at t = {t} (tolerance {self.K} eps; {traj.status}, T = {traj.T})")
         return self.identity(traj, ratio, tol, witness=t, message=msg)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .backends import Arb, Uncertain, argmin
 from .edges import edge_horizon, pilot_first_edge
 from .example import Example
 from .hyper import Hyper
@@ -123,22 +124,30 @@ class PointwiseLogistic(Statement):
     def check(self, traj, c):
         T = traj.T if traj.status == "finished" else (traj.stopped_at or 0) - 1
         floor = self.floor_factor * traj.rho_floor
-        best = None
-        count = 0
+        rows = []
         for t, obs, bnd, kind in self.pairs(traj, c, max(T, 0), floor):
-            count += 1
             diff = (bnd - obs) if kind == "upper" else (obs - bnd)
             ref = abs(bnd) if bnd != 0 else 1
-            sl = diff / ref
-            if best is None or sl < best[0]:
-                best = (sl, t, obs, bnd, kind)
-        if best is None:
+            rows.append((diff / ref, t, obs, bnd, kind))
+        if not rows:
             return self._v(traj, "vacuous", message="no step met the state condition")
-        sl, t, obs, bnd, kind = best
+        low, i = argmin([r[0] for r in rows])  # on balls: an enclosure of the smallest slack, i its step
+        count = len(rows)
+        sl, t, obs, bnd, kind = rows[i]
         msg = f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} {'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}"
-        if kind == "upper":
-            return self.upper_bound(traj, obs, bnd, witness=t, message=msg)
-        return self.lower_bound(traj, obs, bnd, witness=t, message=msg)
+        helper = self.upper_bound if kind == "upper" else self.lower_bound
+        v = helper(traj, obs, bnd, witness=t, message=msg)
+        if v.status == "holds" and isinstance(traj.backend, Arb):
+            # the reported step was chosen by midpoint: "holds" needs every step, i.e. the enclosure of
+            # the smallest slack ≥ 0 (three-valued: undecided when the balls overlap 0)
+            try:
+                every = bool(low >= 0)
+            except Uncertain:
+                every = None
+            if every is not True:
+                v = self.undecided(traj, "the smallest slack over the steps is not decided >= 0 by the balls; " + msg,
+                                   witness=t)
+        return v
 
     def space(self):
         """Assumptions 1–3 by construction, the Assumption 2 initialisation reparametrised

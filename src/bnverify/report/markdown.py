@@ -16,7 +16,10 @@ Every lemma and theorem of the paper is an executable predicate over simulated g
 trajectories. For each statement, Hypothesis draws examples (datasets, initialisations, step sizes)
 built to meet the statement's hypotheses; each example is simulated and checked in the *primary*
 precision of its row (float64, or mpmath at 50 digits), and every doubtful verdict (a violation,
-or a pass with a slack thinner than rounding) is re-decided at 50 → 100 → 200 digits. Outcomes:
+or a pass with a slack thinner than rounding) is re-decided at 50 → 100 → 200 digits. Every
+decided example first goes to **ball arithmetic** (arb, 128 → 1024 bits): a ball verdict decided
+without an uncertain comparison is a proof for that example (*certified*); a certified violation is
+reported only when mpmath confirms it too. Outcomes:
 
 * **holds** — the claim was true on the example (checked up to the statement's horizon);
 * **violated** — confirmed at high precision: a counterexample (listed on the statement's page
@@ -88,8 +91,12 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         rows.append({"primary": r["backend"], "draws": r["examples"], "distinct decided": r.get("distinct", 0),
                      "duplicates": r.get("duplicates", 0), "pinned": r.get("pinned", 0),
                      **{k: r["counts"].get(k, 0) for k in T.OUTCOME_COLUMNS}, "raised": r["counts"].get("error", 0),
+                     "certified": T.certified_text(r),
                      "coverage 1-D / 2-D": T.cov_text(r), "tightness sup": T.sup_text(r), "seconds": T.fmt(r.get("seconds"), 3)})
-    out += [T.md(pd.DataFrame(rows)), ""]
+    out += [T.md(pd.DataFrame(rows)), "",
+            "*Certified*: decided examples (holds, violated, artefact) whose outcome rests on ball arithmetic "
+            "(arb) — every comparison of the check decided for the exact numbers; the rest were decided by "
+            "float64 / mpmath alone (the balls were too wide, typically long full-GD horizons).", ""]
     for r in results:
         out += [f"### Searchers ({r['backend']} primary)", "", T.md(T.searcher_rows(r)), ""]
     if coverage_figure:
@@ -102,7 +109,10 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         if not ces:
             out += ["_none found_", ""]
         for i, ce in enumerate(ces[:max_listed], 1):
-            out += [f"### Counterexample {i} ({b}, found by {ce.get('searcher', '?')})", "", T.md(T.parameters_of(ce["example"])), "",
+            cert = ("**certified** by ball arithmetic and confirmed by mpmath" if ce.get("certified") else
+                    f"not certified ({ce.get('arb') or 'balls not run'}); confirmed by the mpmath ladder")
+            out += [f"### Counterexample {i} ({b}, found by {ce.get('searcher', '?')})", "", cert, "",
+                    T.md(T.parameters_of(ce["example"])), "",
                     T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"]), "```", ""]
         if len(ces) > max_listed:
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
@@ -126,7 +136,8 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
             out += [f"The {b} run said *violated*; higher precision refutes it, or the excess shrinks with the "
                     "precision like its rounding unit (THEORY.md §9).", ""]
         for i, ce in enumerate(arts[:3], 1):
-            out += [f"Artefact {i}: `{json.dumps(ce['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(ce)), ""]
+            out += [f"Artefact {i}{' (**certified**: ball arithmetic proves the claim holds here)' if ce.get('certified') else ''}: "
+                    f"`{json.dumps(ce['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(ce)), ""]
         if len(arts) > 3:
             out += [f"… and {len(arts) - 3} more (all in `results.json`).", ""]
     out += ["[← back to the report](../REPORT.md)", ""]

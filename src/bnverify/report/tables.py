@@ -51,6 +51,22 @@ def verdict_word(r: dict) -> str:
     return "holds" + (f" ({', '.join(note)})" if note else "")
 
 
+def certified_text(r: dict) -> str:
+    """``certified / decided`` (share): decided examples (holds, violated, artefact) whose outcome rests on
+    a ball-arithmetic certificate."""
+    dec, cert = r.get("decided"), r.get("certified")
+    if dec is None or cert is None:
+        return "–"
+    return f"{cert}/{dec} ({cert / dec:.0%})" if dec else "0/0"
+
+
+def certified_sum(rs: list[dict]) -> str:
+    """:func:`certified_text` over several campaigns of one statement."""
+    if any(r.get("decided") is None for r in rs):
+        return "–"
+    return certified_text({"decided": sum(r["decided"] for r in rs), "certified": sum(r["certified"] for r in rs)})
+
+
 def tightness(r: dict) -> tuple[float | None, float | None]:
     t = np.array([x for x in r.get("tightness", []) if x is not None and math.isfinite(x)], float)
     if t.size == 0:
@@ -69,7 +85,7 @@ def summary(results: list[dict], link=None) -> pd.DataFrame:
                      "precision": r["backend"], "examples": r["examples"],
                      "hypotheses met": f"{r['met_rate']:.0%}",
                      **{k: r["counts"][k] for k in OUTCOME_COLUMNS},
-                     "smallest slack": fmt(r["min_slack"]),
+                     "smallest slack": fmt(r["min_slack"]), "certified": certified_text(r),
                      "tightness median": fmt(med), "tightness max": fmt(mx),
                      "verdict": verdict_word(r), "seconds": fmt(r.get("seconds"), 2)})
     return pd.DataFrame(rows)
@@ -99,10 +115,12 @@ def mutants(results: list[dict], link=None) -> pd.DataFrame:
 
 
 def verdicts_of(ce: dict) -> pd.DataFrame:
-    """Every precision's verdict of one decided example (a counterexample or an artefact)."""
+    """Every precision's verdict of one decided example (a counterexample or an artefact); *status*
+    says "certified" on a ball verdict decided without Uncertain."""
     rows = []
     for prec, v in ce["verdicts"].items():
-        rows.append({"precision / simulator": prec, "status": v["status"], "observed": fmt(v.get("observed"), 17),
+        rows.append({"precision / simulator": prec,
+                     "status": v["status"] + (" (certified)" if v.get("certified") else ""), "observed": fmt(v.get("observed"), 17),
                      "bound": fmt(v.get("bound"), 17), "slack": fmt(v.get("slack")),
                      "witness t": v.get("witness") if v.get("witness") is not None else "–",
                      "horizon": v.get("horizon"), "message": (v.get("message") or "").replace("|", "\\|")})
@@ -155,7 +173,8 @@ def statement_verdict(rs: list[dict]) -> str:
 
 
 def verdict_rows(by_key: dict[str, list[dict]], link) -> pd.DataFrame:
-    """The summary: one row per statement version, at most 8 columns."""
+    """The summary: one row per statement version, at most 8 columns (*certified*: decided examples
+    whose outcome a ball-arithmetic certificate settles, all precisions)."""
     rows = []
     for key, rs in by_key.items():
         f64 = next((r for r in rs if r["backend"] == "float64"), rs[0])
@@ -165,7 +184,8 @@ def verdict_rows(by_key: dict[str, list[dict]], link) -> pd.DataFrame:
         rows.append({"statement": link(key, f64), "verdict": statement_verdict(rs),
                      "distinct / draws": f"{distinct} / {draws}", "coverage 1-D / 2-D": cov_text(f64),
                      "tightness sup (where)": sup_text(f64) if f64.get("bound_source") != "propagated enclosure" else "– (enclosure)",
-                     "bound from": f64.get("bound_source") or "–", "precision artefacts": arts})
+                     "bound from": f64.get("bound_source") or "–", "precision artefacts": arts,
+                     "certified": certified_sum(rs)})
     return pd.DataFrame(rows)
 
 

@@ -1,0 +1,147 @@
+"""The adjudication ladder with ball arithmetic on top (issue 11): float64 → arb 128 … 1024 bits →
+mpmath when the balls cannot decide. Three-valued verdict helpers on balls, certified verdicts, a
+certified violation reported only when mpmath confirms it, and the Verdict / Decision round trip."""
+import json
+
+import pytest
+
+from bnverify import adjudicate
+from bnverify.adjudicate import decide
+from bnverify.backends import Arb, Uncertain, get_backend
+from bnverify.campaign import CampaignResult
+from bnverify.example import Example
+from bnverify.hyper import Hyper
+from bnverify.statement import Statement, Verdict
+from bnverify.testing import find
+
+NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
+# H0 = 1.5 ≤ 2: ρ falls geometrically and reaches the float64 floor: a false rising edge in float64
+FLOOR_EXAMPLE = Example.make("whitened_regression",
+                             Hyper(H0=1.5, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
+                             n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+NEEDLE = ("lemma10.gradient_bounds@reconstructed-v1+mutant:needle: bound tightened to tightness <= 0.9596771431 "
+          "(sweep sup 0.980705)")
+# a point of the needle's region (Sobol seed 7, draw 65 of its space)
+NEEDLE_EXAMPLE = Example.from_dict(json.loads(
+    '{"hyper": {"eta": 0.0024745288494627104, "eta_gamma": 0.6908950824290514, "gamma0": 0.03507654505650741, '
+    '"init_seed": 32946, "rho0": 0.0015362436746911225, "w0_norm": 0.3872983346207417}, "instance": {"balanced": true, '
+    '"builder": "active_margin_logistic", "d": 5, "margin": 0.7840991871010465, "n": 2, "seed": 1987625266, '
+    '"spread": 1.93755793814032}}'))
+EX = Example.make("whitened_regression", Hyper(H0=1.0, eta_gamma=0.5, gamma0_over_a=0.5, rho0=0.1), n=5, d=2)
+
+
+def test_float64_false_alarm_is_refuted_by_a_certified_holds():
+    d = decide(find(NO_RISE), FLOOR_EXAMPLE, primary="float64")
+    assert d.verdicts["float64"].status == "violated"
+    assert d.outcome == "artefact" and d.certified, d.to_dict()
+    arb = [v for k, v in d.verdicts.items() if k.startswith("arb")]
+    assert len(arb) == 1 and arb[0].status == "holds" and arb[0].certified
+    assert not any(k.startswith("mpmath") for k in d.verdicts)  # the proof settles it: no mpmath needed
+    assert d.to_dict()["certified"] is True and "certified holds" in d.arb
+
+
+def test_needle_counterexample_is_certified_and_confirmed_by_mpmath():
+    d = decide(find(NEEDLE, mutants=True), NEEDLE_EXAMPLE, primary="float64")
+    assert d.outcome == "violated" and d.certified, d.to_dict()
+    arb = [v for k, v in d.verdicts.items() if k.startswith("arb")]
+    assert arb and arb[0].status == "violated" and arb[0].certified
+    mp = [v for k, v in d.verdicts.items() if k.startswith("mpmath")]
+    assert len(mp) >= 2 and all(v.status == "violated" for v in mp)  # the second, independent arithmetic
+
+
+class _Scripted(Statement):
+    """Verdict by precision; on balls ``arb(bits)`` gives the status, or None: raise Uncertain."""
+
+    id, version, kind, provenance = "test.scripted_arb", "v1", "upper bound", "exact"
+
+    def __init__(self, f64, mp, arb):
+        self.f64, self.mp, self.arb = f64, mp, arb
+
+    def horizon(self, inst, hyper, c):
+        return 1
+
+    def check(self, traj, c):
+        bk = traj.backend
+        if isinstance(bk, Arb):
+            st = self.arb(bk.bits)
+            if st is None:
+                raise Uncertain("scripted: the balls are too wide")
+            return self._v(traj, st, observed=1.0, bound=1.0 if st == "holds" else 0.5,
+                           slack=0.0 if st == "holds" else -1.0)
+        st = self.f64 if bk.name == "float64" else self.mp
+        return self._v(traj, st, observed=1.0, bound=1.0 if st == "holds" else 0.5, slack=0.0 if st == "holds" else -1.0)
+
+
+def test_balls_that_cannot_decide_fall_back_to_the_mpmath_ladder():
+    d = decide(_Scripted("violated", "holds", lambda b: None), EX)
+    assert d.outcome == "artefact" and not d.certified, d.to_dict()
+    assert not any(k.startswith("arb") for k in d.verdicts)
+    assert [k for k in d.verdicts if k.startswith("mpmath")] == ["mpmath50", "mpmath100"]
+    assert "Uncertain at 1024 bits" in d.arb
+
+
+def test_balls_climb_until_they_decide():
+    d = decide(_Scripted("violated", "violated", lambda b: None if b < 512 else "holds"), EX)
+    assert d.outcome == "artefact" and d.certified and "arb512" in d.verdicts, d.to_dict()
+
+
+def test_real_full_gd_beyond_the_ball_horizon_falls_back_to_mpmath():
+    """Full GD in balls loses ≈ 4.5 bits per step: at 2,000 steps no rung decides; mpmath does."""
+    ex = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
+                      n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+    d = decide(find(NO_RISE), ex, primary="float64")
+    assert not d.certified and "not certified" in d.arb, d.to_dict()
+    assert d.outcome in ("holds", "artefact")  # a true statement is never reported violated
+    if d.verdicts["float64"].status == "violated":
+        assert any(k.startswith("mpmath") for k in d.verdicts)
+
+
+def test_a_certified_violation_mpmath_does_not_confirm_is_undecided():
+    d = decide(_Scripted("violated", "holds", lambda b: "violated"), EX)
+    assert d.outcome == "undecided" and not d.certified and "disagree" in d.arb, d.to_dict()
+
+
+def test_switching_the_balls_off_restores_the_mpmath_ladder(monkeypatch):
+    monkeypatch.setattr(adjudicate, "ARB_BITS", ())
+    d = decide(_Scripted("violated", "holds", lambda b: "holds"), EX)
+    assert d.outcome == "artefact" and not d.certified and not d.arb
+
+
+def test_bound_helpers_are_three_valued_on_balls():
+    stmt = find(NO_RISE)
+    bk = get_backend("arb128")
+
+    class T:  # the trajectory fields the helpers read
+        backend, horizon, source = bk, 3, "full"
+
+    one = bk.scalar(1)
+    wide = bk.hull(bk.scalar(0.5), bk.scalar(1.5))
+    assert stmt.upper_bound(T, one / 3, one).status == "holds" and stmt.upper_bound(T, one / 3, one).certified
+    v = stmt.upper_bound(T, wide, one)
+    assert v.status == "undecided" and not v.certified and v.retry and "balls" in v.message
+    assert stmt.lower_bound(T, one / 3, one).status == "violated" and stmt.lower_bound(T, one / 3, one).certified
+    f = stmt.upper_bound(type("F", (), dict(backend=get_backend("float64"), horizon=3, source="full")), 0.5, 1.0)
+    assert f.status == "holds" and not f.certified
+
+
+def test_verdict_and_decision_round_trip():
+    v = Verdict("violated", witness=3, observed=2.0, bound=1.0, slack=-1.0, backend="arb256", horizon=9,
+                message="m", certified=True)
+    w = Verdict.from_dict(json.loads(json.dumps(v.to_dict())))
+    assert w == v and w.certified
+    old = {k: x for k, x in v.to_dict().items() if k != "certified"}  # a record written before the field
+    assert Verdict.from_dict(old).certified is False
+    d = decide(find(NO_RISE), FLOOR_EXAMPLE)
+    dd = json.loads(json.dumps(d.to_dict()))
+    assert dd["certified"] is True and dd["arb"]
+    assert {k: Verdict.from_dict(x) for k, x in dd["verdicts"].items()} == d.verdicts
+
+
+def test_campaign_counts_the_certified_share():
+    stmt = find(NO_RISE)
+    res = CampaignResult(stmt.key, stmt.describe(), "float64")
+    res.add(decide(stmt, FLOOR_EXAMPLE))
+    res.add(decide(_Scripted("violated", "holds", lambda b: None), EX))
+    assert res.decided == 2 and res.certified == 1 and res.certified_share == pytest.approx(0.5)
+    row = res.row()
+    assert row["certified"] == 1 and row["decided"] == 2
