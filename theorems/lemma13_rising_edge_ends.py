@@ -21,7 +21,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import as_float, order, rising_edges, settle_time, t2_at, underflowed
+from bnverify.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
 from bnverify.kinds import RisingRegimeStatement
 from bnverify.statement import Statement, mutant
 
@@ -43,7 +43,7 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         edges = rising_edges(traj)
         settle = settle_time(traj)
-        resolved = not underflowed(traj, settle)
+        resolved = not labels_unresolved(traj, settle)  # labels, and ρ at onsets exactly (t2_at)
         note = "" if resolved else " (beta subnormal in float64 before H_t <= 2: unresolved)"
         if not edges:
             return self.undecided(traj, f"no onset within the horizon {traj.T}" + note, resolved=resolved,

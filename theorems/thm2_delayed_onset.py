@@ -25,7 +25,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import t1_closed_form, t1_closed_form_half, t1_scan, underflowed
+from bnverify.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
 from bnverify.space import Param
 from bnverify.spaces import whitened_space
 from bnverify.statement import Statement, mutant, scaled
@@ -91,7 +91,7 @@ class DelayedOnset(Statement):
         bound = c[self.bound_key]
         on = traj.first_onset()
         upto = on + 1 if on is not None else None
-        resolved = not underflowed(traj, upto)
+        resolved = not labels_unresolved(traj, upto)  # the check reads the labels only
         note = "" if resolved else " (beta in the float64 subnormal range: unresolved)"
         extra = f"T1 = {c['T1']}, T1_cf = {c['T1_cf']} (theta* = {float(c['theta']) if c['theta'] is not None else None}), T1_cf(theta=1/2) = {c['T1_cf_half']}"
         if on is None:

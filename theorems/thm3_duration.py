@@ -25,7 +25,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import as_float, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
+from bnverify.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
 from bnverify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
 from bnverify.statement import Statement, mutant, tightened
 
@@ -42,11 +42,13 @@ class EdgeDuration(RisingRegimeStatement, Statement):
     kappa_at = "onset"  # mutants: "peak" (κ at the edge's largest ρ)
     bound_source = "event (onset state)"
     divisor = 1  # mutants: T_2 divided
+    # v1 reads the labels and ρ at onsets exactly (t2_at): resolved in a floor-free float64 run
+    unresolved = staticmethod(labels_unresolved)
 
     def edge_bound(self, traj, e):
         rk = None
         if self.kappa_at == "peak":
-            rk = traj["rho"][e.onset + e.length]
+            rk = traj.rho_exact(e.onset + e.length)
         T2, H, tr = t2_at(traj, e.onset, rho_kappa=rk)
         if T2 is not None and self.divisor != 1:
             T2 = max(1, T2 // self.divisor)
@@ -57,7 +59,7 @@ class EdgeDuration(RisingRegimeStatement, Statement):
             return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         edges = rising_edges(traj)
         settle = settle_time(traj)
-        resolved = not underflowed(traj, settle)
+        resolved = not self.unresolved(traj, settle)
         note = "" if resolved else " (beta subnormal in float64 before H_t <= 2: unresolved)"
         worst, pending = None, 0
         for e in edges:
@@ -99,6 +101,8 @@ class EdgeDurationComparison(EdgeDuration):
     bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
     search_scale = 0.1  # the comparison scan costs up to COMPARISON_BUDGET steps per edge, at every rung
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
+    # T_2' does float arithmetic on the state at onset: a float64 ρ near the subnormal range is unresolved
+    unresolved = staticmethod(underflowed)
 
     def edge_bound(self, traj, e):
         T2, H, tr = t2_at(traj, e.onset)

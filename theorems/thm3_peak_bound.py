@@ -4,7 +4,8 @@ App. B; THEORY.md §6). Derivation: thm3_peak_bound.md.
 Setting
     Whitened square-loss regression (Σ = I), BN linear model, full-batch GD eq. (1), simulated by
     the exact reduced recurrence of Lemma 7 (e) (float64 runs whose β reaches the subnormal range
-    are marked unresolved and re-decided in mpmath).
+    are marked unresolved and re-decided in mpmath; the float64 recurrence carries β as m·2^k, so
+    its labels are exact below the float64 range and its runs are resolved).
 Hypotheses
     0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1 and H_0 = ηa²/‖w_0‖² > 2.
 Statement
@@ -24,7 +25,7 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import settle_time, underflowed
+from bnverify.edges import labels_unresolved, settle_time
 from bnverify.kinds import RisingRegimeStatement
 from bnverify.statement import Statement, mutant, tightened
 from bnverify.theory import initial_state, tau_inv
@@ -63,7 +64,9 @@ class PeakBound(RisingRegimeStatement, Statement):
         else:
             t = max(range(len(rho)), key=lambda i: rho[i])
         settle = settle_time(traj)
-        resolved = not underflowed(traj, settle)
+        # the check reads the rising/falling labels and the peak ρ (float64 rounding of a value below
+        # 1e-290 is immaterial against P ≥ ρ_0): unresolved only where the labels may be wrong
+        resolved = not labels_unresolved(traj, settle)
         return self.upper_bound(traj, rho[t], c["P"], witness=t, resolved=resolved, informative=bool(len(rising)),
                                 message=f"max rho_t = {float(rho[t]):.6g} at t = {t}; P = max(rho0 = {float(c['rho0']):.3g}, "
                                 f"tau_inv(H0)(H0-1) = {float(c['edge_part']):.6g}), H0 = {float(c['H0']):.6g}; "

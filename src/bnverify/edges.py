@@ -175,8 +175,9 @@ def kappa(rho):
 def t2_value(H, tau_on, rho, bk: Backend) -> int:
     """``⌈log(H/τ_on) / log(1 + κ(ρ))⌉`` (≥ 1; H > τ_on), as an exact Python int. In float64 the
     logarithms are taken in mpmath (80 bits): κ(ρ) underflows for ρ < 1e-154."""
-    if bk.dtype is np.float64:
-        r, x = _MP.mpf(float(rho)), _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
+    if bk.dtype is np.float64:  # rho may be an mpf below the float64 range (Trajectory.rho_exact)
+        r = _MP.mpf(float(rho)) if isinstance(rho, (float, int, np.floating)) else _MP.mpf(rho)
+        x = _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
         val = _MP.log(x) / _MP.log1p(kappa(r))
     else:
         val = log(H / tau_on, bk) / bk.log1p(kappa(rho))
@@ -187,11 +188,13 @@ def t2_at(traj, t: int, rho_kappa=None) -> tuple[int | None, object, object]:
     """``T_2 = ⌈log(H_t/τ(ρ_t)) / log(1 + κ(ρ_t))⌉`` from the state at a rising step t
     (``H_t = η a²/‖w_t‖²``); returns ``(T_2, H_t, τ(ρ_t))``. ``None`` if ``H_t ≤ τ(ρ_t)`` (then
     step t cannot rise: a contradiction the caller reports) or ``ρ_t ≥ 1``. ``rho_kappa``
-    replaces ρ_t inside κ (only the deliberately false variants use it)."""
+    replaces ρ_t inside κ (only the deliberately false variants use it). ρ_t is read exactly
+    (:meth:`Trajectory.rho_exact`: a floor-free float64 run below the float64 range); τ(ρ_t) from the
+    column (τ = 2 to float64 precision there)."""
     bk = traj.backend
-    rho = traj["rho"][t]
+    rho = traj.rho_exact(t)
     H = traj["eta_eff"][t] * traj.instance.a / traj["gamma"][t]  # η a²/‖w_t‖² = η_eff,t · a/γ_t
-    tr = tau(rho, bk)
+    tr = tau(traj["rho"][t], bk)
     if not (rho < 1 and H > tr):
         return None, H, tr
     return t2_value(H, tr, rho if rho_kappa is None else rho_kappa, bk), H, tr
@@ -230,10 +233,22 @@ SETTLE_MARGIN = 50
 def pilot_first_edge(inst, hyper, budget: int) -> dict:
     """A float64 reduced pilot run of ``budget`` steps: its first onset ``t_on``, ``T_2(t_on)``
     and its settle time (first t with ``H_t ≤ 2``). Used only to *choose* a horizon; the checks
-    themselves use the trajectory at their own precision."""
+    themselves use the trajectory at their own precision.
+
+    The run stops early once it has seen its first onset and its settle time and reached
+    ``t_settle + SETTLE_MARGIN`` (the horizon :func:`edge_horizon` chooses never goes further): the
+    three constants are then final — the first onset and the first settle step are what they are
+    whatever follows. The run is kept (:func:`bnverify.simulate.register_known`), so a float64
+    run of the same example up to that horizon is cut from it instead of simulated again."""
     from .simulate import simulate_reduced
 
-    tr = simulate_reduced(inst, hyper, horizon=budget, backend="float64")
+    tr = simulate_reduced(inst, hyper, horizon=budget, backend="float64", pilot_margin=SETTLE_MARGIN)
+    return pilot_constants(tr)
+
+
+def pilot_constants(tr) -> dict:
+    """``pilot_onset``, ``pilot_T2``, ``pilot_settle`` of a pilot trajectory (full or stopped by
+    ``simulate_reduced(…, pilot_margin=…)``)."""
     on = tr.first_onset()
     T2 = t2_at(tr, on)[0] if on is not None else None
     return dict(pilot_onset=on, pilot_T2=T2, pilot_settle=settle_time(tr))
@@ -256,6 +271,17 @@ def edge_horizon(c: dict, cap: int) -> int:
 # which hides rising steps. Such runs are marked unresolved so the adjudicator re-decides them in
 # mpmath (whose exponent range is unbounded).
 UNDERFLOW_GUARD = 1e-290
+
+
+def labels_unresolved(traj, upto: int | None = None) -> bool:
+    """True if the rising/falling labels (and the exact ρ_t of :meth:`Trajectory.rho_exact`) of a
+    float64 run may be wrong at some ``t ≤ upto`` because β came near the subnormal range
+    (:func:`underflowed`) — never for a floor-free run (β carried as m·2^k), which labels every step
+    exactly; always False in mpmath. Checks that read only labels and ρ_t through ``rho_exact`` use
+    this; a check doing float arithmetic on tiny ρ_t values needs :func:`underflowed`."""
+    if getattr(traj, "floor_free", False):
+        return False
+    return underflowed(traj, upto)
 
 
 def underflowed(traj, upto: int | None = None) -> bool:
@@ -305,7 +331,7 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
     t0 = tau_(rho0)
     if t0 is None or not H > t0:
         return None, 0
-    T2v1 = t2_value(H, t0, rho0, bk)
+    T2v1 = t2_value(H, t0, traj.rho_exact(t) if f64 else rho0, bk)
     best = T2v1
     rl, ru, Wl, Wu, gl, gu = rho0, rho0, one, one, g0, g0
     j = 0

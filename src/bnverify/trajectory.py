@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
+import mpmath
 import numpy as np
 
 from .backends import Backend
@@ -22,6 +23,8 @@ from .model import tau
 COLUMNS = ("t", "loss", "excess", "alpha", "beta", "rho", "cos", "gamma", "wnorm", "eta_eff", "tau",
            "edge", "grad_w_norm", "grad_gamma")
 OVERFLOW = 1e300
+_MP = mpmath.MPContext()
+_MP.prec = 80
 
 
 @dataclass
@@ -36,6 +39,10 @@ class Trajectory:
     instance: object = None
     hyper: object = None
     params: dict = field(default_factory=dict)  # resolved η, η_γ, a, … as floats
+    # float64 reduced runs carry β = m·2^k (simulate.renormalise): their rising/falling labels are
+    # exact below the float64 range; beta_scale = (m, k) per step when some k < 0, else None
+    floor_free: bool = False
+    beta_scale: tuple | None = None
 
     def __len__(self) -> int:
         return len(self.columns["t"])
@@ -65,6 +72,17 @@ class Trajectory:
             return 1e-290 if self.backend.dtype is np.float64 else 0.0
         d = self.instance.d if self.instance is not None else 1
         return 64.0 * d * self.backend.eps
+
+    def rho_exact(self, t: int):
+        """ρ_t without rounding to the float64 range: ``|m_t|/α_t · 2^{k_t}`` as an 80-bit mpf where
+        β was carried scaled (``k_t < 0``), else the column value ``rho[t]``."""
+        if self.beta_scale is None or self.beta_scale[1][t] == 0:
+            return self.columns["rho"][t]
+        m, k = self.beta_scale
+        al = self.columns["alpha"][t]
+        if not al > 0:
+            return np.inf
+        return _MP.ldexp(_MP.mpf(abs(float(m[t]))) / _MP.mpf(float(al)), int(k[t]))
 
     def floats(self, name: str) -> np.ndarray:
         return self.backend.to_float(self.columns[name])
