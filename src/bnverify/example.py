@@ -9,6 +9,10 @@ from .hyper import Hyper
 from .instances import Instance, build
 
 
+INSTANCE_CACHE = 32
+_INSTANCES: dict = {}
+
+
 @dataclass(frozen=True)
 class Example:
     builder: str
@@ -24,7 +28,22 @@ class Example:
         return (self.builder, dict(self.kwargs))
 
     def instance(self, backend="float64") -> Instance:
-        return build(self.spec, backend)
+        """The instance at ``backend``, built once per (spec, precision) and then shared (an
+        instance is never modified after it is built; the last :data:`INSTANCE_CACHE` are kept)."""
+        from .backends import get_backend
+
+        bk = get_backend(backend)
+        try:
+            key = (self.builder, self.kwargs, bk)
+            hit = _INSTANCES.get(key)
+        except TypeError:  # unhashable kwargs (arrays): no caching
+            return build(self.spec, bk)
+        if hit is None:
+            hit = build(self.spec, bk)
+            if len(_INSTANCES) >= INSTANCE_CACHE:
+                _INSTANCES.pop(next(iter(_INSTANCES)))
+            _INSTANCES[key] = hit
+        return hit
 
     def to_dict(self) -> dict:
         return {"instance": {"builder": self.builder, **dict(self.kwargs)}, "hyper": self.hyper.to_dict()}

@@ -190,3 +190,24 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
     f = f / nf
     rho = bk.scalar(rho)
     return (e + f * rho) * bk.scalar(norm) / bk.sqrt(1 + rho * rho)  # array first (mpf * ndarray is slow)
+
+
+# Hyper.resolve is called several times per example (hypotheses, constants, the simulator, the
+# pilot run): the last few results are kept per (instance object, hyper). A Resolved is a pure
+# function of both (the instance's data and precision are fixed once built); its w0 is never
+# modified in place by the library (the simulators copy it).
+_RESOLVED: dict = {}
+_RESOLVED_MAX = 64
+
+
+def resolve(hyper: Hyper, inst) -> "Resolved":
+    """``hyper.resolve(inst)``, memoised on the identity of ``inst`` and the value of ``hyper``."""
+    key = (id(inst), hyper)
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0] is inst:
+        return hit[1]
+    r = hyper.resolve(inst)
+    if len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.pop(next(iter(_RESOLVED)))
+    _RESOLVED[key] = (inst, r)
+    return r
