@@ -34,6 +34,7 @@ from .space import coverage
 SEARCHERS = ("hypothesis", "sweep", "hunt")
 PENALTY = 100.0  # hunt objective for points that are vacuous, undecided or raised
 BOUND_KINDS = ("upper bound", "lower bound", "existence")
+BATCH = 64  # sweep points decided together (reduced-recurrence statements: bnverify.batch)
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,23 @@ def decide_point(stmt, space, u, backend, searcher: str, index: int) -> dict:
                     key=list(space.key(values)), used=sorted(space.used(values)), example=None, outcome="error",
                     slack=None, tightness=None, seconds=time.perf_counter() - t0,
                     final=dict(status="error", message=tb.strip().splitlines()[-1]), decision=dict(error=tb))
+    return _record(stmt, space, u, values, ex, decide(stmt, ex, primary=backend), searcher, index, t0)
+
+
+def _build_point(space, u):
+    """``(values, example)`` at ``u``; example None when the point maps to no valid example or the
+    space raised (:func:`decide_point` records those)."""
+    values = space.values(u)
+    try:
+        return values, space.build(dict(values))
+    except Exception:  # noqa: BLE001
+        return values, None
+
+
+def _record(stmt, space, u, values, ex, d, searcher, index, t0) -> dict:
+    """The record of a decided example (plain data: the shape :func:`decide_point` returns)."""
     rec = dict(searcher=searcher, index=index, u=[float(x) for x in np.asarray(u, float)], values=_plain(values),
                key=list(space.key(values)), used=sorted(space.used(values)), example=ex.to_dict())
-    d = decide(stmt, ex, primary=backend)
     fv = d.final
     rec.update(outcome=d.outcome, slack=_finite_or_none(fv.slack) if d.outcome in ("holds", "violated") else None,
                tightness=tightness_of(stmt.kind, fv) if d.outcome in ("holds", "violated") else None,
@@ -111,6 +126,30 @@ def decide_point(stmt, space, u, backend, searcher: str, index: int) -> dict:
     if d.outcome == "vacuous":
         rec["unmet"] = list(fv.unmet or [fv.message])
     return rec
+
+
+def decide_points(stmt, space, points, backend, searcher: str, indices) -> list[dict]:
+    """:func:`decide_point` for several points. Reduced-recurrence statements with a float64 primary
+    are decided as a batch (:func:`bnverify.batch.decide_many`: the float64 runs simulated together,
+    each check the statement's own, doubtful verdicts up the ladder); the records are the same."""
+    from .batch import batchable, decide_many
+
+    if not batchable(stmt, backend) or len(points) < 2:
+        return [decide_point(stmt, space, u, backend, searcher, i) for u, i in zip(points, indices)]
+    t0 = time.perf_counter()
+    built = [_build_point(space, u) for u in points]
+    ds = decide_many(stmt, [ex for _, ex in built], backend)
+    share = (time.perf_counter() - t0) - sum(d.seconds for d in ds if d is not None)
+    share /= len(points)
+    out = []
+    for u, i, (values, ex), d in zip(points, indices, built, ds):
+        if ex is None:  # recorded by the per-example path (vacuous point or an error in the space)
+            out.append(decide_point(stmt, space, u, backend, searcher, i))
+            continue
+        rec = _record(stmt, space, u, values, ex, d, searcher, i, time.perf_counter())
+        rec["seconds"] = d.seconds + share
+        out.append(rec)
+    return out
 
 
 def _finite_or_none(x):
@@ -144,12 +183,15 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
             s.fast_forward(unit.start)
         pts = s.random(unit.count)
     out = []
-    for i, u in enumerate(pts):
-        rec = decide_point(stmt, space, u, unit.backend, "focus" if unit.focus else "sweep", unit.start + i)
-        out.append(rec)
-        on_record(rec)
-        if unit.stop_at_first and rec["outcome"] == "violated":
-            break
+    name = "focus" if unit.focus else "sweep"
+    step = BATCH if unit.stop_at_first is False else BATCH // 4  # mutants stop at their first violation
+    for c in range(0, len(pts), step):
+        recs = decide_points(stmt, space, pts[c:c + step], unit.backend, name, range(unit.start + c, unit.start + c + step))
+        for rec in recs:
+            out.append(rec)
+            on_record(rec)
+            if unit.stop_at_first and rec["outcome"] == "violated":
+                return out
     return out
 
 
@@ -176,25 +218,32 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     n = 0
     while n < unit.count and not es.stop():
         X = es.ask()
-        F = []
-        for x in X:
-            u = np.clip(np.asarray(x[:space.dim]), 0.0, 1.0)
-            if n >= unit.count:
-                F.append(PENALTY)
-                continue
-            values = space.values(u)
-            k = space.key(values)
-            if k in seen:  # the same case again: reuse its decision, never count it twice
-                F.append(_objective(seen[k]))
-                continue
-            rec = decide_point(stmt, space, u, unit.backend, "hunt", unit.start * 100000 + n)
+        # the generation's new cases, in order (the same case twice: decided once), decided together
+        us = [np.clip(np.asarray(x[:space.dim]), 0.0, 1.0) for x in X]
+        keys = [space.key(space.values(u)) for u in us]
+        new, planned = [], set()
+        for u, k in zip(us, keys):
+            if k not in seen and k not in planned and n + len(new) < unit.count:
+                new.append((u, k))
+                planned.add(k)
+        recs = decide_points(stmt, space, [u for u, _ in new], unit.backend, "hunt",
+                             [unit.start * 100000 + n + j for j in range(len(new))])
+        for (u, k), rec in zip(new, recs):
             n += 1
             seen[k] = rec
             out.append(rec)
             on_record(rec)
-            F.append(_objective(rec))
             if unit.stop_at_first and rec["outcome"] == "violated":
                 return out
+        F, m = [], n - len(new)  # replay the per-point order: past the budget, a point gets the penalty
+        for k in keys:
+            if m >= unit.count:
+                F.append(PENALTY)
+                continue
+            if k in planned:
+                planned.discard(k)
+                m += 1
+            F.append(_objective(seen[k]))
         es.tell(X, F)
     return out
 
