@@ -19,6 +19,7 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.backends import argmax
 from bnverify.space import Param
 from bnverify.spaces import standing_whitened, whitened_space
 from bnverify.statement import Statement, mutant, scaled
@@ -52,9 +53,10 @@ class MyBound(Statement):
     def check(self, traj, c):
         if traj.status == "diverged":
             return self.undecided(traj, f"diverged at step {traj.stopped_at}")
-        rho = traj["rho"]  # backend numbers: compare them at the working precision, never via float()
-        t = max(range(len(rho)), key=lambda i: rho[i])
-        return self.upper_bound(traj, rho[t], c["bound"], witness=t)
+        # backend numbers: compare them at the working precision, never via float(); argmax gives the
+        # maximum (on balls an enclosure, so the check stays three-valued) and its step
+        rho_max, t = argmax(traj["rho"])
+        return self.upper_bound(traj, rho_max, c["bound"], witness=t)
 
     def space(self):
         # the WHOLE hypotheses region (here H0 > 2 up to 100); reparametrise derived constraints

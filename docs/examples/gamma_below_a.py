@@ -3,6 +3,7 @@
 Setting: whitened square loss, full GD. Hypotheses: 0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1.
 Statement: γ_t ≤ a for every t ≤ 300. Bound kind: upper bound. Reference: Lemma 7 (b). Provenance: exact.
 """
+from bnverify.backends import argmax
 from bnverify.spaces import whitened_full_space
 from bnverify.statement import Statement, mutant
 from bnverify.whitened import whitened_hypotheses
@@ -22,9 +23,8 @@ class GammaBelowA(Statement):
         return 300
 
     def check(self, traj, c):
-        g = traj["gamma"]  # backend numbers: compare them, never float() them
-        t = max(range(len(g)), key=lambda i: g[i])
-        return self.upper_bound(traj, g[t], self.scale * traj.instance.a, witness=t)
+        g, t = argmax(traj["gamma"])  # backend numbers (on balls an enclosure of the max), never float()
+        return self.upper_bound(traj, g, self.scale * traj.instance.a, witness=t)
 
     def space(self):
         return whitened_full_space()
