@@ -7,7 +7,12 @@
    * ``simulate`` (full GD), 200 steps, whitened n=12, d=3.
    A ball run that stops with ``Uncertain`` before the horizon is timed per step up to there
    (at 170 bits full GD balls stop deciding after ~50 steps; at 1024 bits they last 200).
-2. Radius growth: for full GD on small instances (n ≤ 30, d ≤ 6) and for the reduced recurrence
+2. The adjudication ladder (``--ladder``; issue 11): for examples the ladder re-decides, the ball
+   rungs (``certify`` at 128 → 1024 bits, stopping at the first that decides) against today's mpmath
+   ladder (50 → 100 → 200 digits, then the reduced recurrence) above the same float64 verdict,
+   alternating, medians; what each said. A certified "holds" replaces the mpmath ladder; a certified
+   "violated" still runs it (confirmation), so the ladder's cost there is the sum.
+3. Radius growth: for full GD on small instances (n ≤ 30, d ≤ 6) and for the reduced recurrence
    on long whitened horizons, at 128/256/512/1024 bits: the relative radius of ρ_t
    (``rad/|mid|``, in bits: log2) against t, its growth in bits per step (least squares over the
    run), the last step whose rising/falling label ``ρ_{t+1} ≷ ρ_t`` the balls decide, and the step
@@ -138,13 +143,72 @@ def radius(bits_list, cases) -> list[str]:
     return rows
 
 
+def _ladder_cases():
+    import json
+
+    from bnverify.example import Example
+    from bnverify.testing import find
+
+    floor = Example.make("whitened_regression", FALLING, n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+    long_gd = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0,
+                                                         rho0=0.1), n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+    needle = Example.from_dict(json.loads(
+        '{"hyper": {"eta": 0.0024745288494627104, "eta_gamma": 0.6908950824290514, "gamma0": 0.03507654505650741, '
+        '"init_seed": 32946, "rho0": 0.0015362436746911225, "w0_norm": 0.3872983346207417}, "instance": {"balanced": '
+        'true, "builder": "active_margin_logistic", "d": 5, "margin": 0.7840991871010465, "n": 2, "seed": 1987625266, '
+        '"spread": 1.93755793814032}}'))
+    ident = Example.make("whitened_regression", HYPER, n=12, d=3, a=1.0, seed=1)
+    return [
+        ("thm2.no_rising_edge, float64 false rise at the floor (H0=1.5, 200 steps)",
+         find("thm2.no_rising_edge@reconstructed-v1"), floor),
+        ("thm2.no_rising_edge, 2,000 steps of full GD (beyond the balls)",
+         find("thm2.no_rising_edge@reconstructed-v1"), long_gd),
+        ("lemma10 needle counterexample (logistic, 60 steps)",
+         find("lemma10.gradient_bounds@reconstructed-v1+mutant:needle: bound tightened to tightness <= "
+              "0.9596771431 (sweep sup 0.980705)", mutants=True), needle),
+        ("thm3.peak_bound, pinned long edge (reduced, 30,000 steps)",
+         find("thm3.peak_bound@reconstructed-v1"), LONG_EDGE_EXAMPLES[0]),
+        ("lemma1.decomposition identity (full GD, 150 steps)", find("lemma1.decomposition@exact-v1"), ident),
+    ]
+
+
+def ladder(repeats: int) -> list[str]:
+    from bnverify.adjudicate import ARB_BITS, _mpmath_ladder, run_once
+    from bnverify.certify import certify
+
+    rows = ["| example | float64 | balls (rungs 128 → 1024 bits) | arb time | mpmath ladder | mpmath time | "
+            "arb / mpmath |", "|---|---|---|---|---|---|---|"]
+    for label, stmt, ex in _ladder_cases():
+        v0, _ = run_once(stmt, ex, "float64")
+        out = {}
+
+        def arb():
+            out["cert"] = certify(stmt, ex, ARB_BITS)
+
+        def mp():
+            out["mp"] = _mpmath_ladder(stmt, ex, get_backend("float64"), v0, {})
+
+        with flint_precision():
+            ta, tm, _ = alternate(arb, mp, repeats)
+        c = out["cert"]
+        said = f"certified {c.status} at {c.bits}" if c.certified else "cannot decide (" + c.reason.split(":")[0] + ")"
+        rows.append(f"| {label} | {v0.status} | {said} | {ta:.2f} s | {out['mp']} | {tm:.2f} s | {ta / tm:.2f} |")
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="fewer precisions and shorter reduced horizons")
+    ap.add_argument("--ladder", action="store_true", help="only the adjudication-ladder comparison (item 2)")
     args = ap.parse_args(argv)
     if args.repeats < 1:
         ap.error("--repeats must be >= 1")
+    if args.ladder:
+        print("### The ladder: ball rungs vs the mpmath ladder on the same float64 verdict, alternating, medians of",
+              args.repeats)
+        print("\n".join(ladder(args.repeats)))
+        return
     print("### Speed: arb vs mpmath at comparable precision, alternating, medians of", args.repeats)
     print("\n".join(speed(args.repeats)))
     bits = (128, 256) if args.quick else (128, 256, 512, 1024)

@@ -24,7 +24,9 @@ def reproduce_command(key: str, example: dict) -> str:
 
 
 def describe_counterexample(key: str, ce: dict) -> str:
-    lines = [f"  example: {json.dumps(ce['example'], sort_keys=True)}"]
+    lines = [f"  example: {json.dumps(ce['example'], sort_keys=True)}",
+             "  certified by ball arithmetic and confirmed by mpmath" if ce.get("certified") else
+             f"  not certified ({ce.get('arb') or 'balls not run'}); confirmed by mpmath"]
     for prec, v in ce["verdicts"].items():
         lines.append(f"    {prec:>20}: {v['status']:<9} observed={v['observed']} bound={v['bound']} "
                      f"slack={v['slack']} witness t={v['witness']} {v['message']}")
