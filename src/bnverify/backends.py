@@ -99,6 +99,10 @@ class Backend:
         """The largest of ``values`` (on balls: a ball enclosing the maximum, no comparison)."""
         return max(values.flat if isinstance(values, np.ndarray) else values)
 
+    def min(self, values):
+        """The smallest of ``values`` (on balls: a ball enclosing the minimum, no comparison)."""
+        return -self.max([-v for v in (values.flat if isinstance(values, np.ndarray) else values)])
+
     # --- derived helpers written once over the primitives ---------------------------------
     def norm(self, v):
         return self.sqrt(v @ v)

@@ -334,7 +334,7 @@ class Geometry:
         for k in range(pieces):
             hi = g1 if k == pieces - 1 else lo * r
             v = self.phi_piece(lo, hi, rho0)
-            best = v if best is None or v < best else best
+            best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
             lo = hi
         return best
 
@@ -372,7 +372,7 @@ class Geometry:
         W2 = 1 + T * c_w
         h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
         h1 = Gam * sig(bk, -Gam * (1 + d0))
-        h = h0 if h0 < h1 else h1
+        h = bk.min([h0, h1])  # on balls an enclosure of the min (h0 = h1 when η_γT = 0)
         ka = x * h * self.lam_min / (W2 * self.m * self.smax * bk.sqrt(1 + rho0 * rho0))
         eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
         return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
