@@ -48,7 +48,7 @@ def initial(inst, hyper):
     hp = hyper.resolve(inst)
     w0 = hp.w0
     a0 = w0 @ inst.e
-    p = w0 - a0 * inst.e
+    p = w0 - inst.e * a0
     bk = inst.backend
     return hp, a0, bk.sqrt(p @ p) / a0, w0 @ w0
 

@@ -25,6 +25,8 @@ Reference
 """
 from __future__ import annotations
 
+import numpy as np
+
 from bnverify.edges import labels_unresolved, settle_time
 from bnverify.kinds import RisingRegimeStatement
 from bnverify.statement import Statement, mutant, tightened
@@ -59,10 +61,12 @@ class PeakBound(RisingRegimeStatement, Statement):
         # ρ_0 ≤ P trivially, and a falling step only lowers ρ: the claim is about the values a rising
         # step reaches (the spikes). Without a rising step it holds trivially (tightness uninformative).
         rising = traj.rising_steps()
-        if len(rising):
-            t = max((int(s) + 1 for s in rising), key=lambda i: rho[i])
+        # the first step where the largest value is reached (max() order; np.argmax on float64)
+        idx = rising + 1 if len(rising) else np.arange(len(rho))
+        if rho.dtype == np.float64 and not np.isnan(rho[idx]).any():
+            t = int(idx[int(np.argmax(rho[idx]))])
         else:
-            t = max(range(len(rho)), key=lambda i: rho[i])
+            t = max((int(i) for i in idx), key=lambda i: rho[i])
         settle = settle_time(traj)
         # the check reads the rising/falling labels and the peak ρ (float64 rounding of a value below
         # 1e-290 is immaterial against P ≥ ρ_0): unresolved only where the labels may be wrong

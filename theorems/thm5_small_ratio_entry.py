@@ -84,7 +84,7 @@ class SmallRatioEntryT5(PointwiseLogistic):
         hp = hyper.resolve(inst)
         w0 = hp.w0
         a0 = w0 @ inst.e
-        p = w0 - a0 * inst.e
+        p = w0 - inst.e * a0
         rho0 = geo.bk.sqrt(p @ p) / a0
         n0 = w0 @ w0
         return geo, hp, rho0, n0, hp.eta / n0

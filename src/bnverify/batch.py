@@ -23,7 +23,7 @@ from .hyper import resolve
 from .simulate import (OVERFLOW, RawRun, _fp_quiet, forget_known, reduced_step, register_known,
                        renormalise, renormalise_array, rises)
 
-LANES = 64  # examples simulated together
+LANES = 1024  # runs simulated side by side (numpy's per-call cost is shared by the lanes)
 BLOCK = 1024  # steps per buffer block (lanes stop early; buffers grow by blocks)
 _FIELDS = ("alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos", "grad_gamma")
 
@@ -96,12 +96,12 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     g = 0  # global step
     while (run >= 0).any():
         bi, j = divmod(g, BLOCK)
-        if j == 0:
-            buf = {name: np.empty((BLOCK, B)) for name in _FIELDS}
-            buf["k"] = np.empty((BLOCK, B), dtype=np.int64)
+        if j == 0:  # lane-major buffers: a step writes one column, a finished run reads rows
+            buf = {name: np.empty((B, BLOCK)) for name in _FIELDS}
+            buf["k"] = np.empty((B, BLOCK), dtype=np.int64)
             blocks[bi] = buf
             live = start[run >= 0].min() // BLOCK if (run >= 0).any() else bi
-            for old in [b_ for b_ in blocks if b_ < live]:
+            for old in [b_ for b_ in list(blocks) if b_ < live]:
                 del blocks[old]
         buf = blocks[bi]
         active = run >= 0
@@ -113,28 +113,39 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
         ok = (N2 <= OVERFLOW) & (np.abs(dg) <= lim_dg)
         ok |= (N2 <= OVERFLOW) & (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= lim_x)
         for name, v in zip(_FIELDS, (alpha, m, gamma, N2, eta_eff, c, dg)):
-            buf[name][j] = v
-        buf["k"][j] = k
+            buf[name][:, j] = v
+        buf["k"][:, j] = k
         ended = []
-        for s_ in np.flatnonzero(active & ~ok):
-            finish(s_, int(t_run[s_]), "diverged", int(t_run[s_]))
-            ended.append(s_)
+        bad = active & ~ok
         ok &= active
         done = ok & (hor == t_run)
+        stop = None
         if pilot:
-            r_t = np.where(alpha > 0, np.abs(m) / np.where(alpha > 0, alpha, 1.0), np.inf)
-            seen_on |= rises(r_t, k, r_prev, k_prev)[0] & ok & (t_run > 0)
+            # label of step t − 1 (ρ_t vs ρ_{t−1}, as the edge column compares them) until the onset
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_t = np.abs(m) / alpha
+            r_t[~(alpha > 0)] = np.inf
+            if (k != k_prev).any():
+                up = rises(r_t, k, r_prev, k_prev)[0]
+            else:
+                up = r_t > r_prev
+            seen_on |= up & (t_run > 0)
             r_prev, k_prev = r_t, k.copy()
-            new_settle = (settle < 0) & (eta_eff * a_ / gamma <= 2) & ok
-            settle[new_settle] = t_run[new_settle]
+            new_settle = (settle < 0) & (eta_eff * a_ / gamma <= 2)
+            if new_settle.any():
+                settle[new_settle] = t_run[new_settle]
             stop = ok & seen_on & (settle >= 0) & (t_run >= settle + pilot_margin) & (t_run < hor)
-            for s_ in np.flatnonzero(stop):
-                finish(s_, int(t_run[s_]) + 1, "stopped", int(t_run[s_]))
+            done |= stop
+        if bad.any() or done.any():
+            for s_ in np.flatnonzero(bad):
+                finish(s_, int(t_run[s_]), "diverged", int(t_run[s_]))
                 ended.append(s_)
-            done &= ~stop
-        for s_ in np.flatnonzero(done):
-            finish(s_, int(t_run[s_]) + 1, "finished", None)
-            ended.append(s_)
+            for s_ in np.flatnonzero(done):
+                if stop is not None and stop[s_]:
+                    finish(s_, int(t_run[s_]) + 1, "stopped", int(t_run[s_]))
+                else:
+                    finish(s_, int(t_run[s_]) + 1, "finished", None)
+                ended.append(s_)
         alpha, m, gamma = a1, m1, g1
         renormalise_array(m, k)
         t_run += 1
@@ -150,10 +161,10 @@ def _rows(blocks, name, s, g0, n):
     while g < g0 + n:
         bi, j = divmod(g, BLOCK)
         take = min(BLOCK - j, g0 + n - g)
-        parts.append(blocks[bi][name][j:j + take, s])
+        parts.append(blocks[bi][name][s, j:j + take])
         g += take
     dt = np.int64 if name == "k" else np.float64
-    return np.concatenate(parts).astype(dt, copy=True) if parts else np.empty(0, dtype=dt)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dt)
 
 
 def _prefill(stmt, examples) -> list:

@@ -221,7 +221,10 @@ def settle_time(traj) -> int | None:
     give η_eff,s ≤ H_t ≤ 2 ≤ τ(ρ_s) for s ≥ t: the argument of Theorem 2 (1) started at t), so the
     rest of the run is one falling edge."""
     H = headroom(traj)
-    for t in range(len(H)):
+    if H.dtype == np.float64:  # vectorised (nan compares False, as in the loop)
+        hit = np.flatnonzero(H <= 2)
+        return int(hit[0]) if hit.size else None
+    for t in range(len(H)):  # balls: compare in order, stop at the first (a later one may be Uncertain)
         if H[t] <= 2:
             return t
     return None

@@ -9,7 +9,7 @@ from .hyper import Hyper
 from .instances import Instance, build
 
 
-INSTANCE_CACHE = 32
+INSTANCE_CACHE = 256
 _INSTANCES: dict = {}
 
 

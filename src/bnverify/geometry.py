@@ -8,7 +8,7 @@ from .backends import FLOAT64, Backend
 def directional(w, e, bk: Backend = FLOAT64) -> dict:
     """``alpha, beta, wnorm, cos, sin`` of ``w`` against the unit vector ``e``."""
     alpha = w @ e
-    perp = w - alpha * e
+    perp = w - e * alpha  # array first (mpf * ndarray converts the array through text)
     beta = bk.sqrt(perp @ perp)
     wnorm = bk.norm(w)
     if not wnorm > 0:

@@ -180,8 +180,8 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
     e = inst.e
     g = bk.asarray(np.random.default_rng(seed).standard_normal(inst.n if inst.d > inst.n else inst.d))
     f = inst.X.T @ g if inst.d > inst.n else g  # lies in span(Xᵀ)
-    f = f - (f @ e) * e
-    f = f - (f @ e) * e  # re-orthogonalise (twice is enough)
+    f = f - e * (f @ e)
+    f = f - e * (f @ e)  # re-orthogonalise (twice is enough); array first (mpf * ndarray is slow)
     nf = bk.norm(f)
     if not nf > 1e3 * bk.eps * bk.norm(g):
         if rho > 0:
@@ -197,7 +197,7 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
 # function of both (the instance's data and precision are fixed once built); its w0 is never
 # modified in place by the library (the simulators copy it).
 _RESOLVED: dict = {}
-_RESOLVED_MAX = 64
+_RESOLVED_MAX = 4096  # a batch resolves each of its examples again when it decides them
 
 
 def resolve(hyper: Hyper, inst) -> "Resolved":

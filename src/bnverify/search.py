@@ -34,7 +34,7 @@ from .space import coverage
 SEARCHERS = ("hypothesis", "sweep", "hunt")
 PENALTY = 100.0  # hunt objective for points that are vacuous, undecided or raised
 BOUND_KINDS = ("upper bound", "lower bound", "existence")
-BATCH = 64  # sweep points decided together (reduced-recurrence statements: bnverify.batch)
+BATCH = 16  # sweep points decided together by a unit that stops at its first violation
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
         pts = s.random(unit.count)
     out = []
     name = "focus" if unit.focus else "sweep"
-    step = BATCH if unit.stop_at_first is False else BATCH // 4  # mutants stop at their first violation
+    # the whole unit at once (mutants, which stop at their first violation, in chunks of BATCH)
+    step = BATCH if unit.stop_at_first else max(1, len(pts))
     for c in range(0, len(pts), step):
         recs = decide_points(stmt, space, pts[c:c + step], unit.backend, name, range(unit.start + c, unit.start + c + step))
         for rec in recs:

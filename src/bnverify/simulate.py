@@ -180,6 +180,8 @@ def renormalise(m, k: int):
 def renormalise_array(m: np.ndarray, k: np.ndarray) -> None:
     """:func:`renormalise` in place on arrays (lanes of a batch)."""
     am = np.abs(m)
+    if not ((am < _TINY).any() or (am >= 1).any()):
+        return
     up = (k < 0) & (am >= 1)
     if up.any():
         m[up] *= _TINY

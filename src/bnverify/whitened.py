@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from .backends import FLOAT64, Backend  # noqa: F401
+from .hyper import resolve
 from .model import _inf, tau, tau_inv  # noqa: F401  (the thresholds are closed forms of the model)
 
 
@@ -16,10 +17,10 @@ def initial_state(inst, hyper) -> dict:
     ``a, eta, eta_gamma, gamma0, w0_norm, alpha0, beta0, rho0 (= β_0/α_0, +∞ if α_0 ≤ 0),
     c0 = cos θ_0, s0 = sin θ_0, H0 = η a²/‖w_0‖², q = 1 − η_γ``."""
     bk = inst.backend
-    hp = hyper.resolve(inst)
+    hp = resolve(hyper, inst)
     a, e = inst.a, inst.e
     alpha0 = hp.w0 @ e
-    perp = hp.w0 - alpha0 * e
+    perp = hp.w0 - e * alpha0  # array first (mpf * ndarray converts the array through text)
     beta0 = bk.sqrt(perp @ perp)
     N = bk.norm(hp.w0)
     rho0 = beta0 / alpha0 if alpha0 > 0 else _inf(bk)
