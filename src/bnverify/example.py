@@ -13,6 +13,25 @@ INSTANCE_CACHE = 256
 _INSTANCES: dict = {}
 
 
+def cached_instance(builder: str, kwargs: tuple, backend="float64") -> Instance:
+    """``build((builder, dict(kwargs)), backend)``, built once per (spec, precision) and then shared
+    (an instance is never modified after it is built; the last :data:`INSTANCE_CACHE` are kept)."""
+    from .backends import get_backend
+
+    bk = get_backend(backend)
+    try:
+        key = (builder, tuple(kwargs), bk)
+        hit = _INSTANCES.get(key)
+    except TypeError:  # unhashable kwargs (arrays): no caching
+        return build((builder, dict(kwargs)), bk)
+    if hit is None:
+        hit = build((builder, dict(kwargs)), bk)
+        if len(_INSTANCES) >= INSTANCE_CACHE:
+            _INSTANCES.pop(next(iter(_INSTANCES)))
+        _INSTANCES[key] = hit
+    return hit
+
+
 @dataclass(frozen=True)
 class Example:
     builder: str
@@ -28,22 +47,8 @@ class Example:
         return (self.builder, dict(self.kwargs))
 
     def instance(self, backend="float64") -> Instance:
-        """The instance at ``backend``, built once per (spec, precision) and then shared (an
-        instance is never modified after it is built; the last :data:`INSTANCE_CACHE` are kept)."""
-        from .backends import get_backend
-
-        bk = get_backend(backend)
-        try:
-            key = (self.builder, self.kwargs, bk)
-            hit = _INSTANCES.get(key)
-        except TypeError:  # unhashable kwargs (arrays): no caching
-            return build(self.spec, bk)
-        if hit is None:
-            hit = build(self.spec, bk)
-            if len(_INSTANCES) >= INSTANCE_CACHE:
-                _INSTANCES.pop(next(iter(_INSTANCES)))
-            _INSTANCES[key] = hit
-        return hit
+        """The instance at ``backend`` (:func:`cached_instance`)."""
+        return cached_instance(self.builder, self.kwargs, backend)
 
     def to_dict(self) -> dict:
         return {"instance": {"builder": self.builder, **dict(self.kwargs)}, "hyper": self.hyper.to_dict()}

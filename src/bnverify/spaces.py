@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .example import Example
+from .example import Example, cached_instance
 from .hyper import Hyper
 from .space import Param, Space
 
@@ -84,7 +84,6 @@ def logistic_space(*, rho: Param, x: Param, eta_gamma: Param | None = None, gamm
     ``rho0`` (absolute); ``x`` the effective step η/‖w_0‖² (or a factor that ``hyper_of`` turns into
     it). ``hyper_of(values, inst, geo) -> dict`` returns the ``Hyper`` fields (default: η = x·‖w_0‖²)."""
     from .backends import FLOAT64
-    from .instances import build as build_instance
     from .logistic import geometry
 
     params = (*(instance or logistic_instance_params()), rho, x,
@@ -94,7 +93,8 @@ def logistic_space(*, rho: Param, x: Param, eta_gamma: Param | None = None, gamm
     def build(v: dict) -> Example:
         kw = dict(n=v["n"], d=v["n"] + v["extra_d"], margin=v["margin"], spread=v["spread"],
                   balanced=v["balanced"], seed=v["seed"])
-        inst = build_instance(("active_margin_logistic", kw), FLOAT64)
+        # through Example.instance's cache: the decision builds the same instance again
+        inst = cached_instance("active_margin_logistic", tuple(sorted(kw.items())), FLOAT64)
         geo = geometry(inst)
         rho0 = v["rho0"] if "rho0" in v else float(v["rho_frac"] * geo.rho_branch)
         h = dict(rho0=rho0, w0_norm=v["w0_norm"], eta_gamma=v["eta_gamma"], gamma0=v["gamma0"],
