@@ -76,6 +76,9 @@ def test_statement_pages(report, tiny):
     false_page = (out / "statements" / f"{sanitise('tiny.false@v1')}.md").read_text()
     assert "Always false" in false_page and "tiny.false: 0 <= 1" not in false_page
     assert "## Counterexamples (float64 primary):" in false_page and "found by" in false_page
+    # every counterexample says whether ball arithmetic certified it; the evidence table gives the share
+    assert "**certified** by ball arithmetic and confirmed by mpmath" in false_page
+    assert "certified" in false_page.split("## Evidence per precision")[1].split("### Searchers")[0]
     assert "bnverify reproduce 'tiny.false@v1' --params '" in false_page
     assert "## Evidence per precision" in false_page and "mpmath50" in false_page
     assert "## Declared space" in false_page and "### Searchers (float64 primary)" in false_page
@@ -113,6 +116,8 @@ def test_results_json(report):
     f = next(r for r in data["statements"] if r["key"] == "tiny.false@v1" and r["backend"] == "float64")
     assert f["counts"]["violated"] >= 2 and len(f["counterexamples"]) == f["distinct"] >= 2
     assert f["coverage"]["1d"] > 0 and set(f["per_searcher"]) >= {"sweep", "hunt"}  # 2 draws: no Hypothesis share
+    assert f["decided"] >= 2 and f["certified"] == f["decided"]  # exact numbers: every verdict certified
+    assert all(ce["certified"] for ce in f["counterexamples"])
     assert {"instance", "hyper"} <= set(f["counterexamples"][0]["example"])
     assert len({r["key"] for r in data["mutants"]}) == 2
 
