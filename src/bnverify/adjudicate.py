@@ -170,7 +170,9 @@ def survives_precision(lo: Verdict, hi: Verdict, eps_lo: float, eps_hi: float) -
 
 
 def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
-    """Run at ``primary``; re-decide doubtful verdicts up :func:`ladder_for` until two successive
+    """Run at ``primary``; then the ball rungs (module docstring: a certified "holds" / "vacuous"
+    settles the outcome, a certified "violated" needs the mpmath ladder to agree); when the balls
+    cannot decide, re-decide doubtful verdicts up :func:`ladder_for` until two successive
     *decided* rungs (resolved holds/violated; unresolved rungs are skipped) agree — and a
     "violated" agreement counts only if it :func:`survives_precision` (otherwise the outcome is
     ``artefact``). If no two agree the outcome is ``undecided``. A statement that raises gives
