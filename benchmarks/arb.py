@@ -173,7 +173,7 @@ def _ladder_cases():
 
 
 def ladder(repeats: int) -> list[str]:
-    from bnverify.adjudicate import ARB_BITS, _mpmath_ladder, run_once
+    from bnverify.adjudicate import _mpmath_ladder, ball_rungs, run_once
     from bnverify.certify import certify
 
     rows = ["| example | float64 | balls (rungs 128 → 1024 bits) | arb time | mpmath ladder | mpmath time | "
@@ -181,9 +181,10 @@ def ladder(repeats: int) -> list[str]:
     for label, stmt, ex in _ladder_cases():
         v0, _ = run_once(stmt, ex, "float64")
         out = {}
+        bits, why = ball_rungs(stmt, v0.horizon)  # the rungs the ladder runs (none: skipped)
 
         def arb():
-            out["cert"] = certify(stmt, ex, ARB_BITS)
+            out["cert"] = certify(stmt, ex, bits) if bits else None
 
         def mp():
             out["mp"] = _mpmath_ladder(stmt, ex, get_backend("float64"), v0, {})
@@ -191,7 +192,11 @@ def ladder(repeats: int) -> list[str]:
         with flint_precision():
             ta, tm, _ = alternate(arb, mp, repeats)
         c = out["cert"]
-        said = f"certified {c.status} at {c.bits}" if c.certified else "cannot decide (" + c.reason.split(":")[0] + ")"
+        if c is None:
+            said = f"not run ({why})"
+        else:
+            said = (f"certified {c.status} at {c.bits} (rungs {'/'.join(map(str, bits))})" if c.certified else
+                    f"cannot decide (rungs {'/'.join(map(str, bits))}: " + c.reason.split(":")[0] + ")")
         rows.append(f"| {label} | {v0.status} | {said} | {ta:.2f} s | {out['mp']} | {tm:.2f} s | {ta / tm:.2f} |")
     return rows
 

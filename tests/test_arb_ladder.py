@@ -86,14 +86,26 @@ def test_balls_climb_until_they_decide():
 
 
 def test_real_full_gd_beyond_the_ball_horizon_falls_back_to_mpmath():
-    """Full GD in balls loses ≈ 4.5 bits per step: at 2,000 steps no rung decides; mpmath does."""
-    ex = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
-                      n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
-    d = decide(find(NO_RISE), ex, primary="float64")
-    assert not d.certified and "not certified" in d.arb, d.to_dict()
-    assert d.outcome in ("holds", "artefact")  # a true statement is never reported violated
-    if d.verdicts["float64"].status == "violated":
-        assert any(k.startswith("mpmath") for k in d.verdicts)
+    """Full GD in balls loses ≈ 4.5 bits per step on whitened square loss: 500 steps are beyond the
+    1024-bit rung (≈ 225 steps), which runs and raises Uncertain; mpmath decides. 2,000 steps exceed
+    even 1 bit per step: the ball rungs are not run at all."""
+    stmt = find(NO_RISE)
+    for eta_gamma, note in ((0.01, "Uncertain at 1024 bits"), (0.002, "balls not run")):
+        ex = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=eta_gamma, gamma0_over_a=0.5, w0_norm=1.0,
+                                                       rho0=0.1), n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+        d = decide(stmt, ex, primary="float64")
+        assert not d.certified and note in d.arb, d.to_dict()
+        assert d.outcome in ("holds", "artefact")  # a true statement is never reported violated
+        assert not any(k.startswith("arb") for k in d.verdicts)
+        if d.verdicts["float64"].status == "violated":
+            assert any(k.startswith("mpmath") for k in d.verdicts)
+
+
+def test_identities_skip_the_balls():
+    d = decide(find("lemma1.decomposition@exact-v1"), Example.make(
+        "whitened_regression", Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01),
+        n=12, d=3, a=1.0, seed=1))
+    assert d.outcome == "holds" and not d.certified and d.arb.startswith("balls not run: identity")
 
 
 def test_a_certified_violation_mpmath_does_not_confirm_is_undecided():

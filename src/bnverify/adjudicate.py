@@ -49,6 +49,10 @@ KEEP = 0.25  # a genuine excess keeps at least this share of itself from one run
 EPS_MULTIPLE = 64
 REDUCED_LADDER = (100, 200)
 ARB_BITS = (128, 256, 512, 1024)  # ball rungs above the primary (None/() switches them off)
+# Full GD in balls loses ≥ 1.6 bits per step on every instance measured (≈ 4.5 on whitened square
+# loss; benchmarks/RESULTS.md): a rung of b bits cannot last more than ≈ b steps, so rungs with fewer
+# bits than the horizon are skipped (which rungs run, never what they decide).
+FULL_GD_BITS_PER_STEP = 1.0
 OUTCOMES = ("holds", "violated", "artefact", "undecided", "vacuous", "error")
 
 
@@ -190,14 +194,33 @@ def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
                     certified=bool(info.get("certified")) and outcome != "error", arb=info.get("arb", ""))
 
 
-def _balls(stmt, ex, verdicts, info):
+def ball_rungs(stmt, horizon=None) -> tuple[tuple[int, ...], str]:
+    """The ball rungs the ladder runs for ``stmt`` at ``horizon``, or ``()`` and why none."""
+    if not ARB_BITS:
+        return (), "switched off"
+    if not getattr(stmt, "ball_certifiable", True):
+        return (), getattr(stmt, "ball_note", "") or "not certifiable in balls"
+    bits = tuple(ARB_BITS)
+    if stmt.simulator == "full" and horizon is not None:
+        bits = tuple(b for b in bits if b >= FULL_GD_BITS_PER_STEP * horizon)
+        if not bits:
+            return (), (f"{horizon} steps of full GD exceed the top rung ({ARB_BITS[-1]} bits, "
+                        f"≥ {FULL_GD_BITS_PER_STEP:g} bit lost per step)")
+    return bits, ""
+
+
+def _balls(stmt, ex, verdicts, info, horizon=None):
     """The ball rungs (:func:`bnverify.certify.certify` at :data:`ARB_BITS`): the certificate, or
     None when the balls cannot decide (``info['arb']`` says why). A ball run that raises anything
     but ``Uncertain`` (a code path not written for balls) is "cannot decide", never an error."""
     from .certify import certify
 
+    bits, why = ball_rungs(stmt, horizon)
+    if not bits:
+        info["arb"] = f"balls not run: {why}"
+        return None
     try:
-        cert = certify(stmt, ex, ARB_BITS)
+        cert = certify(stmt, ex, bits)
     except Exception as exc:  # noqa: BLE001
         info["arb"] = f"balls raised {type(exc).__name__}: {str(exc)[:200]}"
         return None
@@ -215,7 +238,7 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
     verdicts[f"{bk.name}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = v0
     if v0.status == "vacuous" or (v0.status == "undecided" and not _doubtful(stmt, v0)):
         return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
-    cert = _balls(stmt, ex, verdicts, info) if ARB_BITS and not isinstance(bk, Arb) else None
+    cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not isinstance(bk, Arb) else None
     if cert is not None:
         if cert.status in ("holds", "vacuous"):  # a proof for this example
             info["certified"] = True

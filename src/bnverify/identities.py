@@ -104,6 +104,10 @@ class TrajectoryIdentity(Statement):
     simulator = "full"
     record_w = True
     K = K_ULPS
+    # the tolerance is K·eps of the working precision and a ball's radius is ≥ eps times the growth
+    # of full GD (≈ 4.5 bits per step): balls never certify "error ≤ K·eps", at any precision
+    ball_certifiable = False
+    ball_note = "identity to K eps of the working precision: the ball radius never falls below it"
     perturb = 0.0  # mutants: the right-hand side moved by perturb × scale
     steps = 150
 

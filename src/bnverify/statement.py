@@ -111,6 +111,11 @@ class Statement:
     record_w: bool = False
     # Relative slack under which a float64 "holds" is re-decided at high precision.
     rounding_reach: float = 1e-8
+    # False: ball arithmetic cannot certify this statement by construction (e.g. an identity whose
+    # tolerance is K units of the working eps: the ball radius is never below it), so the ladder
+    # skips the ball rungs (``ball_note`` says why).
+    ball_certifiable: bool = True
+    ball_note: str = ""
     # Where the bound comes from: "initial state", "step-t quantities", "event (onset state)",
     # "propagated enclosure" (the dynamics re-simulated: not a theorem-level bound) or "identity".
     bound_source: str = "step-t quantities"
