@@ -206,7 +206,9 @@ def as_float(n: int, limit: float = 1e300) -> float:
 
 
 def order(n: int) -> str:
-    return str(n) if n < 10**9 else f"~1e{len(str(n)) - 1}"
+    # the decimal exponent from the logarithm: str() of an int beyond 4300 digits raises (and a T_2 from
+    # an exact ρ ~ 1e-2000 at onset has more)
+    return str(n) if n < 10**9 else f"~1e{int(math.log10(n))}"
 
 
 # --- horizons and strategies shared by the whitened edge statements ------------------------------
