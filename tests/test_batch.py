@@ -75,3 +75,10 @@ def test_floor_free_labels_match_mpmath():
     n = int(np.argmax(f64.beta_scale[1] < 0))
     assert np.array_equal(f64["rho"][:n], np.abs(f64["beta"][:n]) / f64["alpha"][:n])
     forget_known()
+
+
+def test_order_of_astronomical_bounds():
+    from bnverify.edges import order
+
+    assert order(12345) == "12345"
+    assert order(10**5000 + 7) == "~1e5000"  # str() of such an int raises (the 4300-digit limit)
