@@ -73,12 +73,16 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
                    label=f"artefact / undecided / raised: {len(other)}")
     if bad:
         ax.scatter(coords(bad, x_name), y_of(bad), s=40, marker="x", c="red", label=f"violated: {len(bad)}")
+    def loggable(n):  # a log axis needs a positive finite value to draw (a parameter unused by every point has none)
+        v = coords(pts, n)
+        return scale.get(n) == "log" and bool(np.any(np.isfinite(v) & (v > 0)))
+
     ax.set_xlabel(x_name)
-    if scale.get(x_name) == "log":
+    if loggable(x_name):
         ax.set_xscale("log")
     if y_name:
         ax.set_ylabel(y_name)
-        if scale.get(y_name) == "log":
+        if loggable(y_name):
             ax.set_yscale("log")
     ax.legend(fontsize=7, loc="best")
     ax.set_title(title, fontsize=8)
