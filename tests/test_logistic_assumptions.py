@@ -159,3 +159,25 @@ def test_entry_rate_monotone_in_f_and_zero_at_f_one():
     assert eps[0] > 0 and eps[1] > 0 and abs(eps[2]) < 1e-12
     c = geo.entry_rate(0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
     assert float(c["eps"]) == pytest.approx(eps[1], rel=1e-12)
+
+
+def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
+    """Φ's numerator and B² both fall like e^{−2γ}: float64 underflows (0/0) past γ ≈ 350; the piece is
+    then evaluated at 30 digits and rounded down (or overflows to +inf when Φ exceeds float64)."""
+    import math
+    import warnings
+
+    from bnverify import get_backend
+    from bnverify.instances import active_margin_logistic
+    from bnverify.logistic import geometry
+
+    geo = geometry(active_margin_logistic(n=8, d=12, seed=0))
+    rho0 = 0.01 * float(geo.rho_branch)
+    mp = get_backend(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for g in (10.0, 300.0, 400.0, 600.0):
+            exact = geo.at(mp).phi_piece(mp.scalar(g), mp.scalar(1.01 * g), mp.scalar(rho0))
+            got = geo.phi_piece(g, 1.01 * g, rho0)
+            assert not math.isnan(got)
+            assert math.isinf(got) or abs(got / float(exact) - 1) < 1e-12  # float64 rounding of e^{−γ} terms

@@ -321,7 +321,23 @@ class Geometry:
         q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
         B = sig(bk, -g_lo) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_hi * cd * q
         num = 2 * self.n * self.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
-        return num / ((1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B)
+        den = (1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B
+        if bk is FLOAT64 and not (num > 0 and den > 0):
+            # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
+            # 30 digits, rounded down into float64 (Φ bounds a step size from below)
+            return self._float64_from(self.at(get_backend(30)).phi_piece(*(get_backend(30).scalar(float(v))
+                                                                             for v in (g_lo, g_hi, rho0))))
+        return num / den
+
+    def at(self, bk: Backend) -> "Geometry":
+        """The same constants as numbers of ``bk`` (from their float64 values when converting up)."""
+        conv = (lambda v: v if v is None else bk.scalar(float(v)))
+        return Geometry(bk, self.n, conv(self.m), conv(self.lam_min), conv(self.lam_max), conv(self.kappa))
+
+    @staticmethod
+    def _float64_from(v) -> float:
+        x = float(v)
+        return float(np.nextafter(x, 0.0)) if math.isfinite(x) and x > 0 else x
 
     def phi_min(self, g0, g1, rho0, pieces: int = 64):
         """``min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
