@@ -29,7 +29,7 @@ test: $(STAMP)
 # an interrupted `make deep` resumes where it stopped. DEEP_ARGS overrides the budget.
 DEEP_ARGS ?= --hypothesis 1000 --sweep 8192 --hunt 1024 --hunt-restarts 8 --chunk 64 --seed 20261201
 deep: $(STAMP)
-	HYPOTHESIS_PROFILE=deep $(PY) -m bnverify.engine --store reports/deep/store --summary reports/deep/SUMMARY.md --mutants $(DEEP_ARGS)
+	HYPOTHESIS_PROFILE=deep $(PY) -m bnverify.verify.engine --store reports/deep/store --summary reports/deep/SUMMARY.md --mutants $(DEEP_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "src"))
 
 from bnverify import Hyper, simulate, simulate_reduced, whitened_regression  # noqa: E402
-from bnverify.backends import Uncertain, flint_precision, get_backend  # noqa: E402
-from bnverify.kinds import LONG_EDGE_EXAMPLES  # noqa: E402
-from bnverify.instances import separable_logistic  # noqa: E402
+from bnverify.numerics.backends import Uncertain, flint_precision, get_backend  # noqa: E402
+from bnverify.verify.kinds import LONG_EDGE_EXAMPLES  # noqa: E402
+from bnverify.numerics.instances import separable_logistic  # noqa: E402
 
 HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
 FALLING = Hyper(H0=1.5, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1)
@@ -146,8 +146,8 @@ def radius(bits_list, cases) -> list[str]:
 def _ladder_cases():
     import json
 
-    from bnverify.example import Example
-    from bnverify.testing import find
+    from bnverify.verify.example import Example
+    from bnverify.verify.testing import find
 
     floor = Example.make("whitened_regression", FALLING, n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
     long_gd = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0,
@@ -173,8 +173,8 @@ def _ladder_cases():
 
 
 def ladder(repeats: int) -> list[str]:
-    from bnverify.adjudicate import _mpmath_ladder, ball_rungs, run_once
-    from bnverify.certify import certify
+    from bnverify.verify.adjudicate import _mpmath_ladder, ball_rungs, run_once
+    from bnverify.verify.certify import certify
 
     rows = ["| example | float64 | balls (rungs 128 → 1024 bits) | arb time | mpmath ladder | mpmath time | "
             "arb / mpmath |", "|---|---|---|---|---|---|---|"]

@@ -40,10 +40,10 @@ _WORKER = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, sys.argv[1])
-from bnverify.search import Unit, run_unit, load_statement
+from bnverify.verify.search import Unit, run_unit, load_statement
 key, n = sys.argv[2], int(sys.argv[3])
 if len(sys.argv) > 4 and sys.argv[4] == "noarb":  # the ball rungs of the ladder off (as before them)
-    import bnverify.adjudicate as A
+    import bnverify.verify.adjudicate as A
     A.ARB_BITS = ()
 stmt = load_statement(key)
 t0 = time.perf_counter()
@@ -63,9 +63,9 @@ warnings.simplefilter("ignore")
 sys.path.insert(0, sys.argv[1])
 import numpy as np
 from scipy.stats import qmc
-from bnverify import batch
-from bnverify.search import _build_point, load_statement
-from bnverify.simulate import _PINNED
+from bnverify.verify import batch
+from bnverify.verify.search import _build_point, load_statement
+from bnverify.numerics.simulate import _PINNED
 stmt = load_statement(sys.argv[2]); space = stmt.space()
 pts = qmc.Sobol(d=space.dim, scramble=True, seed=0).random(int(sys.argv[3]))
 batch._prefill(stmt, [_build_point(space, u)[1] for u in pts])
@@ -77,7 +77,7 @@ _LIMIT = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-from bnverify.simulate import simulate_reduced_batch
+from bnverify.numerics.simulate import simulate_reduced_batch
 B, T = 100000, 200
 rng = np.random.default_rng(0)
 args = dict(a=1.0, alpha0=1.0, beta0=rng.uniform(1e-6, 0.5, B), gamma0=rng.uniform(0.01, 1, B),

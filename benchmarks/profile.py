@@ -4,7 +4,7 @@ For one statement of each family — reduced recurrence (``thm3.peak_bound@recon
 full-GD whitened (``lemma7.rising_criterion@exact-v1``), logistic
 (``lemma4.logistic_loss_upper@reconstructed-v1``) — draw ``--examples`` scrambled Sobol points of
 the statement's declared space, build each example (``stmt.space().example(u)``) and decide it
-(:func:`bnverify.adjudicate.decide`), with the library's functions wrapped by timers (monkeypatched
+(:func:`bnverify.verify.adjudicate.decide`), with the library's functions wrapped by timers (monkeypatched
 here, no library code changed). Phases, exclusive time (a phase's own time minus the phases inside
 it):
 
@@ -54,8 +54,8 @@ FAMILIES = {
 
 def _stand_in(key):
     """A space over the standing hypotheses for a statement that declares none yet."""
-    from bnverify.space import Param
-    from bnverify.spaces import logistic_space, standing_whitened, whitened_space
+    from bnverify.verify.space import Param
+    from bnverify.verify.spaces import logistic_space, standing_whitened, whitened_space
 
     if key.startswith("lemma4."):
         return logistic_space(rho=Param.linear("rho_frac", 0.01, 0.99), x=Param.log("x", 1e-3, 1.0))
@@ -131,7 +131,7 @@ def instrument(stmt, timers: Timers):
     """Install the timers; returns an undo function."""
     from importlib import import_module
 
-    from bnverify.space import Space
+    from bnverify.verify.space import Space
 
     # import_module: the package re-exports some functions under the modules' names
     adj, hyper, instances, simulate, trajectory, whitened = (
@@ -183,7 +183,7 @@ PHASES = ("space build", "instance build", "hypotheses", "constants", "pilot sim
 
 
 def profile_statement(stmt, n, seed=0):
-    from bnverify.adjudicate import decide
+    from bnverify.verify.adjudicate import decide
 
     timers = Timers()
     new_example, restore = instrument(stmt, timers)  # first: a space may bind builders when declared
@@ -205,7 +205,7 @@ def profile_statement(stmt, n, seed=0):
 
 def rate(stmt, n, seed=1):
     """Un-instrumented: decided (holds/violated) examples per second, and draws per second."""
-    from bnverify.adjudicate import decide
+    from bnverify.verify.adjudicate import decide
 
     space, _ = space_of(stmt)
     us = points(space, n, seed)
@@ -219,7 +219,7 @@ def rate(stmt, n, seed=1):
 
 
 def cprofile_top(stmt, n, top=12, seed=2):
-    from bnverify.adjudicate import decide
+    from bnverify.verify.adjudicate import decide
 
     space, _ = space_of(stmt)
     us = points(space, n, seed)
@@ -245,7 +245,7 @@ def main(argv=None):
     ap.add_argument("--only", action="append", default=[], help="statement key (repeatable)")
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args(argv)
-    from bnverify.registry import load
+    from bnverify.verify.registry import load
 
     by_key = {s.key: s for s in load()}
     fams = {f: k for f, k in FAMILIES.items() if not args.only or k in args.only}

@@ -38,7 +38,7 @@ import mpmath  # noqa: E402
 
 import bnverify  # noqa: E402
 from bnverify import Hyper, get_backend, simulate, simulate_reduced, simulate_reduced_batch, whitened_regression  # noqa: E402
-from bnverify.trajectory import COLUMNS  # noqa: E402
+from bnverify.numerics.trajectory import COLUMNS  # noqa: E402
 
 HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
 

@@ -1,5 +1,5 @@
 """Hypothesis profiles: ``ci`` (default: derandomised, no database), ``dev``, ``deep``
-(``make deep``). The profiles are registered in :mod:`bnverify.campaign`; HYPOTHESIS_PROFILE picks
+(``make deep``). The profiles are registered in :mod:`bnverify.verify.campaign`; HYPOTHESIS_PROFILE picks
 one. At the end of the session a table of every campaign run is printed (also under xdist: the
 workers hand their rows to the controller).
 
@@ -17,8 +17,9 @@ from pathlib import Path
 from hypothesis import settings
 
 import bnverify
-import bnverify.campaign  # noqa: F401  (registers the profiles)
-from bnverify import registry, testing
+import bnverify.verify.campaign  # noqa: F401  (registers the profiles)
+from bnverify.verify import registry
+from bnverify.verify import testing
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -1,13 +1,13 @@
 """The dual-precision adjudicator (DESIGN.md): float64 first, doubtful verdicts re-decided in
 mpmath. Regression around THEORY.md §9: float64 full GD shows false rising edges at the rounding
 floor; they must come out as *float64 artefacts*, never as passes or violations."""
-from bnverify import adjudicate
-from bnverify.adjudicate import decide, ladder_for
-from bnverify.campaign import CampaignResult
-from bnverify.example import Example
-from bnverify.hyper import Hyper
-from bnverify.statement import Statement
-from bnverify.testing import find
+from bnverify.verify import adjudicate
+from bnverify.verify.adjudicate import decide, ladder_for
+from bnverify.verify.campaign import CampaignResult
+from bnverify.verify.example import Example
+from bnverify.numerics.hyper import Hyper
+from bnverify.verify.statement import Statement
+from bnverify.verify.testing import find
 
 NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
 # H0 = 1.5 ≤ 2: ρ falls geometrically and reaches the float64 floor (~1e-16) within the horizon.

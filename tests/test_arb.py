@@ -15,13 +15,14 @@ import mpmath
 import numpy as np
 import pytest
 
-from bnverify import Hyper, registry, simulate, simulate_reduced, whitened_regression
-from bnverify.backends import Arb, Ball, Uncertain, flint_precision, get_backend
-from bnverify.certify import certify
-from bnverify.example import Example
-from bnverify.linalg import eigvalsh, orthonormal_columns, solve
-from bnverify.model import evaluate
-from bnverify.statement import Statement
+from bnverify import Hyper, simulate, simulate_reduced, whitened_regression
+from bnverify.verify import registry
+from bnverify.numerics.backends import Arb, Ball, Uncertain, flint_precision, get_backend
+from bnverify.verify.certify import certify
+from bnverify.verify.example import Example
+from bnverify.numerics.linalg import eigvalsh, orthonormal_columns, solve
+from bnverify.numerics.model import evaluate
+from bnverify.verify.statement import Statement
 
 MP = 100  # digits of the mpmath reference (far tighter than a 256-bit ball)
 HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
@@ -137,7 +138,7 @@ def test_logistic_model_encloses_mpmath():
     bk, mp = get_backend("arb256"), get_backend(MP)
     rng = np.random.default_rng(3)
     X, y, w = rng.standard_normal((10, 4)), np.where(rng.random(10) < 0.5, -1.0, 1.0), rng.standard_normal(4)
-    from bnverify.model import LOGISTIC
+    from bnverify.numerics.model import LOGISTIC
 
     for gamma in (0.7, 40.0):  # 40: margins far in the tails of the softplus
         eb = evaluate(bk.asarray(X), bk.asarray(y), bk.asarray(w), bk.scalar(gamma), LOGISTIC, bk)

@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from bnverify import adjudicate
-from bnverify.adjudicate import decide
-from bnverify.backends import Arb, Uncertain, get_backend
-from bnverify.campaign import CampaignResult
-from bnverify.example import Example
-from bnverify.hyper import Hyper
-from bnverify.statement import Statement, Verdict
-from bnverify.testing import find
+from bnverify.verify import adjudicate
+from bnverify.verify.adjudicate import decide
+from bnverify.numerics.backends import Arb, Uncertain, get_backend
+from bnverify.verify.campaign import CampaignResult
+from bnverify.verify.example import Example
+from bnverify.numerics.hyper import Hyper
+from bnverify.verify.statement import Statement, Verdict
+from bnverify.verify.testing import find
 
 NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
 # H0 = 1.5 ≤ 2: ρ falls geometrically and reaches the float64 floor: a false rising edge in float64

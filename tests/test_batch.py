@@ -1,4 +1,4 @@
-"""Batch decisions (bnverify.batch) and the floor-free float64 reduced recurrence.
+"""Batch decisions (bnverify.verify.batch) and the floor-free float64 reduced recurrence.
 
 * a lane of the vectorised recurrence is bit for bit the scalar ``simulate_reduced`` run (pilot rule
   and fixed horizons);
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from bnverify import batch
-from bnverify.kinds import LONG_EDGE_EXAMPLES
-from bnverify.search import _build_point, decide_point, decide_points, load_statement
-from bnverify.simulate import forget_known, simulate_reduced
+from bnverify.verify import batch
+from bnverify.verify.kinds import LONG_EDGE_EXAMPLES
+from bnverify.verify.search import _build_point, decide_point, decide_points, load_statement
+from bnverify.numerics.simulate import forget_known, simulate_reduced
 
 FIELDS = ("alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos", "grad_gamma")
 
@@ -39,7 +39,7 @@ def test_lanes_equal_scalar_runs(pilot):
         tr = simulate_reduced(inst, ex.hyper, horizon=h, pilot_margin=50 if pilot else None)
         assert run.status == tr.status and run.stopped_at == tr.stopped_at
         assert len(run) == len(tr)
-        from bnverify.simulate import _KNOWN
+        from bnverify.numerics.simulate import _KNOWN
         scalar = next(iter(_KNOWN.values()))
         for name in FIELDS:
             assert np.array_equal(run.raw[name], scalar.raw[name]), name
@@ -78,7 +78,7 @@ def test_floor_free_labels_match_mpmath():
 
 
 def test_order_of_astronomical_bounds():
-    from bnverify.edges import order
+    from bnverify.regimes.edges import order
 
     assert order(12345) == "12345"
     assert order(10**5000 + 7) == "~1e5000"  # str() of such an int raises (the 4300-digit limit)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bnverify import registry
+from bnverify.verify import registry
 from bnverify.cli import main
 
 TINY = Path(__file__).parent / "tiny_theorems"  # tiny.true / .false / .picky / .broken + 2 mutants

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bnverify import registry
+from bnverify.verify import registry
 from bnverify.report import claims
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The Dask engine and the results store (bnverify.engine, bnverify.store).
+"""The Dask engine and the results store (bnverify.verify.engine, bnverify.verify.store).
 
 A 2-worker LocalCluster, shared by the module: the same seed gives the same decisions as
 in-process; a worker killed in mid-campaign loses no example (its unit runs again); an interrupted
@@ -22,12 +22,12 @@ from pathlib import Path
 import cloudpickle
 import pytest
 
-from bnverify import engine as eng
-from bnverify import registry
-from bnverify.example import Example
-from bnverify.hyper import Hyper
-from bnverify.search import Budget, Unit, plan_first, run_campaign
-from bnverify.store import Store
+from bnverify.verify import engine as eng
+from bnverify.verify import registry
+from bnverify.verify.example import Example
+from bnverify.numerics.hyper import Hyper
+from bnverify.verify.search import Budget, Unit, plan_first, run_campaign
+from bnverify.verify.store import Store
 
 TINY = Path(__file__).parent / "tiny_theorems"
 
@@ -35,10 +35,10 @@ PROBE = '''
 import os
 from pathlib import Path
 
-from bnverify.space import Param
-from bnverify.spaces import standing_whitened, whitened_space
-from bnverify.statement import Statement, mutant
-from bnverify.theory import whitened_hypotheses
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import standing_whitened, whitened_space
+from bnverify.verify.statement import Statement, mutant
+from bnverify.regimes.theory import whitened_hypotheses
 
 
 class RhoEnd(Statement):
@@ -199,7 +199,7 @@ def test_user_folder_statement_pickles_by_value(tmp_path):
                       n=5, d=2, seed=0)
     script = textwrap.dedent("""
         import sys, cloudpickle
-        from bnverify.adjudicate import decide
+        from bnverify.verify.adjudicate import decide
         assert not any(m.startswith("bnverify_theorems_") for m in sys.modules)
         blobs, ex = cloudpickle.loads(sys.stdin.buffer.read())
         for b in blobs:
@@ -225,9 +225,9 @@ def test_inline_and_bad_arguments():
 
 SIGTERM_SCRIPT = """
 import os, sys, psutil
-from bnverify import engine
-from bnverify.registry import load
-from bnverify.search import Budget, plan_first
+from bnverify.verify import engine
+from bnverify.verify.registry import load
+from bnverify.verify.search import Budget, plan_first
 
 if __name__ == "__main__":
     (s,) = [s for s in load([sys.argv[1]]) if s.id == "probe.rho_end"]

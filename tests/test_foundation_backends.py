@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bnverify import FLOAT64, get_backend, mpmath_uses_gmpy
-from bnverify.backends import Mpmath
+from bnverify.numerics.backends import Mpmath
 
 
 def test_mpmath_runs_on_gmpy2():

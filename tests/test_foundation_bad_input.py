@@ -11,9 +11,9 @@ import pytest
 
 from bnverify import (Hyper, active_margin_logistic, build, from_arrays, get_backend, get_loss,
                       hilbert_section6, simulate, simulate_reduced, simulate_reduced_batch, whitened_regression)
-from bnverify.geometry import rho
-from bnverify.reference import hard_margin_svm
-from bnverify.whitened import tau_inv
+from bnverify.numerics.geometry import rho
+from bnverify.numerics.reference import hard_margin_svm
+from bnverify.regimes.whitened import tau_inv
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((8, 3))

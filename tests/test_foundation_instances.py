@@ -20,8 +20,8 @@ from scipy.optimize import minimize
 
 from bnverify import (Hyper, active_margin_logistic, build, from_arrays, get_backend, hilbert_section6,
                       separable_logistic, whitened_regression)
-from bnverify.linalg import solve
-from bnverify.reference import active_margin_svm, hard_margin_svm, least_squares
+from bnverify.numerics.linalg import solve
+from bnverify.numerics.reference import active_margin_svm, hard_margin_svm, least_squares
 
 BACKENDS = ["float64", "mpmath"]
 WHITEN_TOL = {"float64": 1e-13, "mpmath": 1e-40}

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnverify import Hyper, active_margin_logistic, evaluate, simulate, simulate_reduced
-from bnverify.strategies import bounded, log_uniform, whitened_example
+from bnverify.verify.strategies import bounded, log_uniform, whitened_example
 
 K = 256
 EPS = 2.0 ** -53

@@ -24,7 +24,7 @@ import pytest
 
 from bnverify import (Hyper, active_margin_logistic, get_backend, separable_logistic, simulate,
                       simulate_reduced, simulate_reduced_batch, whitened_regression)
-from bnverify.trajectory import COLUMNS
+from bnverify.numerics.trajectory import COLUMNS
 
 SECTION9 = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
 
@@ -282,7 +282,7 @@ def test_reduced_needs_whitened_square_loss():
 @pytest.mark.parametrize("spec", ["float64", "mpmath"])
 def test_is_bad_rule(spec):
     """Divergence rule: non-finite or |v| > 1e300, for scalars and arrays, in every backend."""
-    from bnverify.trajectory import is_bad
+    from bnverify.numerics.trajectory import is_bad
     bk = get_backend(spec)
     inf = np.inf if spec == "float64" else bk.ctx.inf
     nan = np.nan if spec == "float64" else bk.ctx.nan

@@ -1,11 +1,11 @@
-"""Assumption checkers of the logistic line (bnverify.logistic): each passes on data that meets it
+"""Assumption checkers of the logistic line (bnverify.regimes.logistic): each passes on data that meets it
 and reports the unmet condition, with numbers, on data that violates it — in float64 and mpmath."""
 import numpy as np
 import pytest
 
-from bnverify.hyper import Hyper
-from bnverify.instances import active_margin_logistic, from_arrays, hilbert_section6, separable_logistic
-from bnverify.logistic import (assumption1, assumption2, assumption3, assumption4, geometry, kappa_closed_form,
+from bnverify.numerics.hyper import Hyper
+from bnverify.numerics.instances import active_margin_logistic, from_arrays, hilbert_section6, separable_logistic
+from bnverify.regimes.logistic import (assumption1, assumption2, assumption3, assumption4, geometry, kappa_closed_form,
                                kappa_lp, section6_logistic_run, svm_duals)
 
 BACKENDS = ["float64", "mpmath"]
@@ -102,7 +102,7 @@ def test_kappa_is_a_valid_nondegeneracy_constant(backend):
 
 def test_section6_logistic_fixture():
     tr = section6_logistic_run(horizon=50)
-    from bnverify.logistic import SECTION6_LOGISTIC
+    from bnverify.regimes.logistic import SECTION6_LOGISTIC
 
     inst = hilbert_section6(loss="logistic", **SECTION6_LOGISTIC["instance"])  # the published settings
     assert tr.instance.loss.name == "logistic"
@@ -132,8 +132,8 @@ def test_rising_threshold_decides_the_next_step(backend):
     """Lemma 6 solved for η: a step rises exactly when η/‖w‖² exceeds rising_threshold; and the
     conservative τ_5 lies below it."""
     from bnverify import simulate
-    from bnverify.logistic import Geometry
-    from bnverify.model import evaluate
+    from bnverify.regimes.logistic import Geometry
+    from bnverify.numerics.model import evaluate
 
     inst = active_margin_logistic(2, 5, margin=1.0, spread=1.5, seed=4, backend=backend)
     geo = geometry(inst)
@@ -168,8 +168,8 @@ def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
     import warnings
 
     from bnverify import get_backend
-    from bnverify.instances import active_margin_logistic
-    from bnverify.logistic import geometry
+    from bnverify.numerics.instances import active_margin_logistic
+    from bnverify.regimes.logistic import geometry
 
     geo = geometry(active_margin_logistic(n=8, d=12, seed=0))
     rho0 = 0.01 * float(geo.rho_branch)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bnverify import registry
-from bnverify.adjudicate import decide, survives_precision
-from bnverify.example import Example
-from bnverify.statement import Verdict
+from bnverify.verify import registry
+from bnverify.verify.adjudicate import decide, survives_precision
+from bnverify.verify.example import Example
+from bnverify.verify.statement import Verdict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 ISSUE_EXAMPLE = {"hyper": {"H0": 4.0, "eta_gamma": 1.0, "gamma0_over_a": 1.0, "init_seed": 0, "rho0": 0.001, "w0_norm": 1.0},

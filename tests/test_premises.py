@@ -1,5 +1,5 @@
 """The report's premise margins (Theorem 5 (1)/(3), Lemma 4) measure what they say."""
-from bnverify import registry
+from bnverify.verify import registry
 from bnverify.report import premises as P
 
 S = {s.id: s for s in registry.load()}

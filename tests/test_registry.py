@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bnverify import registry
-from bnverify.statement import KINDS, PROVENANCES
+from bnverify.verify import registry
+from bnverify.verify.statement import KINDS, PROVENANCES
 
 STATEMENTS = registry.load()
 MUTANTS = registry.load(mutants=True)

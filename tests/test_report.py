@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnverify import registry
+from bnverify.verify import registry
 from bnverify.cli import main
 from bnverify.report import build as B
 from bnverify.report import figures as F

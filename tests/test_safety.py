@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnverify import Hyper, active_margin_logistic, build, get_backend, hilbert_section6, registry
+from bnverify import Hyper, active_margin_logistic, build, get_backend, hilbert_section6
+from bnverify.verify import registry
 from bnverify import separable_logistic, simulate, simulate_reduced, whitened_regression
-from bnverify.backends import Mpmath
+from bnverify.numerics.backends import Mpmath
 from bnverify.cli import main
 from bnverify.report import build as B
 from bnverify.report.run import default_examples
@@ -194,7 +195,7 @@ def test_non_editable_install_finds_the_shipped_statements(tmp_path):
     env.pop("BNVERIFY_THEOREMS", None)
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
-    r = subprocess.run([sys.executable, "-c", "import bnverify.registry as r; print(r.DEFAULT_DIR)"],
+    r = subprocess.run([sys.executable, "-c", "import bnverify.verify.registry as r; print(r.DEFAULT_DIR)"],
                        capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
     assert r.returncode == 0 and r.stdout.strip().startswith(str(site)), (r.stdout, r.stderr)
     r = subprocess.run([str(site / "bin" / "bnverify"), "list", "--json"], capture_output=True, text=True,
@@ -203,7 +204,7 @@ def test_non_editable_install_finds_the_shipped_statements(tmp_path):
     keys = {row["id"] for row in json.loads(r.stdout)}
     assert len(keys) >= 10 and any(k.startswith("thm3") for k in keys)
     (entry_points,) = site.glob("bnverify-*.dist-info/entry_points.txt")  # the pytest plugin is registered
-    assert "[pytest11]" in entry_points.read_text() and "bnverify.pytest_plugin" in entry_points.read_text()
+    assert "[pytest11]" in entry_points.read_text() and "bnverify.verify.pytest_plugin" in entry_points.read_text()
 
 
 # --- an error is not a violation: exit 3, the traceback in a named log ------------------------------------
@@ -399,7 +400,7 @@ STATEMENTS = [Sleepy()]
 '''
 
 RUNNER = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-          "from pathlib import Path; from bnverify import registry; registry.DEFAULT_DIR = Path('/nonexistent'); "
+          "from pathlib import Path; from bnverify.verify import registry; registry.DEFAULT_DIR = Path('/nonexistent'); "
           "from bnverify.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
@@ -478,8 +479,8 @@ def test_workers_die_with_a_killed_parent(tmp_path):
 
 # --- the pytest plugin: `pytest --theorems DIR` ------------------------------------------------------------------
 PINNED = _ON_TINY + '''
-from bnverify.example import Example
-from bnverify.hyper import Hyper
+from bnverify.verify.example import Example
+from bnverify.numerics.hyper import Hyper
 
 
 class PinnedTrue(TinyTrue):
@@ -510,7 +511,7 @@ def _plugin_args() -> list[str]:
     from importlib.metadata import entry_points
 
     registered = any(ep.name == "bnverify" for ep in entry_points(group="pytest11"))
-    return [] if registered else ["-p", "bnverify.pytest_plugin"]
+    return [] if registered else ["-p", "bnverify.verify.pytest_plugin"]
 
 
 def _pytest_start(cwd, *args, env=None) -> subprocess.Popen:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnverify.hyper import Hyper
-from bnverify.logistic import SECTION6_LOGISTIC
+from bnverify.numerics.hyper import Hyper
+from bnverify.regimes.logistic import SECTION6_LOGISTIC
 from bnverify.report import figures as F
 from bnverify.report.section6_search import candidates, criteria, mechanism_metrics, refine, trajectory_metrics
-from bnverify.simulate import simulate, simulate_reduced
+from bnverify.numerics.simulate import simulate, simulate_reduced
 
 
 def _failed(traj, loss="square"):

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from bnverify import registry
-from bnverify.testing import check_mutant_caught, check_statement
+from bnverify.verify import registry
+from bnverify.verify.testing import check_mutant_caught, check_statement
 
 STATEMENTS = registry.load()
 MUTANTS = registry.load(mutants=True)

@@ -19,11 +19,11 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.backends import argmax
-from bnverify.space import Param
-from bnverify.spaces import standing_whitened, whitened_space
-from bnverify.statement import Statement, mutant, scaled
-from bnverify.whitened import initial_state, whitened_hypotheses
+from bnverify.numerics.backends import argmax
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import standing_whitened, whitened_space
+from bnverify.verify.statement import Statement, mutant, scaled
+from bnverify.regimes.whitened import initial_state, whitened_hypotheses
 
 
 class MyBound(Statement):

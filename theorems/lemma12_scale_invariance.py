@@ -18,10 +18,10 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.identities import TrajectoryIdentity, gradients
-from bnverify.space import Param
-from bnverify.spaces import pointwise_logistic_space, union_space, whitened_space
-from bnverify.statement import mutant
+from bnverify.verify.identities import TrajectoryIdentity, gradients
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import pointwise_logistic_space, union_space, whitened_space
+from bnverify.verify.statement import mutant
 
 
 class ScaleInvariance(TrajectoryIdentity):

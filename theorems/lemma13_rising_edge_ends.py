@@ -21,9 +21,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
-from bnverify.kinds import RisingRegimeStatement
-from bnverify.statement import Statement, mutant
+from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
+from bnverify.verify.kinds import RisingRegimeStatement
+from bnverify.verify.statement import Statement, mutant
 
 
 class RisingEdgeEnds(RisingRegimeStatement, Statement):

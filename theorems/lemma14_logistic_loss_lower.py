@@ -5,7 +5,7 @@ Setting
     Logistic loss, BN linear model, full-batch GD eq. (1), active-margin data.
 Hypotheses
     Assumptions 1–3; Assumption 4 (all SVM duals μ_i > 0; κ = min_j μ_j/(Σμ − μ_j) > 0, the
-    optimum of the max–min LP of bnverify.logistic.kappa_lp); w_0 ∈ span(Xᵀ), α_0 > 0, γ_0 > 0
+    optimum of the max–min LP of bnverify.regimes.logistic.kappa_lp); w_0 ∈ span(Xᵀ), α_0 > 0, γ_0 > 0
     (ρ_0 unrestricted: the bound matters for large directional error).
 Statement
     At every step with α_t > 0, γ_t ≥ 0:
@@ -19,8 +19,8 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.kinds import PointwiseLogistic
-from bnverify.statement import mutant, tightened
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.statement import mutant, tightened
 
 
 class LogisticLossLower(PointwiseLogistic):

@@ -17,10 +17,10 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.identities import TrajectoryIdentity
-from bnverify.statement import mutant
-from bnverify.spaces import whitened_full_space
-from bnverify.theory import whitened_hypotheses
+from bnverify.verify.identities import TrajectoryIdentity
+from bnverify.verify.statement import mutant
+from bnverify.verify.spaces import whitened_full_space
+from bnverify.regimes.theory import whitened_hypotheses
 
 
 class Decomposition(TrajectoryIdentity):

@@ -18,7 +18,7 @@ Statement
 Bound kind
     implication, at every step t < T (T = 60). A failure is a violation
     only beyond rounding reach (condition and ρ comparison beyond their rounding errors, see
-    bnverify.identities); otherwise unresolved and re-decided at high precision.
+    bnverify.verify.identities); otherwise unresolved and re-decided at high precision.
     Slack: the smallest relative margin of (C) over the steps where it holds.
 Reference
     Paper Lemma 6 (sufficient convergence condition; exact form lost, reconstructed here).
@@ -26,10 +26,10 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.identities import SufficientStep, alpha0_hypotheses
-from bnverify.kinds import PointwiseLogistic
-from bnverify.spaces import pointwise_logistic_space, whitened_full_space
-from bnverify.statement import mutant
+from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
+from bnverify.verify.statement import mutant
 
 
 class SufficientConvergence(SufficientStep):

@@ -18,7 +18,7 @@ Statement
 Bound kind
     implication, at every step t < T (T = 60). A failure is a violation
     only beyond rounding reach (condition and ρ comparison beyond their rounding errors, see
-    bnverify.identities); otherwise unresolved and re-decided at high precision.
+    bnverify.verify.identities); otherwise unresolved and re-decided at high precision.
     Slack: the smallest relative margin of (D) over the steps where it holds.
 Reference
     Paper Lemma 6 (sufficient divergence condition; exact form lost, reconstructed here).
@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnverify.hyper import Hyper
-from bnverify.identities import SufficientStep, alpha0_hypotheses
-from bnverify.model import evaluate
-from bnverify.kinds import PointwiseLogistic
-from bnverify.space import Param
-from bnverify.spaces import pointwise_logistic_space, whitened_full_space
-from bnverify.statement import mutant
+from bnverify.numerics.hyper import Hyper
+from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
+from bnverify.numerics.model import evaluate
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
+from bnverify.verify.statement import mutant
 
 
 class SufficientDivergence(SufficientStep):

@@ -22,10 +22,10 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.identities import K_ULPS, StepCriterion, rho_comparison_resolved, rho_error
-from bnverify.statement import mutant
-from bnverify.spaces import whitened_full_space
-from bnverify.theory import whitened_hypotheses
+from bnverify.verify.identities import K_ULPS, StepCriterion, rho_comparison_resolved, rho_error
+from bnverify.verify.statement import mutant
+from bnverify.verify.spaces import whitened_full_space
+from bnverify.regimes.theory import whitened_hypotheses
 
 
 class RisingCriterion(StepCriterion):

@@ -18,9 +18,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import margins
-from bnverify.kinds import PointwiseLogistic
-from bnverify.statement import mutant, tightened
+from bnverify.regimes.logistic import margins
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.statement import mutant, tightened
 
 
 class LogitPerturbation(PointwiseLogistic):

@@ -25,11 +25,11 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
-from bnverify.space import Param
-from bnverify.spaces import whitened_space
-from bnverify.statement import Statement, mutant, scaled
-from bnverify.theory import initial_state, tau, whitened_hypotheses
+from bnverify.regimes.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import whitened_space
+from bnverify.verify.statement import Statement, mutant, scaled
+from bnverify.regimes.theory import initial_state, tau, whitened_hypotheses
 
 
 def delayed_onset_hyper(v: dict) -> dict:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import math
 
-from bnverify.space import Param
-from bnverify.spaces import standing_whitened, whitened_space
-from bnverify.statement import Statement, mutant
-from bnverify.theory import initial_state, ratio_max, whitened_hypotheses
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import standing_whitened, whitened_space
+from bnverify.verify.statement import Statement, mutant
+from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
 
 
 class NoRisingEdge(Statement):

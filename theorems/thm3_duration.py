@@ -13,7 +13,7 @@ Statement
     rising steps, with H_t = ηa²/‖w_t‖²; i.e. some t ∈ [t_on + 1, t_on + T_2] has ρ_{t+1} ≤ ρ_t.
     comparison-v2: at most T_2' ≤ T_2 rising steps, T_2' the first index at which a two-sided
     comparison system for (ρ, ‖w‖², γ/a) started from the onset state proves that the step cannot
-    rise (bnverify.edges.t2_comparison; derivation in thm3_duration.md).
+    rise (bnverify.regimes.edges.t2_comparison; derivation in thm3_duration.md).
 Bound kind
     upper bound on the length of every edge decided within the horizon (ended, or already longer
     than its T_2); horizon min(30000, t_on + T_2(t_on) + 1, t_s + 50) from a float64 pilot run
@@ -25,9 +25,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
-from bnverify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
-from bnverify.statement import Statement, mutant, tightened
+from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
+from bnverify.verify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
+from bnverify.verify.statement import Statement, mutant, tightened
 
 
 class EdgeDuration(RisingRegimeStatement, Statement):

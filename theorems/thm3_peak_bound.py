@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnverify.edges import labels_unresolved, settle_time
-from bnverify.kinds import RisingRegimeStatement
-from bnverify.statement import Statement, mutant, tightened
-from bnverify.theory import initial_state, tau_inv
+from bnverify.regimes.edges import labels_unresolved, settle_time
+from bnverify.verify.kinds import RisingRegimeStatement
+from bnverify.verify.statement import Statement, mutant, tightened
+from bnverify.regimes.theory import initial_state, tau_inv
 
 
 class PeakBound(RisingRegimeStatement, Statement):

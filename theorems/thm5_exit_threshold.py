@@ -25,12 +25,12 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.hyper import Hyper
-from bnverify.logistic import on_branch
-from bnverify.kinds import PointwiseLogistic
-from bnverify.space import Param
-from bnverify.spaces import pointwise_logistic_space
-from bnverify.statement import mutant
+from bnverify.numerics.hyper import Hyper
+from bnverify.regimes.logistic import on_branch
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import pointwise_logistic_space
+from bnverify.verify.statement import mutant
 
 
 class ExitThreshold(PointwiseLogistic):

@@ -19,12 +19,12 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.logistic import geometry
-from bnverify.kinds import PointwiseLogistic
-from bnverify.space import Param
-from bnverify.spaces import pointwise_logistic_space
-from bnverify.statement import mutant
-from bnverify.theory import ratio_max
+from bnverify.regimes.logistic import geometry
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import pointwise_logistic_space
+from bnverify.verify.statement import mutant
+from bnverify.regimes.theory import ratio_max
 
 T5 = 100
 

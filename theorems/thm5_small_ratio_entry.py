@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 
-from bnverify.logistic import geometry
-from bnverify.kinds import PointwiseLogistic
-from bnverify.space import Param
-from bnverify.spaces import pointwise_logistic_space
-from bnverify.statement import mutant
+from bnverify.regimes.logistic import geometry
+from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.space import Param
+from bnverify.verify.spaces import pointwise_logistic_space
+from bnverify.verify.statement import mutant
 
 T5E = 1000
 Q5 = 0.9

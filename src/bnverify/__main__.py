@@ -1,6 +1,6 @@
 """``python -m bnverify`` — the command line (:mod:`bnverify.cli`)."""
 import sys
 
-from .cli import main
+from bnverify.cli import main
 
 sys.exit(main())

@@ -114,7 +114,7 @@ def _examples_args(p, f64_default, mp_default):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .report.run import DEFAULT_F64, DEFAULT_MP
+    from bnverify.report.run import DEFAULT_F64, DEFAULT_MP
 
     p = _Parser(prog="bnverify", description="Theorem-checking numerical verification of GD dynamics in "
                 "batch-normalised linear models: run statements (lemmas/theorems as predicates over "
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("which", choices=("section6",), help="section6: the paper's Figure 3-style run")
     q.add_argument("--loss", choices=("square", "logistic"), default="square")
     q.add_argument("--out", default=".", metavar="DIR", help="output folder (default .)")
-    from .hyper import MAX_HORIZON
+    from bnverify.numerics.hyper import MAX_HORIZON
 
     q.add_argument("--horizon", type=_int_at_least(0, MAX_HORIZON), default=None, metavar="T",
                    help=f"steps, <= {MAX_HORIZON} (default: the published run's)")
@@ -192,7 +192,7 @@ def _load(theorems, *, mutants=False):
     file that raises exit 3 with its traceback in a log."""
     import traceback
 
-    from .registry import NoStatementsFound, TheoremImportError, load
+    from bnverify.verify.registry import NoStatementsFound, TheoremImportError, load
 
     try:
         return load(theorems, mutants=mutants)
@@ -211,7 +211,7 @@ def _load(theorems, *, mutants=False):
 
 def _check_profile() -> str:
     """``HYPOTHESIS_PROFILE``: one of the registered profiles (usage error otherwise)."""
-    from .campaign import PROFILE_EXAMPLES, profile_name
+    from bnverify.verify.campaign import PROFILE_EXAMPLES, profile_name
 
     name = profile_name()
     if name not in PROFILE_EXAMPLES:
@@ -243,7 +243,7 @@ def _exit_status(summary: dict, *, mutants_count: bool, log_path=None) -> int:
 
 
 def _examples(args, default_precision_both=True) -> tuple[int, int]:
-    from .report.run import default_examples
+    from bnverify.report.run import default_examples
 
     try:
         f64, mp = default_examples()
@@ -258,7 +258,7 @@ def _examples(args, default_precision_both=True) -> tuple[int, int]:
 
 
 def _fmt(x):
-    from .report.tables import fmt
+    from bnverify.report.tables import fmt
 
     return fmt(x)
 
@@ -285,7 +285,7 @@ def cmd_list(args) -> int:
 
 
 def _select(args):
-    from .registry import select
+    from bnverify.verify.registry import select
 
     stmts = _load(args.theorems)
     if not args.ids:
@@ -303,13 +303,13 @@ def _select(args):
 
 
 def cmd_check(args) -> int:
-    from .report.run import Job, run_jobs
+    from bnverify.report.run import Job, run_jobs
 
     _check_profile()
     f64, mp = _examples(args)
     stmts, muts = _select(args)
     precisions = ("float64", "mpmath") if args.precision == "both" else (args.precision,)
-    from .report.build import report_budget
+    from bnverify.report.build import report_budget
 
     def job(s, m, p):
         n = f64 if p == "float64" else mp
@@ -320,12 +320,12 @@ def cmd_check(args) -> int:
     t0 = time.perf_counter()
     results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
     wall = time.perf_counter() - t0
-    from .report.run import error_log_text, summarise
+    from bnverify.report.run import error_log_text, summarise
 
     summary = summarise(results)  # every mutant here was asked for by key: not caught is exit 1
     log = write_error_log(error_log_text(summary["errors"])) if summary["errors"] else None
     if args.json:
-        from .report.run import json_safe
+        from bnverify.report.run import json_safe
 
         payload = dict(settings=dict(precision=args.precision, examples_f64=f64, examples_mp=mp, seed=args.seed,
                                      theorems=args.theorems), wall_seconds=wall,
@@ -342,8 +342,8 @@ def cmd_check(args) -> int:
 def _print_check(results, wall):
     from tabulate import tabulate
 
-    from .report.tables import OUTCOME_COLUMNS, certified_text, verdict_word
-    from .testing import describe_counterexample
+    from bnverify.report.tables import OUTCOME_COLUMNS, certified_text, verdict_word
+    from bnverify.verify.testing import describe_counterexample
 
     errs = any(r["counts"].get("error", 0) or r.get("error") for r in results)
     pinned = any(r.get("pinned") for r in results)
@@ -368,15 +368,15 @@ def _print_check(results, wall):
 
 
 def cmd_report(args) -> int:
-    from .report.build import write_report
-    from .report.run import RunSettings
+    from bnverify.report.build import write_report
+    from bnverify.report.run import RunSettings
 
-    from .report.build import UnsafeOutput, check_out_dir
+    from bnverify.report.build import UnsafeOutput, check_out_dir
 
     profile = _check_profile()
     f64, mp = _examples(args)
     try:
-        from .registry import theorem_dirs
+        from bnverify.verify.registry import theorem_dirs
 
         theorem_dirs(args.theorems)
     except ValueError as e:
@@ -390,7 +390,7 @@ def cmd_report(args) -> int:
         raise UsageError(f"--out: cannot use {args.out}: {e.strerror or e}") from None
     _select(args)  # fail early, with one line, on an unknown id or a broken statement file
 
-    from .report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
+    from bnverify.report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
 
     if args.mutant_examples is not None:
         mf, mm = args.mutant_examples, max(1, args.mutant_examples // 10) if args.mutant_examples else 0
@@ -446,10 +446,10 @@ def _read_params(s: str) -> dict:
 def cmd_reproduce(args) -> int:
     import pandas as pd
 
-    from .adjudicate import decide, run_once
-    from .example import Example
-    from .report.run import find_statement
-    from .report.tables import verdicts_of
+    from bnverify.verify.adjudicate import decide, run_once
+    from bnverify.verify.example import Example
+    from bnverify.report.run import find_statement
+    from bnverify.report.tables import verdicts_of
 
     d = _read_params(args.params)
     stmt = find_statement(args.id, args.theorems) if _load(args.theorems) is not None else None
@@ -504,7 +504,7 @@ def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
 
 
 def cmd_figure(args) -> int:
-    from .report.figures import section6
+    from bnverify.report.figures import section6
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -528,7 +528,7 @@ COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "reprodu
 
 
 def main(argv=None) -> int:
-    from .report.run import Terminated, sigterm_as_interrupt
+    from bnverify.report.run import Terminated, sigterm_as_interrupt
 
     try:
         with sigterm_as_interrupt():

@@ -11,11 +11,11 @@ Bound kind
 Reference
     none. Provenance: exact.
 """
-from bnverify.example import Example
-from bnverify.hyper import Hyper
-from bnverify.space import Param, Space
-from bnverify.statement import Statement, mutant
-from bnverify.theory import whitened_hypotheses
+from bnverify.verify.example import Example
+from bnverify.numerics.hyper import Hyper
+from bnverify.verify.space import Param, Space
+from bnverify.verify.statement import Statement, mutant
+from bnverify.regimes.theory import whitened_hypotheses
 
 
 def _tiny_example(v):

@@ -6,4 +6,4 @@
 * :mod:`.markdown` — ``REPORT.md`` and one page per statement;
 * :mod:`.build` — the whole report folder, written beside ``--out`` and swapped in atomically.
 """
-from .run import DEFAULT_F64, DEFAULT_MP, RunSettings  # noqa: F401
+from bnverify.report.run import DEFAULT_F64, DEFAULT_MP, RunSettings  # noqa: F401

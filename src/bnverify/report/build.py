@@ -17,13 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from ..backends import get_backend
-from ..registry import load, select
-from . import figures as F
-from .coverage_fig import coverage_figure
-from . import markdown as M
-from . import tables as T
-from .run import Job, RunSettings, environment, error_log_text, json_safe, run_jobs, summarise
+from bnverify.numerics.backends import get_backend
+from bnverify.verify.registry import load, select
+from bnverify.report import figures as F
+from bnverify.report.coverage_fig import coverage_figure
+from bnverify.report import markdown as M
+from bnverify.report import tables as T
+from bnverify.report.run import Job, RunSettings, environment, error_log_text, json_safe, run_jobs, summarise
 
 MARKER = ".bnverify-report"  # written into every report folder; only such folders are replaced
 REPORT_ENTRIES = frozenset({"REPORT.md", "statements", "figures", "results.json", "errors.log", MARKER})
@@ -126,7 +126,7 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     violation (examples-to-detection per searcher)."""
     from dataclasses import asdict
 
-    from ..search import Budget
+    from bnverify.verify.search import Budget
 
     if n <= 0:
         return asdict(Budget())
@@ -175,9 +175,9 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
     or ``BNVERIFY_SCHEDULER`` for a running cluster, or in-process with one worker): the units
     of all campaigns batched, phase 1 (pinned, Hypothesis, sweep) then the hunts, so one heavy
     statement spreads over every worker. Returns the campaigns as report dicts, in job order."""
-    from ..engine import Engine, progress_printer, run_campaigns
-    from ..search import Budget
-    from .run import plain, result_dict
+    from bnverify.verify.engine import Engine, progress_printer, run_campaigns
+    from bnverify.verify.search import Budget
+    from bnverify.report.run import plain, result_dict
 
     by_key = {s.key: s for s in statements}
     budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
@@ -222,7 +222,7 @@ def make_figures(fig_dir: Path, *, fast: bool = False, quiet=False) -> dict:
 def measure_premises(settings: RunSettings, keys: set, *, fast: bool = False, quiet=False) -> list[dict]:
     """:mod:`bnverify.report.premises` for the reported statements that have a measure (a failure
     is recorded in its row, it does not sink the report)."""
-    from . import premises as P
+    from bnverify.report import premises as P
 
     t0 = time.perf_counter()
     rows = []

@@ -107,7 +107,7 @@ PAPER_CLAIMS: list[Claim] = [
     Claim("Assumption 4 (κ > 0)", "Under non-degenerate support vectors every direction orthogonal to w_svm "
           "gives some sample a negative signed margin, so κ is well defined and positive.",
           (),
-          "A property of the data, not of GD: checked by bnverify.logistic.assumption4 (closed form "
+          "A property of the data, not of GD: checked by bnverify.regimes.logistic.assumption4 (closed form "
           "against an LP in tests/test_logistic_assumptions.py) and used as a hypothesis of Lemma 14."),
     Claim("Lemma 14", "Under Assumption 4 misalignment costs loss: L ≥ (1/n) log(1 + exp(−γ g(ρ))).",
           ("lemma14.logistic_loss_lower@reconstructed-v1",)),

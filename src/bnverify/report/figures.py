@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..hyper import Hyper  # noqa: E402
+from bnverify.numerics.hyper import Hyper  # noqa: E402
 
 # --- published settings --------------------------------------------------------------------------
 # Section 6, square loss: chosen by this project (the paper publishes none) with
@@ -101,14 +101,14 @@ def slack_histogram(results: list[dict], path: Path, title: str) -> Path:
 
 # --- Section 6 ----------------------------------------------------------------------------------
 def _instance(cfg: dict, loss: str, backend="float64"):
-    from ..instances import hilbert_section6, whitened_regression
+    from bnverify.numerics.instances import hilbert_section6, whitened_regression
 
     if cfg["builder"] == "hilbert_section6":
         return hilbert_section6(loss=loss, backend=backend, **cfg["instance"])
     if cfg["builder"] == "whitened_regression":
         return whitened_regression(backend=backend, **cfg["instance"])
     if cfg["builder"] == "active_margin_logistic":
-        from ..instances import active_margin_logistic
+        from bnverify.numerics.instances import active_margin_logistic
 
         return active_margin_logistic(backend=backend, **cfg["instance"])
     raise ValueError(f"builder: unknown Section 6 builder {cfg['builder']!r}")
@@ -120,7 +120,7 @@ def section6_cases(loss: str) -> list[tuple[str, dict]]:
     if loss == "square":
         return [("Hilbert", SECTION6_SQUARE), ("whitened", SECTION6_SQUARE_WHITENED)]
     if loss == "logistic":
-        from ..logistic import SECTION6_LOGISTIC, SECTION6_LOGISTIC_COMPANION
+        from bnverify.regimes.logistic import SECTION6_LOGISTIC, SECTION6_LOGISTIC_COMPANION
 
         return [("Hilbert", SECTION6_LOGISTIC)] + ([("companion", SECTION6_LOGISTIC_COMPANION)]
                                                    if SECTION6_LOGISTIC_COMPANION else [])
@@ -130,7 +130,7 @@ def section6_cases(loss: str) -> list[tuple[str, dict]]:
 def section6_run(loss: str, horizon: int | None = None, *, case: int = 0, backend="float64", record_w: bool = True):
     """One published Section 6 trajectory (full GD, iterates recorded) and its settings:
     ``case`` indexes :func:`section6_cases` (0: the Hilbert instance)."""
-    from ..simulate import simulate
+    from bnverify.numerics.simulate import simulate
 
     name, cfg = section6_cases(loss)[case]
     h = cfg["horizon"] if horizon is None else int(horizon)
@@ -150,12 +150,12 @@ def section6(loss: str, path: Path, *, horizon: int | None = None, sharpness_eve
     """Figure 3-style panels for the published Section 6 runs with ``loss`` (one column per run of
     :func:`section6_cases`), each run in float64 and in mpmath at ``digits`` digits (solid / dashed):
     excess loss, ρ, η_eff with τ(ρ_t) overlaid, γ and ‖w‖, and the float64 sharpness (top Hessian
-    eigenvalue in (w, γ), :mod:`bnverify.sharpness`, every ``sharpness_every`` steps). Onset,
+    eigenvalue in (w, γ), :mod:`bnverify.numerics.sharpness`, every ``sharpness_every`` steps). Onset,
     loss peak and recovery (:func:`~bnverify.report.section6_search.mechanism_metrics`) are marked
     (green, red, blue). ``horizon`` caps the float64 runs, ``mp_horizon`` (default: the settings')
     the mpmath runs (never longer than the float64 ones)."""
-    from ..sharpness import sharpness_along
-    from .section6_search import criteria, trajectory_metrics
+    from bnverify.numerics.sharpness import sharpness_along
+    from bnverify.report.section6_search import criteria, trajectory_metrics
 
     cases = section6_cases(loss)
     fig, axes = plt.subplots(5, len(cases), figsize=(6.2 * len(cases), 13), squeeze=False)
@@ -235,7 +235,7 @@ def t1_scan(H0, rho0, gamma0_over_a, eta_gamma, t_max: int) -> np.ndarray:
     """THEORY.md §5: ``T_1 = min{t ≥ 0 : H_0(c_0 − qᵗ(c_0 − γ_0/a)) > τ(ρ_0)(1 + t H_0² s_0²)}``
     by scanning t = 0 … t_max (``inf`` when not reached, ``nan`` where the extra hypotheses of
     Theorem 2 (2) — γ_0 ≤ a c_0 and H_0 γ_0/a < τ(ρ_0) — fail)."""
-    from ..whitened import tau
+    from bnverify.regimes.whitened import tau
 
     H0, rho0 = np.broadcast_arrays(np.asarray(H0, float), np.asarray(rho0, float))
     c0 = 1 / np.sqrt(1 + rho0 ** 2)
@@ -261,8 +261,8 @@ def _t1_from_statement(H0, rho0, cfg) -> dict | None:
     constants(); nan where its hypotheses fail or the closed form does not exist), when that
     statement exists; None otherwise."""
     try:
-        from ..instances import whitened_regression
-        from ..registry import load
+        from bnverify.numerics.instances import whitened_regression
+        from bnverify.verify.registry import load
 
         stmts = [s for s in load() if s.id.startswith("thm2.delayed_onset")]
         if not stmts:
@@ -321,13 +321,13 @@ def ratio_distribution(ratio, onset, rho0, bands=RHO0_BANDS) -> dict:
 
 
 def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
-    """First-onset time over (H_0, ρ_0) from :func:`~bnverify.simulate.simulate_reduced_batch`
+    """First-onset time over (H_0, ρ_0) from :func:`~bnverify.numerics.simulate.simulate_reduced_batch`
     (float64 reduced recurrence: no rounding floor on ρ), Theorem 2's boundaries H_0 = 2 and
     H_0 c_0 = τ(ρ_0) overlaid, and onset ÷ T_1 (Theorem 2 (2): ≤ 1 where T_1 is finite).
     Returns, besides the counts, the whole distribution of onset ÷ T_1 (and ÷ T_1ᶜᶠ when the
     statement gives it) by :func:`ratio_distribution`: quantiles, below / equal / above 1, per ρ_0 band."""
-    from ..simulate import simulate_reduced_batch
-    from ..whitened import tau
+    from bnverify.numerics.simulate import simulate_reduced_batch
+    from bnverify.regimes.whitened import tau
 
     cfg = dict(PHASE)
     nH, nR = grid or cfg["grid"]
@@ -417,8 +417,8 @@ def phase_diagram(path: Path, *, grid=None, horizon: int | None = None) -> dict:
 def precision_shift(path: Path, *, horizon: int | None = None, digits: int | None = None) -> dict:
     """The same whitened example (THEORY.md §9) in float64 and in mpmath: ρ and L − L* on a log
     scale against t, with each run's first onset and peak of ρ marked."""
-    from ..instances import whitened_regression
-    from ..simulate import simulate
+    from bnverify.numerics.instances import whitened_regression
+    from bnverify.numerics.simulate import simulate
 
     cfg = SHIFT_CASE
     horizon = int(horizon or cfg["horizon"])

@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from . import tables as T
+from bnverify.report import tables as T
 
 
 def _ratio_table(dist: dict, name: str) -> list[str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..testing import reproduce_command
-from . import tables as T
-from .figures_md import figures_section
+from bnverify.verify.testing import reproduce_command
+from bnverify.report import tables as T
+from bnverify.report.figures_md import figures_section
 
 HOW_TO_READ = """\
 Every lemma and theorem of the paper is an executable predicate over simulated gradient-descent
@@ -203,9 +203,9 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "marginals of the decisive parameters reached by examples meeting the hypotheses (float64 campaign); "
                 "*tightness*: observed ÷ bound (bound ÷ observed for lower bounds), ≤ 1 when the claim holds, only where "
                 "it means something; *bound from*: where the bound is computed from.", ""]
-    from .claims import claims_table
+    from bnverify.report.claims import claims_table
 
-    from .premises import markdown as premises_markdown
+    from bnverify.report.premises import markdown as premises_markdown
 
     out += ["## Paper claims at a glance", "", T.md(pd.DataFrame(claims_table(verdicts))), ""]
     if premises:

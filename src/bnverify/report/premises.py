@@ -26,8 +26,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..adjudicate import run_once
-from ..simulate import simulate
+from bnverify.verify.adjudicate import run_once
+from bnverify.numerics.simulate import simulate
 
 SCAN_DECADES = 12
 BISECT_STEPS = 12
@@ -127,7 +127,7 @@ def thm5_monotone(stmt, n: int = 32, seed: int = 11) -> dict:
 # --- Theorem 5 (3) -------------------------------------------------------------------------------
 def thm5_exit(stmt, n: int = 64, seed: int = 11) -> dict:
     """Theorem 5 (3): smallest (η/‖w_t‖²)/τ_5 over the rising steps on the branch."""
-    from ..logistic import on_branch
+    from bnverify.regimes.logistic import on_branch
 
     exs, skipped = _examples(stmt, n, seed)
     ratios, with_rise = [], 0
@@ -157,7 +157,7 @@ def thm5_exit(stmt, n: int = 64, seed: int = 11) -> dict:
 # --- Lemma 4 -------------------------------------------------------------------------------------
 def lemma4_delta_share(stmt, n: int = 64, seed: int = 11) -> dict:
     """Lemma 4: the largest share of the δ-correction used along each trajectory."""
-    from ..logistic import softplus
+    from bnverify.regimes.logistic import softplus
 
     exs, skipped = _examples(stmt, n, seed)
     shares = []

@@ -1,9 +1,9 @@
 """Running campaigns for the command line and the report, and describing the run.
 
-A *job* is one (statement or mutant, precision) campaign: :func:`bnverify.campaign.falsify` with
+A *job* is one (statement or mutant, precision) campaign: :func:`bnverify.verify.campaign.falsify` with
 ``n`` examples and a seed. Jobs are independent, so :func:`run_jobs` can farm them out to worker
 processes; a worker re-loads its statement by key from the theorem folders (statements hold
-lambdas and are not picklable) and returns the :class:`~bnverify.campaign.CampaignResult` as
+lambdas and are not picklable) and returns the :class:`~bnverify.verify.campaign.CampaignResult` as
 *plain data* (:func:`plain`): mpmath numbers of private contexts cannot be pickled.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backends import get_backend
+from bnverify.numerics.backends import get_backend
 
 # default examples per statement and precision of `bnverify report` / `bnverify check`
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~26 statements + 27 mutants:
@@ -103,7 +103,7 @@ class Job:
     seed: int | None
     theorems: tuple = ()
     searcher: str = "hypothesis"  # or sweep / hunt / all; ignored when budget is given
-    budget: dict | None = None  # bnverify.search.Budget fields: examples per searcher
+    budget: dict | None = None  # bnverify.verify.search.Budget fields: examples per searcher
 
 
 def result_dict(res, *, mutant: bool, statement=None) -> dict:
@@ -133,8 +133,8 @@ def _module_doc(stmt) -> str:
 
 def find_statement(key: str, theorems=(), *, mutant: bool | None = None):
     """The statement (or mutant) with ``key`` (``id@version``) or ``id``; None if unknown."""
-    from ..registry import load
-    from ..search import load_statement
+    from bnverify.verify.registry import load
+    from bnverify.verify.search import load_statement
 
     try:
         return load_statement(key, theorems, mutant=mutant)
@@ -163,7 +163,7 @@ def run_job(job: Job) -> dict:
 
 
 def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
-    from ..adjudicate import OUTCOMES
+    from bnverify.verify.adjudicate import OUTCOMES
 
     try:
         stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
@@ -188,15 +188,15 @@ def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
 
 
 def _run_job(job: Job) -> dict:
-    from ..campaign import falsify
-    from ..search import Budget, run_campaign
+    from bnverify.verify.campaign import falsify
+    from bnverify.verify.search import Budget, run_campaign
 
     stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
     if stmt is None:
         raise LookupError(f"statement {job.key!r} not found")
     if job.budget is not None:
         res = run_campaign(stmt, Budget(**job.budget), seed=job.seed, backend=job.precision)
-        from ..campaign import profile_name
+        from bnverify.verify.campaign import profile_name
 
         res.profile = profile_name()
     else:
@@ -209,7 +209,7 @@ def _run_job(job: Job) -> dict:
 
 
 def _run_job_in_worker(job: Job) -> dict:
-    import bnverify.campaign  # noqa: F401  (registers the Hypothesis profiles in the worker)
+    import bnverify.verify.campaign  # noqa: F401  (registers the Hypothesis profiles in the worker)
 
     return run_job(job)
 
@@ -346,7 +346,7 @@ def git_commit(path: Path | None = None) -> str:
 
 def environment() -> dict:
     """Versions of Python and the numeric stack (torch only when installed), platform, commit."""
-    from ..backends import mpmath_uses_gmpy
+    from bnverify.numerics.backends import mpmath_uses_gmpy
 
     env = {"python": platform.python_version(), "platform": platform.platform(),
            "cpus": os.cpu_count()}

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ..hyper import Hyper
+from bnverify.numerics.hyper import Hyper
 
 __all__ = ["mechanism_metrics", "score", "candidates", "evaluate_candidate", "search", "main"]
 
@@ -201,7 +201,7 @@ def refine(around: list[dict], count: int, seed: int, spread: float = 0.25) -> l
 
 
 def build_instance(loss: str, instance: str, kwargs: dict, backend="float64"):
-    from ..instances import hilbert_section6, whitened_regression
+    from bnverify.numerics.instances import hilbert_section6, whitened_regression
 
     if instance == "hilbert":
         return hilbert_section6(loss=loss, backend=backend, **kwargs)
@@ -210,7 +210,7 @@ def build_instance(loss: str, instance: str, kwargs: dict, backend="float64"):
             raise ValueError("instance: the whitened instance is square loss only")
         return whitened_regression(backend=backend, **kwargs)
     if instance == "active_margin":
-        from ..instances import active_margin_logistic
+        from bnverify.numerics.instances import active_margin_logistic
 
         if loss != "logistic":
             raise ValueError("instance: the active-margin instance is logistic loss only")
@@ -219,7 +219,7 @@ def build_instance(loss: str, instance: str, kwargs: dict, backend="float64"):
 
 
 def trajectory_metrics(traj) -> dict:
-    """:func:`mechanism_metrics` of a :class:`~bnverify.trajectory.Trajectory`."""
+    """:func:`mechanism_metrics` of a :class:`~bnverify.numerics.trajectory.Trajectory`."""
     return mechanism_metrics(*(traj.floats(k) for k in ("rho", "eta_eff", "tau", "excess")))
 
 
@@ -233,7 +233,7 @@ def evaluate_candidate(loss: str, instance: str, cand: dict, horizon: int, *, mi
     """Run one candidate in float64 and return its metrics, criteria and score: full GD on the
     Hilbert instance; on the whitened instance the reduced recurrence (Lemma 7 (e), the same
     mathematical run without full GD's rounding floor on ρ, THEORY.md §9)."""
-    from ..simulate import simulate, simulate_reduced
+    from bnverify.numerics.simulate import simulate, simulate_reduced
 
     inst = build_instance(loss, instance, cand["instance"])
     run = simulate_reduced if instance == "whitened" else simulate

@@ -1,0 +1,371 @@
+"""Rising-edge segmentation and the whitened onset/duration constants (THEORY.md §5–§6).
+
+Shared by ``theorems/thm2_delayed_onset*.py``, ``theorems/lemma13_*.py`` and ``theorems/thm3_*.py``.
+Everything is evaluated in the trajectory's (or instance's) own arithmetic: comparisons of ρ are
+exact at that precision, and the constants are backend numbers until they are rounded to ints.
+
+* :func:`rising_edges` — maximal runs of consecutive rising steps ``ρ_{t+1} > ρ_t``.
+* :func:`t1_scan` — ``T_1`` of Theorem 2 (2) by scanning t (the scan stops as soon as the
+  condition holds, or when its left-hand side minus right-hand side is ≤ 0 and no longer
+  increasing: that difference is discretely concave in t, so it can never turn positive).
+* :func:`t1_closed_form` — the closed-form ``T_1^cf`` (split θ optimised through Lambert W).
+* :func:`t2_at` — the duration bound ``T_2`` of a rising edge from the state at its onset.
+
+Closed forms only: the statement kind built on them (``RisingRegimeStatement``) and the pinned
+long-edge examples live in the engine layer, :mod:`bnverify.verify.kinds`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from bnverify.numerics.backends import FLOAT64, Backend, Ball
+from bnverify.regimes.whitened import tau
+
+_MP = mpmath.MPContext()
+_MP.prec = 80
+
+
+def log(x, bk: Backend = FLOAT64):
+    """Natural logarithm at the backend's precision (scalars)."""
+    if bk is FLOAT64 or bk.dtype is np.float64:
+        return math.log(float(x))
+    return bk.ctx.log(x)
+
+
+def ceil_int(x) -> int:
+    """⌈x⌉ as a Python int (x finite, float, mpf or ball)."""
+    if isinstance(x, Ball):  # arb: the ceiling when every point of the ball has the same one, else Uncertain
+        return math.ceil(x)
+    return int(math.ceil(x)) if isinstance(x, float) else int(mpmath.ceil(x))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A rising edge: rising steps ``onset … onset + length − 1``. ``ended``: step
+    ``onset + length`` is recorded as non-rising (``ρ_{t+1} ≤ ρ_t``); otherwise the run of rising
+    steps reaches the last recorded step and the edge is at least ``length`` long."""
+
+    onset: int
+    length: int
+    ended: bool
+
+    @property
+    def end(self) -> int | None:
+        """First non-rising step after the onset (None if not seen)."""
+        return self.onset + self.length if self.ended else None
+
+
+def rising_edges(traj) -> list[Edge]:
+    """Maximal runs of rising steps over ``t = 0 … T − 1`` (steps with a recorded successor)."""
+    T = traj.T
+    if T < 1:
+        return []
+    up = np.asarray(traj["edge"][:T]) == 1
+    out: list[Edge] = []
+    t = 0
+    while t < T:
+        if up[t]:
+            s = t
+            while t < T and up[t]:
+                t += 1
+            out.append(Edge(s, t - s, t < T))
+        else:
+            t += 1
+    return out
+
+
+# --- Theorem 2 (2): T_1 ------------------------------------------------------------------------
+
+def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
+    """``T_1 = min{t ≥ 0 : g(t) > 0}`` or ``None`` (= ∞), where the onset gap is
+    ``g(t) = H_0(c_0 − qᵗ(c_0 − γ_0/a)) − τ(ρ_0)(1 + t H_0² s_0²)``. The increments
+    ``H_0 qᵗ(1−q)(c_0 − g_0) − τ(ρ_0) H_0² s_0²`` are non-increasing in t (0 ≤ q < 1), so once the
+    gap is ≤ 0 and its increment ≤ 0 it stays ≤ 0 for ever."""
+    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    lin = tau0 * H0 * H0 * s0 * s0
+    qt = q ** 0
+    for t in range(t_max + 1):
+        gap = H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin
+        if gap > 0:
+            return t
+        if H0 * qt * (1 - q) * (c0 - g0) - lin <= 0:
+            return None
+        qt = qt * q
+    raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
+
+
+def t1_closed_form(s: dict, bk: Backend) -> dict:
+    """Closed-form ``T_1^cf`` (derivation: theorems/thm2_delayed_onset_closed_form.md).
+
+    With ``δ = H_0 c_0 − τ(ρ_0) > 0``, ``K = H_0(c_0 − g_0)/δ``, ``λ = log(1/q)``,
+    ``M = δ/(τ(ρ_0) H_0² s_0²)``: the scan condition at t is ``K qᵗ + t/M < 1``. For a split θ it
+    holds at ``t_θ = ⌈log(K/θ)/λ⌉`` whenever ``t_θ < (1−θ)M``. The largest θ with
+    ``log(K/θ)/λ + 1 = (1−θ)M`` makes that automatic (⌈x⌉ < x + 1) and gives the smallest
+    ``t_θ`` of this family: ``θ* = u/(λM)`` with ``u − log u = L := λM − λ − log(λMK)``,
+    ``u = −W_{−1}(−e^{−L})`` (u ≥ 1). Returns a dict with ``T1_cf`` (None when no θ ∈ (0, 1)
+    exists: L < 1 or θ* ≥ 1), ``theta``, ``K``, ``M``, ``lam``, ``delta`` and ``valid`` (the
+    inequality ``t_θ < (1−θ)M`` re-checked). ``q = 0`` (η_γ = 1): ``T_1^cf = 1`` iff ``M > 1``."""
+    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    delta = H0 * c0 - tau0
+    out = dict(T1_cf=None, theta=None, K=None, M=None, lam=None, delta=delta, valid=False, L=None)
+    if not delta > 0:
+        return out
+    M = delta / (tau0 * H0 * H0 * s0 * s0) if s0 > 0 else None  # None: M = ∞
+    K = H0 * (c0 - g0) / delta
+    out.update(K=K, M=M)
+    if not c0 > g0:  # gap(0) = δ > 0 already
+        out.update(T1_cf=0, theta=None, valid=True)
+        return out
+    if q == 0:
+        ok = M is None or M > 1
+        out.update(T1_cf=1 if ok else None, theta=0, lam=math.inf, valid=ok)
+        return out
+    lam = -bk.log1p(-s["eta_gamma"])
+    out["lam"] = lam
+    if M is None:  # s_0 = 0: θ → 1
+        out.update(T1_cf=max(0, ceil_int(log(K, bk) / lam)), theta=1, valid=True)
+        return out
+    lM = lam * M
+    L = lM - lam - log(lM * K, bk)
+    out["L"] = L
+    if not L >= 1:
+        return out
+    ctx = bk.ctx if hasattr(bk, "ctx") else _MP
+    u = -ctx.lambertw(-ctx.exp(-ctx.mpf(L)), -1).real
+    theta = bk.scalar(u) / lM
+    if not theta < 1:
+        return out
+    t = max(0, ceil_int(log(K / theta, bk) / lam))
+    valid = t < (1 - theta) * M
+    out.update(T1_cf=t if valid else None, theta=theta, valid=bool(valid))
+    return out
+
+
+def t1_closed_form_half(s: dict, bk: Backend) -> int | None:
+    """``T_1^cf`` with the split fixed at θ = ½ (None when ``t_½ < M/2`` fails)."""
+    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    delta = H0 * c0 - tau0
+    if not delta > 0:
+        return None
+    if not c0 > g0:
+        return 0
+    t = 1 if q == 0 else max(0, ceil_int(log(2 * H0 * (c0 - g0) / delta, bk) / -bk.log1p(-s["eta_gamma"])))
+    if s0 > 0 and not t * tau0 * H0 * H0 * s0 * s0 < delta / 2:
+        return None
+    return t
+
+
+# --- Theorem 3: T_2 ------------------------------------------------------------------------------
+
+def kappa(rho):
+    """``τ(ρ)² s² = 4ρ²/(1−ρ²)²``: on a rising step ``η_eff² s² > κ(ρ_t)`` (``s² = ρ²/(1+ρ²)``)."""
+    return 4 * rho * rho / ((1 - rho * rho) * (1 - rho * rho))
+
+
+def t2_value(H, tau_on, rho, bk: Backend) -> int:
+    """``⌈log(H/τ_on) / log(1 + κ(ρ))⌉`` (≥ 1; H > τ_on), as an exact Python int. In float64 the
+    logarithms are taken in mpmath (80 bits): κ(ρ) underflows for ρ < 1e-154."""
+    if bk.dtype is np.float64:  # rho may be an mpf below the float64 range (Trajectory.rho_exact)
+        r = _MP.mpf(float(rho)) if isinstance(rho, (float, int, np.floating)) else _MP.mpf(rho)
+        x = _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
+        val = _MP.log(x) / _MP.log1p(kappa(r))
+    else:
+        val = log(H / tau_on, bk) / bk.log1p(kappa(rho))
+    return max(1, ceil_int(val))
+
+
+def t2_at(traj, t: int, rho_kappa=None) -> tuple[int | None, object, object]:
+    """``T_2 = ⌈log(H_t/τ(ρ_t)) / log(1 + κ(ρ_t))⌉`` from the state at a rising step t
+    (``H_t = η a²/‖w_t‖²``); returns ``(T_2, H_t, τ(ρ_t))``. ``None`` if ``H_t ≤ τ(ρ_t)`` (then
+    step t cannot rise: a contradiction the caller reports) or ``ρ_t ≥ 1``. ``rho_kappa``
+    replaces ρ_t inside κ (only the deliberately false variants use it). ρ_t is read exactly
+    (:meth:`Trajectory.rho_exact`: a floor-free float64 run below the float64 range); τ(ρ_t) from the
+    column (τ = 2 to float64 precision there)."""
+    bk = traj.backend
+    rho = traj.rho_exact(t)
+    H = traj["eta_eff"][t] * traj.instance.a / traj["gamma"][t]  # η a²/‖w_t‖² = η_eff,t · a/γ_t
+    tr = tau(traj["rho"][t], bk)
+    if not (rho < 1 and H > tr):
+        return None, H, tr
+    return t2_value(H, tr, rho if rho_kappa is None else rho_kappa, bk), H, tr
+
+
+def as_float(n: int, limit: float = 1e300) -> float:
+    """An int as a float, capped at ``limit`` (T_2 can exceed the float range)."""
+    return float(n) if n < limit else limit
+
+
+def order(n: int) -> str:
+    # the decimal exponent from the logarithm: str() of an int beyond 4300 digits raises (and a T_2 from
+    # an exact ρ ~ 1e-2000 at onset has more)
+    return str(n) if n < 10**9 else f"~1e{int(math.log10(n))}"
+
+
+# --- horizons and strategies shared by the whitened edge statements ------------------------------
+
+def headroom(traj) -> np.ndarray:
+    """``H_t = η a²/‖w_t‖² = η_eff,t · a/γ_t`` per step (backend numbers)."""
+    return traj["eta_eff"] * traj.instance.a / traj["gamma"]
+
+
+def settle_time(traj) -> int | None:
+    """First t with ``H_t ≤ 2``, or None. From then on no step can rise (γ_s ≤ a and ‖w_s‖ ≥ ‖w_t‖
+    give η_eff,s ≤ H_t ≤ 2 ≤ τ(ρ_s) for s ≥ t: the argument of Theorem 2 (1) started at t), so the
+    rest of the run is one falling edge."""
+    H = headroom(traj)
+    if H.dtype == np.float64:  # vectorised (nan compares False, as in the loop)
+        hit = np.flatnonzero(H <= 2)
+        return int(hit[0]) if hit.size else None
+    for t in range(len(H)):  # balls: compare in order, stop at the first (a later one may be Uncertain)
+        if H[t] <= 2:
+            return t
+    return None
+
+
+SETTLE_MARGIN = 50
+
+
+def pilot_first_edge(inst, hyper, budget: int) -> dict:
+    """A float64 reduced pilot run of ``budget`` steps: its first onset ``t_on``, ``T_2(t_on)``
+    and its settle time (first t with ``H_t ≤ 2``). Used only to *choose* a horizon; the checks
+    themselves use the trajectory at their own precision.
+
+    The run stops early once it has seen its first onset and its settle time and reached
+    ``t_settle + SETTLE_MARGIN`` (the horizon :func:`edge_horizon` chooses never goes further): the
+    three constants are then final — the first onset and the first settle step are what they are
+    whatever follows. The run is kept (:func:`bnverify.numerics.simulate.register_known`), so a float64
+    run of the same example up to that horizon is cut from it instead of simulated again."""
+    from bnverify.numerics.simulate import simulate_reduced
+
+    tr = simulate_reduced(inst, hyper, horizon=budget, backend="float64", pilot_margin=SETTLE_MARGIN)
+    return pilot_constants(tr)
+
+
+def pilot_constants(tr) -> dict:
+    """``pilot_onset``, ``pilot_T2``, ``pilot_settle`` of a pilot trajectory (full or stopped by
+    ``simulate_reduced(…, pilot_margin=…)``)."""
+    on = tr.first_onset()
+    T2 = t2_at(tr, on)[0] if on is not None else None
+    return dict(pilot_onset=on, pilot_T2=T2, pilot_settle=settle_time(tr))
+
+
+def edge_horizon(c: dict, cap: int) -> int:
+    """``min(cap, t_on + T_2(t_on) + 1, t_settle + SETTLE_MARGIN)`` from the pilot: the first
+    edge's duration bound, and the step after which no edge can start (``H_t ≤ 2``)."""
+    on, T2, st = c.get("pilot_onset"), c.get("pilot_T2"), c.get("pilot_settle")
+    h = cap
+    if on is not None and T2 is not None:
+        h = min(h, on + T2 + 1)
+    if st is not None:
+        h = min(h, st + SETTLE_MARGIN)
+    return int(h)
+
+
+# float64 reduced runs carry β itself, but β can fall below the smallest normal double (ρ falls
+# geometrically for hundreds of steps): there it loses relative precision and finally flushes to 0,
+# which hides rising steps. Such runs are marked unresolved so the adjudicator re-decides them in
+# mpmath (whose exponent range is unbounded).
+UNDERFLOW_GUARD = 1e-290
+
+
+def labels_unresolved(traj, upto: int | None = None) -> bool:
+    """True if the rising/falling labels (and the exact ρ_t of :meth:`Trajectory.rho_exact`) of a
+    float64 run may be wrong at some ``t ≤ upto`` because β came near the subnormal range
+    (:func:`underflowed`) — never for a floor-free run (β carried as m·2^k), which labels every step
+    exactly; always False in mpmath. Checks that read only labels and ρ_t through ``rho_exact`` use
+    this; a check doing float arithmetic on tiny ρ_t values needs :func:`underflowed`."""
+    if getattr(traj, "floor_free", False):
+        return False
+    return underflowed(traj, upto)
+
+
+def underflowed(traj, upto: int | None = None) -> bool:
+    """True if a float64 run's β came within ``UNDERFLOW_GUARD`` of the subnormal range at some
+    ``t ≤ upto`` (default: anywhere); always False in mpmath."""
+    if traj.backend.dtype is not np.float64:
+        return False
+    beta = np.abs(np.asarray(traj["beta"], dtype=float))
+    if upto is not None:
+        beta = beta[: upto + 1]
+    return bool(beta.size and beta.min() < UNDERFLOW_GUARD)
+
+
+# --- Theorem 3: a comparison-system bound T_2' (comparison-v2) -------------------------------------
+
+def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, int]:
+    """``T_2'``: a bound on the number of rising steps of the edge starting at the rising step t,
+    from two-sided bounds on the state propagated while the edge lasts (derivation:
+    theorems/thm3_duration.md, "comparison-v2"). With ``j`` steps into the edge (steps
+    ``t … t+j−1`` rising) the scan keeps ``ρ̲ ≤ ρ ≤ ρ̄``, ``W̲ ≤ ‖w‖²/‖w_t‖² ≤ W̄``,
+    ``g̲ ≤ γ/a ≤ ḡ`` and stops at the first j where step t+j provably cannot rise
+    (``η̄ ≤ τ(ρ̲)``); at every j it also applies the v1 bound from the bounded state,
+    ``j + ⌈log(H̄/τ(ρ̲))/log(1 + κ(ρ̲))⌉``, and returns the smallest value found, with the
+    number of scanned steps. ``None`` if step t does not satisfy ``H_t > τ(ρ_t)``."""
+    bk = traj.backend
+    f64 = bk.dtype is np.float64
+    if f64:
+        conv, sqrt = float, math.sqrt
+    else:
+        conv, sqrt = (lambda x: x), bk.ctx.sqrt
+    a = traj.instance.a
+    rho0 = conv(traj["rho"][t])
+    g0 = conv(traj["gamma"][t] / a)
+    H = conv(traj["eta_eff"][t] * a / traj["gamma"][t])
+    q = conv(1 - traj.hyper.resolve(traj.instance).eta_gamma)
+    one = conv(1) if not f64 else 1.0
+
+    def tau_(r):
+        return 2 * sqrt(1 + r * r) / (1 - r * r) if r < 1 else None
+
+    def c_(r):
+        return one / sqrt(1 + r * r)
+
+    def s2(r):
+        return r * r / (1 + r * r)
+
+    t0 = tau_(rho0)
+    if t0 is None or not H > t0:
+        return None, 0
+    T2v1 = t2_value(H, t0, traj.rho_exact(t) if f64 else rho0, bk)
+    best = T2v1
+    rl, ru, Wl, Wu, gl, gu = rho0, rho0, one, one, g0, g0
+    j = 0
+    while j < best and j < budget:
+        Hu, Hl = H / Wl, H / Wu
+        etau, etal = Hu * gu, Hl * gl
+        tl = tau_(rl)
+        if tl is None or not etau > tl:  # step t+j cannot rise: the edge has at most j rising steps
+            best = min(best, j)
+            break
+        if j > 0 and j % 64 == 0 and rl > 0:  # v1 from the bounded state (every 64 steps: it costs two logs)
+            best = min(best, j + t2_value(Hu, tl, rl, bk))
+        # rising at t+j needs τ(ρ) < η ≤ η̄, i.e. ρ < τ⁻¹(η̄)
+        if etau >= 2:
+            ru = min(ru, sqrt((etau - 2) * (etau + 2) / (etau * etau + 2 + 2 * sqrt(2 * etau * etau + 1))))
+        cu, cl = c_(rl), c_(ru)
+        s2u, s2l = s2(ru), s2(rl)
+        tu = tau_(ru)
+        # lower growth of ρ: 1 + (c² − s²)(η − τ(ρ))/(c + η s²), increasing in η
+        if tu is not None and etal > tu:
+            Rl = 1 + ((1 - ru * ru) / (1 + ru * ru)) * (etal - tu) / (cu + etal * s2u)
+        else:
+            Rl = one
+        Ru = etau * cu - 1  # ρ_{t+1}/ρ_t ≤ η c − 1
+        kap = 4 * rl * rl / ((1 - rl * rl) * (1 - rl * rl))
+        Wl_next = Wl * (1 + max(kap, etal * etal * s2l))
+        Wu_next = Wu * (1 + etau * etau * s2u)
+        gl, gu = q * gl + (1 - q) * cl, min(one, q * gu + (1 - q) * cu)
+        rl, ru = rl * Rl, ru * Ru
+        Wl, Wu = Wl_next, Wu_next
+        j += 1
+    return int(best), j

@@ -1,0 +1,1 @@
+"""The verification engine: statements and their kinds, examples, parameter spaces, searchers (Hypothesis, Sobol sweep, CMA-ES hunt), adjudication on the precision ladder, campaigns, the registry of theorem folders, the Dask engine and results store, certification, the pytest glue. Imports numerics and regimes, never report or cli."""

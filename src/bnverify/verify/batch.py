@@ -1,0 +1,238 @@
+"""Batch decisions for statements on the reduced recurrence (``stmt.simulator == "reduced"``).
+
+A chunk of examples is simulated together: the float64 floor-free recurrence of Lemma 7 (e)
+(:func:`bnverify.numerics.simulate.reduced_step`, β carried as ``m·2^k``, :func:`~bnverify.numerics.simulate.renormalise`)
+runs vectorised over *lanes*, one per example, each to its own horizon (or, for statements with a
+pilot run, under the pilot's stopping rule), with the divergence rule of ``simulate_reduced``. Every
+elementwise operation is the one the scalar loop performs, in the same order, so each lane's
+record is bit for bit the scalar run's; it is registered (:func:`bnverify.numerics.simulate.register_known`)
+and the statement is then decided **through its own path**: ``adjudicate.run_once`` (hypotheses,
+constants, horizon, ``decide_check``) finds its float64 run already simulated and cut to its
+horizon. Only doubtful verdicts (``adjudicate._doubtful``) go on to ``adjudicate.decide`` and its
+high-precision ladder. One implementation of every check: there is no vectorised copy of any.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from bnverify.verify.adjudicate import Decision, _doubtful, decide, run_once
+from bnverify.numerics.backends import FLOAT64, get_backend
+from bnverify.numerics.hyper import resolve
+from bnverify.numerics.simulate import (OVERFLOW, RawRun, _fp_quiet, forget_known, reduced_step, register_known,
+                       renormalise, renormalise_array, rises)
+
+LANES = 1024  # runs simulated side by side (numpy's per-call cost is shared by the lanes)
+BLOCK = 1024  # steps per buffer block (lanes stop early; buffers grow by blocks)
+_FIELDS = ("alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos", "grad_gamma")
+
+
+def batchable(stmt, backend) -> bool:
+    """Batch decisions apply to reduced-recurrence statements with a float64 primary."""
+    return getattr(stmt, "simulator", "full") == "reduced" and get_backend(backend) is FLOAT64
+
+
+def initial(inst, hp):
+    """``(α_0, β_0)`` exactly as :func:`bnverify.numerics.simulate.simulate_reduced` computes them."""
+    alpha = hp.w0 @ inst.e
+    perp = hp.w0 - inst.e * alpha
+    return alpha, inst.backend.sqrt(perp @ perp)
+
+
+@_fp_quiet
+def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot_margin=None,
+                   lanes: int = LANES) -> list[RawRun]:
+    """The float64 floor-free reduced recurrence for many runs (1-D sequences of one value per
+    run; ``horizons`` per run), ``lanes`` at a time: a lane whose run ends takes the next run, so
+    long runs do not hold up short ones. A run ends at its horizon (finished), at divergence
+    (diverged, the rows before it kept) or — with ``pilot_margin`` — at the pilot rule of
+    ``simulate_reduced`` (stopped). Returns one :class:`~bnverify.numerics.simulate.RawRun` per run (``hp``
+    left None)."""
+    f = lambda v: np.array(v, dtype=np.float64)  # noqa: E731
+    A, LS, AL0, G0, ETA, EG = map(f, (a, L_star, alpha0, gamma0, eta, eta_g))
+    H = np.asarray(horizons, dtype=np.int64)
+    R = A.size
+    B = max(1, min(lanes, R))
+    M0, K0 = np.empty(R), np.zeros(R, dtype=np.int64)
+    for i, b in enumerate(beta0):
+        M0[i], K0[i] = renormalise(float(b), 0)
+    LX = 2 * (OVERFLOW - LS)
+    LDG = np.where(LX > A * A, np.sqrt(np.where(LX > A * A, LX - A * A, 0.0)), 0.0)
+    # lane state; run[s] = index of the run in lane s (-1: idle)
+    run = np.full(B, -1, dtype=np.int64)
+    t_run = np.zeros(B, dtype=np.int64)  # step of the run in each lane
+    start = np.zeros(B, dtype=np.int64)  # global step at which the lane's run started
+    a_, eta_, eg_, lim_x, lim_dg, hor = (np.zeros(B) for _ in range(6))
+    hor = np.zeros(B, dtype=np.int64)
+    alpha, m, gamma = np.ones(B), np.ones(B), np.zeros(B)
+    k = np.zeros(B, dtype=np.int64)
+    seen_on = np.zeros(B, dtype=bool)
+    settle = np.full(B, -1, dtype=np.int64)
+    r_prev, k_prev = np.zeros(B), np.zeros(B, dtype=np.int64)
+    pilot = pilot_margin is not None
+    out: list = [None] * R
+    nxt = 0
+    blocks: dict[int, dict] = {}  # global block index -> buffers [BLOCK, B]
+
+    def load(slots, g):
+        nonlocal nxt
+        for s_ in slots:
+            if nxt >= R:
+                run[s_] = -1
+                continue
+            i_ = nxt
+            nxt += 1
+            run[s_], t_run[s_], start[s_] = i_, 0, g
+            a_[s_], eta_[s_], eg_[s_], lim_x[s_], lim_dg[s_], hor[s_] = A[i_], ETA[i_], EG[i_], LX[i_], LDG[i_], H[i_]
+            alpha[s_], m[s_], k[s_], gamma[s_] = AL0[i_], M0[i_], K0[i_], G0[i_]
+            seen_on[s_], settle[s_] = False, -1
+
+    def finish(s_, rows, status, stopped_at):
+        raw = {name: _rows(blocks, name, s_, int(start[s_]), rows) for name in _FIELDS}
+        out[run[s_]] = RawRun(raw, _rows(blocks, "k", s_, int(start[s_]), rows), None, status, stopped_at)
+
+    load(range(B), 0)
+    g = 0  # global step
+    while (run >= 0).any():
+        bi, j = divmod(g, BLOCK)
+        if j == 0:  # lane-major buffers: a step writes one column, a finished run reads rows
+            buf = {name: np.empty((B, BLOCK)) for name in _FIELDS}
+            buf["k"] = np.empty((B, BLOCK), dtype=np.int64)
+            blocks[bi] = buf
+            live = start[run >= 0].min() // BLOCK if (run >= 0).any() else bi
+            for old in [b_ for b_ in list(blocks) if b_ < live]:
+                del blocks[old]
+        buf = blocks[bi]
+        active = run >= 0
+        scaled = k < 0
+        bb = np.where(scaled, 0.0, m)
+        a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, eta_, eg_, a_, np.sqrt)
+        m1 = m * (1 - eta_eff * c)  # = b1 on unscaled lanes (the same expression)
+        dg = gamma - a_ * c
+        ok = (N2 <= OVERFLOW) & (np.abs(dg) <= lim_dg)
+        ok |= (N2 <= OVERFLOW) & (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= lim_x)
+        for name, v in zip(_FIELDS, (alpha, m, gamma, N2, eta_eff, c, dg)):
+            buf[name][:, j] = v
+        buf["k"][:, j] = k
+        ended = []
+        bad = active & ~ok
+        ok &= active
+        done = ok & (hor == t_run)
+        stop = None
+        if pilot:
+            # label of step t − 1 (ρ_t vs ρ_{t−1}, as the edge column compares them) until the onset
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_t = np.abs(m) / alpha
+            r_t[~(alpha > 0)] = np.inf
+            if (k != k_prev).any():
+                up = rises(r_t, k, r_prev, k_prev)[0]
+            else:
+                up = r_t > r_prev
+            seen_on |= up & (t_run > 0)
+            r_prev, k_prev = r_t, k.copy()
+            new_settle = (settle < 0) & (eta_eff * a_ / gamma <= 2)
+            if new_settle.any():
+                settle[new_settle] = t_run[new_settle]
+            stop = ok & seen_on & (settle >= 0) & (t_run >= settle + pilot_margin) & (t_run < hor)
+            done |= stop
+        if bad.any() or done.any():
+            for s_ in np.flatnonzero(bad):
+                finish(s_, int(t_run[s_]), "diverged", int(t_run[s_]))
+                ended.append(s_)
+            for s_ in np.flatnonzero(done):
+                if stop is not None and stop[s_]:
+                    finish(s_, int(t_run[s_]) + 1, "stopped", int(t_run[s_]))
+                else:
+                    finish(s_, int(t_run[s_]) + 1, "finished", None)
+                ended.append(s_)
+        alpha, m, gamma = a1, m1, g1
+        renormalise_array(m, k)
+        t_run += 1
+        g += 1
+        if ended:
+            load(ended, g)
+    return out
+
+
+def _rows(blocks, name, s, g0, n):
+    """Rows ``g0 … g0 + n − 1`` (global steps) of lane ``s``."""
+    parts, g = [], g0
+    while g < g0 + n:
+        bi, j = divmod(g, BLOCK)
+        take = min(BLOCK - j, g0 + n - g)
+        parts.append(blocks[bi][name][s, j:j + take])
+        g += take
+    dt = np.int64 if name == "k" else np.float64
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dt)
+
+
+def _prefill(stmt, examples) -> list:
+    """Simulate the float64 runs the statement will ask for and register them; returns the
+    registered (instance, hyper) pairs. An example whose hypotheses fail or raise is skipped
+    (the per-example path decides and records it)."""
+    from bnverify.regimes.edges import SETTLE_MARGIN
+    from bnverify.verify.kinds import RisingRegimeStatement
+
+    pilot = isinstance(stmt, RisingRegimeStatement)
+    lanes = []
+    for ex in examples:
+        if ex is None:
+            continue
+        try:
+            inst = ex.instance(FLOAT64)
+            if stmt.hypotheses(inst, ex.hyper):
+                continue
+            if pilot:  # the pilot runs to the cap under its stopping rule; the primary is a prefix
+                h = int(stmt.cap)
+            else:
+                h = int(stmt.horizon(inst, ex.hyper, stmt.all_constants(inst, ex.hyper)))
+            hp = resolve(ex.hyper, inst)
+            al, be = initial(inst, hp)
+        except Exception:  # noqa: BLE001  (decided, and recorded as an error, on the per-example path)
+            continue
+        lanes.append((inst, ex.hyper, hp, al, be, h))
+    if not lanes:
+        return []
+    cols = list(zip(*lanes))
+    insts, hypers, hps = cols[0], cols[1], cols[2]
+    runs = simulate_lanes([i.a for i in insts], [i.L_star for i in insts], cols[3], cols[4],
+                          [h.gamma0 for h in hps], [h.eta for h in hps], [h.eta_gamma for h in hps], cols[5],
+                          pilot_margin=SETTLE_MARGIN if pilot else None)
+    for inst, hyper, hp, run in zip(insts, hypers, hps, runs):
+        run.hp = hp
+        register_known(inst, hyper, run, pin=True)
+    return list(zip(insts, hypers))
+
+
+def decide_many(stmt, examples, backend="float64") -> list[Decision | None]:
+    """Decisions for ``examples`` (None entries give None), the same as ``adjudicate.decide`` one by
+    one gives: the float64 runs simulated in lanes first, then each example through ``run_once``;
+    verdicts that are not doubtful are final, the others are decided by ``adjudicate.decide``."""
+    bk = get_backend(backend)
+    out: list[Decision | None] = []
+    t0 = time.perf_counter()
+    registered = _prefill(stmt, examples)
+    share = (time.perf_counter() - t0) / max(1, sum(e is not None for e in examples))
+    name = bk.name + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")
+    try:
+        for ex in examples:
+            if ex is None:
+                out.append(None)
+                continue
+            t1 = time.perf_counter()
+            try:
+                v0, _ = run_once(stmt, ex, bk)
+            except Exception:  # noqa: BLE001  (decide records the error with its traceback)
+                v0 = None
+            if v0 is not None and (v0.status == "vacuous" or not _doubtful(stmt, v0)):
+                out.append(Decision(stmt.key, ex, v0.status, {name: v0}, bk.name,
+                                    share + time.perf_counter() - t1))
+            else:
+                d = decide(stmt, ex, primary=bk)
+                d.seconds += share
+                out.append(d)
+    finally:
+        for inst, hyper in registered:
+            forget_known(inst, hyper)
+    return out

@@ -1,0 +1,189 @@
+"""Campaigns: Hypothesis drives many examples of one statement through :func:`decide`.
+
+``falsify(stmt, backend=…)`` runs the statement's pinned examples, then ``max_examples``
+generated ones, calls ``hypothesis.target`` on the negated slack (pushing the search towards the
+boundary) and collects every decision: counts per outcome, hypotheses-met rate, smallest slack,
+tightness samples and *every* counterexample (nothing stops at the first). No global state: a
+campaign is a pure function of (statement, settings, seed), so campaigns can be farmed out.
+
+Hypothesis profiles (also registered for pytest by ``tests/conftest.py``):
+``ci`` (derandomised, no database; the default), ``dev`` and ``deep`` (≥ 10,000 examples per
+statement, targeted). ``HYPOTHESIS_PROFILE`` selects one.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+
+from bnverify.verify.adjudicate import OUTCOMES, Decision
+from bnverify.numerics.backends import get_backend
+from bnverify.verify.statement import Statement
+
+DECIDED = ("holds", "violated", "artefact")
+
+
+def record_certified(r: dict) -> bool:
+    """Whether a search record's outcome rests on a certificate: its decision says so, or (records of
+    a "holds", which keep only the final verdict) the final verdict is a certified ball verdict."""
+    dec = r.get("decision")
+    if dec is not None:
+        return bool(dec.get("certified"))
+    return bool((r.get("final") or {}).get("certified"))
+
+
+# examples per statement per precision: (float64, mpmath)
+PROFILE_EXAMPLES = {"ci": (25, 4), "dev": (200, 20), "deep": (10_000, 200)}
+
+_COMMON = dict(database=None, deadline=None, print_blob=False,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                      HealthCheck.data_too_large])
+settings.register_profile("ci", derandomize=True, max_examples=PROFILE_EXAMPLES["ci"][0], **_COMMON)
+settings.register_profile("dev", max_examples=PROFILE_EXAMPLES["dev"][0], **_COMMON)
+settings.register_profile("deep", max_examples=PROFILE_EXAMPLES["deep"][0], **_COMMON)
+
+
+def profile_name() -> str:
+    return os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+
+def default_examples(backend, profile: str | None = None) -> int:
+    f64, mp = PROFILE_EXAMPLES[profile or profile_name()]
+    return f64 if get_backend(backend).name == "float64" else mp
+
+
+@dataclass
+class CampaignResult:
+    statement: str
+    describe: dict
+    backend: str
+    examples: int = 0
+    counts: dict = field(default_factory=lambda: {k: 0 for k in OUTCOMES})
+    slacks: list = field(default_factory=list)  # final slack of every decided example
+    tightness: list = field(default_factory=list)  # observed/bound where both exist
+    counterexamples: list = field(default_factory=list)  # Decision.to_dict() of violations
+    artefacts: list = field(default_factory=list)
+    first_violation_at: int | None = None  # examples-to-detection (1-based)
+    seconds: float = 0.0
+    seed: int | None = None
+    profile: str = ""
+    # --- the search's evidence (bnverify.verify.search.summarise) ---
+    distinct: int = 0  # distinct decided examples (by the decisive parameters), searchers' draws only
+    duplicates: int = 0  # draws repeating a case already drawn (never counted as evidence)
+    pinned_decided: int = 0  # pinned examples decided (shown apart)
+    coverage: dict | None = None  # bnverify.verify.space.coverage of the examples that met the hypotheses
+    tightness_sup: dict | None = None  # {value, searcher, values, example, slack}
+    tightest: dict | None = None  # the decided example of smallest slack
+    first_caught_by: str | None = None
+    per_searcher: dict = field(default_factory=dict)
+    unmet_reasons: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)  # examples whose decision raised, with tracebacks
+    space: list = field(default_factory=list)  # the declared parameters (text)
+    covered_params: list = field(default_factory=list)  # [{name, scale}] counted in coverage
+    region: str = ""
+    budget: dict | None = None
+    records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
+    certified_added: int = 0  # certified decisions counted by add() (search.summarise reads records)
+
+    @property
+    def met(self) -> int:
+        return self.examples - self.counts["vacuous"]
+
+    @property
+    def met_rate(self) -> float:
+        return self.met / self.examples if self.examples else 0.0
+
+    @property
+    def min_slack(self):
+        finite = [s for s in self.slacks if s is not None and math.isfinite(s)]
+        return min(finite) if finite else None
+
+    @property
+    def decided(self) -> int:
+        """Examples whose verdict the ladder settled: holds, violated, artefact (the float64 verdict
+        refuted) — duplicates and pinned examples included, like ``counts``."""
+        return sum(self.counts.get(k, 0) for k in DECIDED)
+
+    @property
+    def certified(self) -> int:
+        """Decided examples whose outcome rests on a ball-arithmetic certificate
+        (``Decision.certified``: a certified holds / artefact, or a certified violation mpmath confirms)."""
+        return self.certified_added + sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
+
+    @property
+    def certified_share(self) -> float | None:
+        return self.certified / self.decided if self.decided else None
+
+    @property
+    def vacuous(self) -> bool:
+        """No example met the hypotheses: the run says nothing."""
+        return self.met == 0
+
+    def add(self, d: Decision):
+        self.examples += 1
+        self.counts[d.outcome] += 1
+        if d.outcome in DECIDED and d.certified:
+            self.certified_added += 1
+        fv = d.final
+        if d.outcome in ("holds", "violated") and fv.slack is not None:
+            self.slacks.append(fv.slack)
+            if fv.observed is not None and fv.bound not in (None, 0.0) and math.isfinite(fv.bound):
+                self.tightness.append(fv.observed / fv.bound)
+        if d.outcome == "violated":
+            self.counterexamples.append(d.to_dict())
+            if self.first_violation_at is None:
+                self.first_violation_at = self.examples
+        elif d.outcome == "artefact":
+            self.artefacts.append(d.to_dict())
+
+    def row(self) -> dict:
+        ms = self.min_slack
+        return dict(statement=self.describe["id"], version=self.describe["version"],
+                    provenance=self.describe["provenance"], backend=self.backend,
+                    examples=self.examples, met=self.met, met_rate=round(self.met_rate, 3),
+                    **{k: v for k, v in self.counts.items() if k != "error"}, raised=self.counts.get("error", 0),
+                    min_slack=ms, certified=self.certified, decided=self.decided, seconds=round(self.seconds, 2))
+
+    def to_dict(self, *, records: bool = False) -> dict:
+        d = dict(self.row(), describe=self.describe, counterexamples=self.counterexamples,
+                 artefacts=self.artefacts, slacks=self.slacks, tightness=self.tightness,
+                 first_violation_at=self.first_violation_at, seed=self.seed, profile=self.profile,
+                 distinct=self.distinct, duplicates=self.duplicates, pinned_decided=self.pinned_decided,
+                 coverage=self.coverage, tightness_sup=self.tightness_sup, tightest=self.tightest,
+                 first_caught_by=self.first_caught_by, per_searcher=self.per_searcher,
+                 unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
+                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget)
+        if records:
+            d["records"] = self.records
+        return d
+
+
+def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = None, seed: int | None = None,
+            profile: str | None = None, searcher: str = "hypothesis", on_decision=None) -> CampaignResult:
+    """Search for counterexamples to ``stmt`` at the primary precision ``backend`` with one searcher
+    (``hypothesis`` by default; ``sweep``; ``hunt``; ``all``: the report's three) over the
+    statement's declared space; pinned examples first. ``on_decision(record)`` sees every draw."""
+    from bnverify.verify.search import Budget, run_campaign
+
+    profile = profile or profile_name()
+    bk = get_backend(backend)
+    if max_examples is not None:
+        n = max_examples
+    else:  # the profile's count, scaled down for statements whose examples cost seconds (not for
+        n0 = default_examples(bk, profile)  # mutants: each searcher stops at its first violation)
+        scale = 1.0 if stmt.is_mutant else float(getattr(stmt, "search_scale", 1.0))
+        n = max(3 if bk.name != "float64" else 4, int(round(n0 * scale)))
+    if searcher == "all":  # the report's split: Hypothesis ¼, sweep ½, hunt (from the sweep's tightest) the rest
+        sweep = max(1, n // 2)
+        hyp = n // 4 if n >= 4 else 0
+        focus = n // 8 if stmt.space().focus_regions else 0
+        budget = Budget(hypothesis=hyp, sweep=sweep - focus, hunt=n - hyp - sweep, focus=focus)
+    elif searcher == "sweep+hunt":  # the hunt restarted from a short sweep's tightest examples
+        budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4))
+    else:
+        budget = Budget.only(searcher, n)
+    res = run_campaign(stmt, budget, seed=seed, backend=bk, on_record=on_decision)
+    res.profile = profile
+    return res

@@ -1,0 +1,139 @@
+"""Certificates: a statement decided on one example in ball arithmetic, i.e. proved per example.
+
+:func:`certify` runs exactly what :func:`bnverify.verify.adjudicate.run_once` runs — hypotheses →
+constants → horizon → the statement's simulator → check — on the :class:`~bnverify.numerics.backends.Arb`
+backend, at 128 → 256 → 512 → 1024 bits. Every number is then a ball that encloses the exact real
+value (the instance is rebuilt in balls from its seed, so the balls enclose the exact mathematical
+instance), and every comparison either holds for all points of the balls or raises
+:class:`~bnverify.numerics.backends.Uncertain`. A rung that completes without ``Uncertain`` is a proof for
+that example: every branch the statement took (hypotheses, constants, simulation, check) was
+decided the same way for the exact numbers. A rung that raises climbs to the next precision.
+
+One gap the balls cannot close by themselves: a check that converts a ball to ``float`` and then
+compares floats decides on midpoints. During the check every ``float()`` of a non-exact ball is
+recorded except display (inside an f-string replacement field, or a ``Verdict``'s float fields
+and relative slack); a rung whose check took such a float is reported ``undecided`` with those
+``file:line`` sites — conservatively: the float may only have been displayed — so a status never
+rests on a float comparison.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from bnverify.numerics import backends
+from bnverify.numerics.backends import Arb, Uncertain, flint_precision
+from bnverify.verify.example import Example
+from bnverify.numerics.simulate import simulate, simulate_reduced
+from bnverify.verify.statement import Statement, Verdict
+
+__all__ = ["Certificate", "certify", "BITS"]
+
+BITS = (128, 256, 512, 1024)
+CERTIFIED = ("holds", "violated", "vacuous")
+
+
+@dataclass
+class Certificate:
+    """Outcome of :func:`certify`.
+
+    ``status``: ``holds`` / ``violated`` / ``vacuous`` — decided rigorously at ``bits`` (every
+    comparison certain, no float decision); ``undecided`` — no rung settled it (``reason`` says why:
+    the last ``Uncertain``, a float decision site, or an undecided check). ``verdict`` is the
+    check's verdict at the deciding (or last) rung — its floats are midpoints, for display.
+    ``rungs`` maps bits to what happened there; ``float_sites`` are the ``file:line`` places where
+    the last completed check went through ``float()``."""
+
+    status: str
+    bits: int | None
+    verdict: Verdict | None
+    reason: str
+    seconds: float
+    statement: str = ""
+    rungs: dict[int, str] = field(default_factory=dict)
+    float_sites: tuple[str, ...] = ()
+
+    @property
+    def certified(self) -> bool:
+        return self.status in CERTIFIED
+
+
+def _check_bits(bits) -> tuple[int, ...]:
+    if isinstance(bits, int):
+        bits = (bits,)
+    out = tuple(bits)
+    if not out or any(isinstance(b, bool) or not isinstance(b, int) or b < 53 for b in out):
+        raise ValueError(f"bits: expected a non-empty sequence of integers >= 53, got {bits!r}")
+    if list(out) != sorted(set(out)):
+        raise ValueError(f"bits: must increase strictly, got {bits!r}")
+    return out
+
+
+def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str, int]]:
+    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check."""
+    inst = ex.instance(bk)
+    unmet = list(stmt.hypotheses(inst, ex.hyper))
+    if unmet:
+        return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet), certified=True), {}
+    consts = stmt.all_constants(inst, ex.hyper)
+    horizon = int(stmt.horizon(inst, ex.hyper, consts))
+    if stmt.simulator == "reduced":
+        traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
+    else:
+        traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
+    backends.float_sites = sites = {}
+    try:
+        v = stmt.decide_check(traj, consts)
+    finally:
+        backends.float_sites = None
+    if v.horizon is None:
+        v.horizon = horizon
+    return v, sites
+
+
+def _raised_at(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame outside backends.py (where the comparison was asked)."""
+    where = "?"
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if not fr.filename.endswith(os.path.join("bnverify", "numerics", "backends.py")):
+            where = f"{os.path.basename(fr.filename)}:{fr.lineno}"
+    return where
+
+
+def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
+    """Decide ``stmt`` on ``ex`` in ball arithmetic, climbing ``bits`` until a rung completes
+    without :class:`Uncertain` (see the module docstring). ``flint.ctx.prec`` is restored."""
+    bits = _check_bits(bits)
+    t0 = time.perf_counter()
+    rungs: dict[int, str] = {}
+    last_v, reason, sites = None, "", ()
+    with flint_precision():
+        for b in bits:
+            bk = backends.get_backend(f"arb{b}")
+            try:
+                v, fs = _run_rung(stmt, ex, bk)
+            except Uncertain as exc:
+                where = _raised_at(exc)
+                rungs[b] = f"uncertain at {where}: {str(exc)[:160]}"
+                reason = f"Uncertain at {b} bits, raised at {where}: {str(exc)[:160]}"
+                continue
+            last_v = v
+            if fs:
+                v.certified = False  # decided on midpoints somewhere: not a proof
+                sites = tuple(sorted(fs))
+                rungs[b] = f"{v.status} through float() at {', '.join(sites)}"
+                reason = (f"the check decided through float() (midpoints) at {', '.join(sites)}; "
+                          f"ball comparisons alone do not settle it")
+                break  # more bits do not change where the check goes through floats
+            if v.status in CERTIFIED:
+                rungs[b] = v.status
+                return Certificate(v.status, b, v, f"decided at {b} bits without Uncertain",
+                                   time.perf_counter() - t0, stmt.key, rungs)
+            rungs[b] = v.status
+            reason = f"the check returned {v.status!r} at {b} bits: {v.message}"
+            if v.status == "undecided" and v.resolved and not v.retry:
+                break  # the horizon, not the precision, left it undecided
+    return Certificate("undecided", None, last_v, reason or "no rung completed", time.perf_counter() - t0,
+                       stmt.key, rungs, sites)

@@ -1,0 +1,543 @@
+"""Running units of work (:class:`bnverify.verify.search.Unit`) on Dask distributed, or in-process.
+
+A campaign is a pure function of (statement, budget, seed, backend), split into units — one chunk
+of examples of one statement from one searcher — so one heavy statement spreads over every
+worker. :class:`Engine` holds a Dask client:
+
+* default: an embedded ``LocalCluster`` (worker processes, one thread each, one worker per core,
+  no dashboard), started by the engine and stopped when it closes;
+* ``scheduler=ADDRESS`` (or the environment variable ``BNVERIFY_SCHEDULER``): a running cluster
+  (its workers need bnverify installed, same version);
+* ``workers=1`` or ``scheduler="inline"``: no Dask at all, units run one after the other in this
+  process — identical records (the ``seconds`` fields aside).
+
+Statements travel to the workers with the units (``statements=``: cloudpickled once per statement;
+the modules of a user theorem folder, ``bnverify_theorems_<hash>_<stem>``, which a worker cannot
+import by name, are pickled by value). A unit without a statement is loaded on the worker by key
+(shipped statements). Tasks are pure and submitted with ``retries``: a worker that dies mid-unit
+(killed, out of memory) has its units run again elsewhere, so no example is lost; a unit that
+raises is retried, then the error is raised here.
+
+With a :class:`bnverify.verify.store.Store`, finished units are written as they finish and units already
+stored are not run again (resumable runs). :func:`run_campaigns` runs phase 1 (Hypothesis,
+sweep chunks, pinned examples) of *all* campaigns as one batch, then every hunt, then summarises
+each campaign — so the cluster stays busy across statements.
+
+Ctrl-C (and SIGTERM, turned into ``KeyboardInterrupt`` while an engine runs in the main thread)
+closes the client and the embedded cluster, whose worker processes end with it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+from bnverify.verify.search import Budget, Unit, pinned_records, plan_first, plan_hunt, run_unit, summarise
+
+SCHEDULER_ENV = "BNVERIFY_SCHEDULER"
+INLINE = "inline"
+RETRIES = 3
+USER_MODULE_PREFIX = "bnverify_theorems_"
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class PinnedUnit:
+    """The pinned examples of one campaign (known hard cases), decided as one unit of work."""
+
+    key: str
+    backend: str = "float64"
+    mutant: bool = False
+    theorems: tuple = ()
+    searcher: str = "pinned"
+    seed: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.key}|{self.backend}|pinned"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- shipping statements ------------------------------------------------------------------------
+def _register_user_modules() -> None:
+    """Pickle the modules of user theorem folders by value (a worker cannot import them by name)."""
+    import cloudpickle
+
+    for name, mod in list(sys.modules.items()):
+        if name.startswith(USER_MODULE_PREFIX) and mod is not None and name not in _BY_VALUE:
+            cloudpickle.register_pickle_by_value(mod)
+            _BY_VALUE.add(name)
+
+
+_BY_VALUE: set[str] = set()
+
+
+def pickle_statement(stmt) -> bytes:
+    """``stmt`` as bytes a worker can load without the user's theorem folder."""
+    import cloudpickle
+
+    _register_user_modules()
+    return cloudpickle.dumps(stmt)
+
+
+_LOADED: dict[str, object] = {}  # per process: digest of a pickled statement -> the statement
+
+
+def _statement(blob: bytes | None, unit):
+    if blob is None:
+        from bnverify.verify.search import load_statement
+
+        return load_statement(unit.key, unit.theorems, mutant=unit.mutant)
+    digest = hashlib.sha1(blob).hexdigest()
+    if digest not in _LOADED:
+        import cloudpickle
+
+        _LOADED[digest] = cloudpickle.loads(blob)
+    return _LOADED[digest]
+
+
+_PREPARED = False
+
+
+def _prepare_process() -> None:
+    """Import every bnverify module once per process: Hypothesis mixes literals of the imported
+    local modules into its draws, so every worker should have the same ones."""
+    global _PREPARED
+    if _PREPARED:
+        return
+    import importlib
+    import pkgutil
+
+    import bnverify
+
+    for m in pkgutil.walk_packages(bnverify.__path__, "bnverify."):
+        if m.name != "bnverify.__main__":
+            try:
+                importlib.import_module(m.name)
+            except Exception:  # noqa: BLE001  (an optional module that cannot load here: not a unit's business)
+                pass
+    _PREPARED = True
+
+
+_PACKAGE_CONSTANTS = None
+
+
+@contextlib.contextmanager
+def package_hypothesis_constants():
+    """While a unit runs: Hypothesis draws its "local constants" (literals it mixes into draws,
+    ``hypothesis.internal.conjecture.providers._get_local_constants``) from the bnverify package's
+    modules only, not from whatever else the process imported (test modules, user theorem
+    modules, ``__main__``) — so a Hypothesis unit draws the same examples in the driver, on any
+    worker and after any import history. (Private Hypothesis API: if it moves, draws fall back to
+    Hypothesis's default, reproducible only for equal import histories.)"""
+    global _PACKAGE_CONSTANTS
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants, constants_from_module
+
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError):  # pragma: no cover (another Hypothesis version)
+        yield
+        return
+    if _PACKAGE_CONSTANTS is None:
+        _prepare_process()
+        consts = Constants()
+        for name in sorted(n for n in sys.modules if n == "bnverify" or n.startswith("bnverify.")):
+            mod = sys.modules[name]
+            if mod is not None and getattr(mod, "__file__", None):
+                consts |= constants_from_module(mod)
+        _PACKAGE_CONSTANTS = consts
+    providers._get_local_constants = lambda: _PACKAGE_CONSTANTS
+    cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
+def execute(unit, blob: bytes | None = None) -> list[dict]:
+    """Run one unit (a search :class:`~bnverify.verify.search.Unit` or a :class:`PinnedUnit`) and return its
+    records: the task every worker runs (pure: same unit, same records, in any process)."""
+    _prepare_process()
+    stmt = _statement(blob, unit)
+    if isinstance(unit, PinnedUnit):
+        return pinned_records(stmt, unit.backend)
+    if unit.searcher == "hypothesis":
+        with package_hypothesis_constants():
+            return run_unit(unit, stmt)
+    return run_unit(unit, stmt)
+
+
+# --- the engine -------------------------------------------------------------------------------------
+_QUIET_EXIT = []
+
+
+def _register_quiet_exit() -> None:
+    """At exit, close any cluster left half-built by an interrupt quietly, before distributed's own
+    atexit hook (registered earlier, so run later) would print a traceback for it."""
+    if _QUIET_EXIT:
+        return
+    import atexit
+
+    from distributed.deploy.spec import SpecCluster
+
+    def quiet():
+        for c in list(SpecCluster._instances):
+            try:
+                c.close(timeout=2)
+            except BaseException:  # noqa: BLE001
+                pass
+            SpecCluster._instances.discard(c)
+
+    atexit.register(quiet)
+    _QUIET_EXIT.append(quiet)
+
+
+class Engine:
+    """A Dask client for running units (see the module docstring). Use as a context manager, or
+    call :meth:`close`; reusable across many :meth:`run_units` calls."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, *, retries: int = RETRIES,
+                 silence_logs: int = logging.CRITICAL):
+        if workers is not None and (not isinstance(workers, int) or workers < 1):
+            raise ValueError(f"workers: expected a positive integer, got {workers!r}")
+        if retries < 0:
+            raise ValueError(f"retries: expected >= 0, got {retries}")
+        scheduler = scheduler if scheduler is not None else (os.environ.get(SCHEDULER_ENV) or None)
+        self.inline = scheduler == INLINE or (scheduler is None and workers == 1)
+        self.scheduler = scheduler
+        self.workers = workers or default_workers()
+        self.retries = retries
+        self.silence_logs = silence_logs
+        self.client = None
+        self.cluster = None
+        self._old_sigterm = None
+
+    # --- lifecycle ---
+    def start(self) -> "Engine":
+        if self.inline or self.client is not None:
+            return self
+        from distributed import Client, LocalCluster
+
+        self._catch_sigterm()
+        try:
+            if self.scheduler:
+                self.client = Client(self.scheduler, timeout="30s")
+            else:
+                _register_quiet_exit()
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=self.silence_logs)
+                self.client = Client(self.cluster)
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                # interrupted while the nannies start: their start-up tasks fail on the cluster's
+                # event loop, and asyncio would log each ("Task exception was never retrieved", a
+                # traceback) when it is collected, after the command has said it was interrupted
+                logging.getLogger("asyncio").disabled = True
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
+        try:
+            if client is not None:
+                client.close(timeout=5)
+        except Exception:  # noqa: BLE001  (closing: the cluster goes next whatever happened)
+            pass
+        finally:
+            if cluster is not None:
+                try:
+                    cluster.close(timeout=10)
+                except BaseException:  # noqa: BLE001  (interrupted mid-close: the nannies die with us anyway)
+                    pass
+                finally:  # never leave it to distributed's atexit hook (it prints a traceback)
+                    from distributed.deploy.spec import SpecCluster
+
+                    SpecCluster._instances.discard(cluster)
+            self._restore_sigterm()
+
+    def __enter__(self) -> "Engine":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _catch_sigterm(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return  # someone else handles SIGTERM
+
+        def on_sigterm(signum, frame):
+            raise KeyboardInterrupt("SIGTERM")
+
+        self._old_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
+
+    def _restore_sigterm(self):
+        if self._old_sigterm is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+        self._old_sigterm = None
+
+    def describe(self) -> str:
+        if self.inline:
+            return "in-process (inline)"
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        return f"embedded Dask LocalCluster, {self.workers} worker process(es)"
+
+    # --- work ---
+    def run_units(self, units, *, statements=None, store=None, progress=None) -> list[list[dict]]:
+        """The records of every unit, in unit order. ``statements``: Statement objects (list or
+        ``{key: stmt}``) to ship with the units of their key; ``store``: skip units it holds, write
+        each unit as it finishes; ``progress(done, total, unit, records)`` after each unit."""
+        units = list(units)
+        blobs = _blobs(statements)
+        out: list[list[dict] | None] = [None] * len(units)
+        todo = []
+        for i, u in enumerate(units):
+            got = store.get(u.id) if store is not None else None
+            if got is not None:
+                out[i] = got
+            else:
+                todo.append(i)
+        done = len(units) - len(todo)
+        if progress is not None and done:
+            progress(done, len(units), None, None)
+
+        def finish(i, records):
+            nonlocal done
+            out[i] = records
+            if store is not None:
+                store.put(units[i], records)
+            done += 1
+            if progress is not None:
+                progress(done, len(units), units[i], records)
+
+        if self.inline or not todo:
+            for i in todo:
+                finish(i, execute(units[i], blobs.get(units[i].key)))
+            return out
+        self.start()
+        from distributed import as_completed
+
+        futures = {}
+        by_key = {}
+        for i in todo:
+            u = units[i]
+            blob = blobs.get(u.key)
+            key = "bnverify-" + hashlib.sha1(repr((u, hashlib.sha1(blob).hexdigest() if blob else None)).encode()).hexdigest()
+            if key not in by_key:
+                by_key[key] = self.client.submit(execute, u, blob, key=key, pure=True, retries=self.retries)
+            futures.setdefault(by_key[key], []).append(i)
+        try:
+            for fut in as_completed(list(futures)):
+                records = fut.result()
+                for i in futures[fut]:
+                    finish(i, records)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+        return out
+
+
+def _blobs(statements) -> dict[str, bytes]:
+    if not statements:
+        return {}
+    items = statements.values() if isinstance(statements, dict) else statements
+    return {s.key: pickle_statement(s) for s in items}
+
+
+def run_units(units, *, scheduler=None, workers=None, store=None, progress=None, statements=None,
+              engine: Engine | None = None) -> list[list[dict]]:
+    """The records of every unit, in unit order, on ``engine`` (or on an engine started and stopped
+    by this call from ``scheduler``/``workers``). See :meth:`Engine.run_units`."""
+    if engine is not None:
+        return engine.run_units(units, statements=statements, store=store, progress=progress)
+    with Engine(scheduler, workers) as eng:
+        return eng.run_units(units, statements=statements, store=store, progress=progress)
+
+
+# --- many campaigns as one batch ---------------------------------------------------------------------
+def _budget(budget_for, stmt, backend) -> Budget:
+    if isinstance(budget_for, Budget):
+        return budget_for
+    n = len(inspect.signature(budget_for).parameters)
+    b = budget_for(stmt, backend) if n >= 2 else budget_for(stmt)
+    if not isinstance(b, Budget):
+        raise TypeError(f"budget_for({stmt.key}): expected a search.Budget, got {type(b).__name__}")
+    return b
+
+
+def run_campaigns(statements, budget_for, *, seed=0, backends=("float64",), engine: Engine | None = None,
+                  scheduler=None, workers=None, store=None, progress=None, stop_at_first=None, pinned: bool = True):
+    """Campaigns of every statement × backend, as :func:`bnverify.verify.search.run_campaign` runs them
+    (pinned examples, Hypothesis and sweep, then hunts from the tightest phase-1 examples; mutants
+    stop at their first confirmed violation unless ``stop_at_first`` says otherwise), with the
+    units of all campaigns batched: phase 1 of every campaign, then phase 2 of every campaign.
+    ``budget_for(stmt)`` or ``budget_for(stmt, backend)`` (or one Budget) gives each budget.
+    Returns the :class:`~bnverify.verify.campaign.CampaignResult` s in (statement, backend) order; a
+    result's ``seconds`` is the sum of its records' decision times (work, not wall time)."""
+    from bnverify.numerics.backends import get_backend
+
+    own = engine is None
+    eng = engine or Engine(scheduler, workers)
+    try:
+        camps = []
+        for stmt in statements:
+            for b in backends:
+                backend = get_backend(b).name
+                stop = stmt.is_mutant if stop_at_first is None else stop_at_first
+                camps.append(dict(stmt=stmt, backend=backend, budget=_budget(budget_for, stmt, backend), stop=stop))
+        ships = {s.key: s for s in statements}
+        first, owner = [], []
+        for ci, c in enumerate(camps):
+            s = c["stmt"]
+            units = ([PinnedUnit(s.key, c["backend"], s.is_mutant)] if pinned and getattr(s, "pinned", None) else [])
+            units += plan_first(s.key, c["budget"], seed=seed, backend=c["backend"], mutant=s.is_mutant,
+                                focus_names=tuple(s.space().focus_regions),
+                                stop_at_first=c["stop"])
+            first += units
+            owner += [ci] * len(units)
+        recs = eng.run_units(first, statements=ships, store=store, progress=progress)
+        for c in camps:
+            c["pinned"], c["p1"], c["p2"] = [], [], []
+        for u, ci, rs in zip(first, owner, recs):
+            camps[ci]["pinned" if isinstance(u, PinnedUnit) else "p1"].extend(rs)
+        second, owner = [], []
+        for ci, c in enumerate(camps):
+            if c["stop"] and any(r["outcome"] == "violated" for r in c["p1"]):
+                continue
+            s = c["stmt"]
+            units = plan_hunt(s.key, c["budget"], c["p1"], seed=seed, backend=c["backend"], mutant=s.is_mutant,
+                              stop_at_first=c["stop"])
+            second += units
+            owner += [ci] * len(units)
+        for ci, rs in zip(owner, eng.run_units(second, statements=ships, store=store, progress=progress)):
+            camps[ci]["p2"].extend(rs)
+        results = []
+        for c in camps:
+            records = c["pinned"] + c["p1"] + c["p2"]
+            res = summarise(c["stmt"], records, backend=c["backend"], seed=seed, budget=c["budget"])
+            res.seconds = float(sum(r.get("seconds") or 0.0 for r in records))
+            results.append(res)
+        return results
+    finally:
+        if own:
+            eng.close()
+
+
+def progress_printer(stream=None, every: float = 5.0):
+    """A ``progress`` callback printing ``units done/total`` at most every ``every`` seconds."""
+    stream = stream or sys.stderr
+    last = [0.0]
+
+    def show(done, total, unit, records):
+        now = time.monotonic()
+        if done == total or now - last[0] >= every:
+            last[0] = now
+            what = f" ({unit.key} {unit.searcher})" if unit is not None else " (from the store)"
+            print(f"[engine] {done}/{total} units{what}", file=stream, flush=True)
+
+    return show
+
+
+# --- a stored deep run: python -m bnverify.verify.engine ------------------------------------------------------
+def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed) -> str:
+    """A short markdown summary of a run: one row per campaign, then every violation found."""
+    lines = ["# Deep run", "",
+             f"- engine: {engine_text}; seed {seed}; budget per statement: Hypothesis {budget.hypothesis}, "
+             f"sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt} ({budget.hunt_restarts} restarts)",
+             f"- wall time: {wall / 60:.1f} min; decision time (summed over workers): "
+             f"{sum(r.seconds for r in results) / 60:.1f} min", "",
+             "| statement | backend | draws | distinct decided | holds | violated | artefact | undecided | vacuous | error "
+             "| tightness sup | min slack |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        c = r.counts
+        ts = r.tightness_sup["value"] if r.tightness_sup else None
+        ms = r.min_slack
+        lines.append(f"| `{r.statement}` | {r.backend} | {r.examples} | {r.distinct} | {c.get('holds', 0)} | "
+                     f"{c.get('violated', 0)} | {c.get('artefact', 0)} | {c.get('undecided', 0)} | {c.get('vacuous', 0)} | "
+                     f"{c.get('error', 0)} | {'' if ts is None else f'{ts:.6g}'} | {'' if ms is None else f'{ms:.3g}'} |")
+    bad = [(r, cx) for r in results for cx in r.counterexamples]
+    lines += ["", f"## Violations ({len(bad)})", ""]
+    lines += [f"- `{r.statement}` ({cx.get('searcher')}): {cx.get('values')}" for r, cx in bad] or ["none"]
+    if skipped:
+        lines += ["", "## Not run", ""] + [f"- `{k}`: {why}" for k, why in skipped.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    """Every statement with a declared space (and, with ``--mutants``, every mutant), through the
+    engine into a resumable store; writes a markdown summary. Run again to resume."""
+    import argparse
+    import json
+
+    from bnverify.verify.registry import load, select
+    from bnverify.verify.store import Store
+
+    ap = argparse.ArgumentParser(prog="python -m bnverify.verify.engine", description=main.__doc__)
+    ap.add_argument("--store", default="reports/deep/store", help="results store folder (resumable)")
+    ap.add_argument("--summary", default="reports/deep/SUMMARY.md")
+    ap.add_argument("--hypothesis", type=int, default=1000)
+    ap.add_argument("--sweep", type=int, default=8192)
+    ap.add_argument("--hunt", type=int, default=1024)
+    ap.add_argument("--hunt-restarts", type=int, default=8)
+    ap.add_argument("--chunk", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backend", action="append", default=None, help="primary precision (repeatable; default float64)")
+    ap.add_argument("--statement", action="append", default=[], help="statement id or key (repeatable; default all)")
+    ap.add_argument("--theorems", action="append", default=[], help="extra theorem folder")
+    ap.add_argument("--mutants", action="store_true", help="also every mutant (stops at its first violation)")
+    ap.add_argument("--scheduler", default=None, help=f"Dask scheduler address, or 'inline' (env {SCHEDULER_ENV})")
+    ap.add_argument("--workers", type=int, default=None)
+    a = ap.parse_args(argv)
+    budget = Budget(hypothesis=a.hypothesis, sweep=a.sweep, hunt=a.hunt, hunt_restarts=a.hunt_restarts, chunk=a.chunk)
+    stmts = select(load(a.theorems), a.statement) + (load(a.theorems, mutants=True) if a.mutants else [])
+    skipped, chosen = {}, []
+    for s in stmts:
+        try:
+            s.space()
+            chosen.append(s)
+        except NotImplementedError as e:
+            skipped[s.key] = str(e)
+    store = Store(a.store)
+    t0 = time.perf_counter()
+    with Engine(a.scheduler, a.workers) as eng:
+        print(f"[engine] {len(chosen)} statements on {eng.describe()}; store {a.store} ({len(store)} units already done)",
+              file=sys.stderr, flush=True)
+        results = run_campaigns(chosen, budget, seed=a.seed, backends=tuple(a.backend or ("float64",)), engine=eng,
+                                store=store, progress=progress_printer())
+        text = eng.describe()
+    wall = time.perf_counter() - t0
+    out = os.path.abspath(a.summary)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=budget, seed=a.seed))
+    with open(os.path.splitext(out)[0] + ".json", "w") as f:
+        json.dump([r.to_dict() for r in results], f, indent=1, default=str)
+    print(f"[engine] wrote {a.summary} ({wall / 60:.1f} min)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

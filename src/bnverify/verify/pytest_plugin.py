@@ -1,0 +1,154 @@
+"""pytest plugin (entry point ``bnverify``): falsify a researcher's own statements with pytest,
+no test module to write::
+
+    pytest --theorems mydir              # repeatable; or BNVERIFY_THEOREMS=mydir pytest
+    pytest --theorems mydir -n 2         # with pytest-xdist
+
+Every statement of every ``*.py`` in the given folders becomes one test item per precision
+(``bnverify::<key>[float64]``, ``bnverify::<key>[mpmath]``), failing on a confirmed violation, on
+vacuity or on a low hypotheses-met rate (:func:`bnverify.verify.testing.check_statement`); every mutant
+becomes one item (float64) failing when it is *not* caught
+(:func:`bnverify.verify.testing.check_mutant_caught`). The failure messages are those of
+:mod:`bnverify.verify.testing`: the statement, each counterexample's parameters, every precision's
+verdict and a ``bnverify reproduce`` line.
+
+Examples per campaign: the Hypothesis profile's (``HYPOTHESIS_PROFILE``: ci 25/4, dev, deep), or
+``--bnverify-examples N`` (mpmath: a tenth, at least 1). A statement's *pinned* examples (recorded
+regressions) run first and are counted too: each item reports ``examples = pinned + generated``.
+
+With neither ``--theorems`` nor ``BNVERIFY_THEOREMS`` the plugin collects nothing (the project's
+shipped statements are covered by its own tests). Only statements defined in the given folders
+are collected, not the shipped ones they may import.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ENV = "BNVERIFY_THEOREMS"
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("bnverify", "bnverify statements as test items")
+    g.addoption("--theorems", action="append", default=[], metavar="DIR",
+                help="folder of bnverify statement files: every statement (both precisions) and every "
+                     "mutant becomes a test item (repeatable; also BNVERIFY_THEOREMS, os.pathsep-separated)")
+    g.addoption("--bnverify-examples", type=int, default=None, metavar="N",
+                help="float64 examples per statement campaign (default: the Hypothesis profile's; "
+                     "mpmath: N/10, at least 1)")
+
+
+def _folders(config) -> list[Path]:
+    given = [p for p in os.environ.get(ENV, "").split(os.pathsep) if p] + list(config.getoption("theorems") or [])
+    out: list[Path] = []
+    for d in given:
+        p = Path(d).expanduser().resolve()
+        if not p.is_dir():
+            raise pytest.UsageError(f"--theorems: not a directory: {d}")
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def pytest_configure(config):
+    config._bnverify_folders = _folders(config)
+    n = config.getoption("bnverify_examples")
+    if n is not None and n < 0:
+        raise pytest.UsageError(f"--bnverify-examples: expected an integer >= 0, got {n}")
+    config._bnverify_env_before = os.environ.get(ENV)
+    if config._bnverify_folders:
+        # bnverify.verify.testing finds statements through the registry, which reads BNVERIFY_THEOREMS
+        os.environ[ENV] = os.pathsep.join(map(str, config._bnverify_folders))
+
+
+def pytest_unconfigure(config):
+    before = getattr(config, "_bnverify_env_before", None)
+    if not getattr(config, "_bnverify_folders", None):
+        return
+    if before is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = before
+
+
+class CampaignItem(pytest.Item):
+    """One campaign of one statement (or mutant) at one precision."""
+
+    def __init__(self, *, key: str, mutant: bool, backend: str, pinned: int, source: str, **kw):
+        super().__init__(**kw)
+        self.key, self.mutant, self.backend, self.pinned, self.source = key, mutant, backend, pinned, source
+        self.result = None
+
+    def _examples(self):
+        n = self.config.getoption("bnverify_examples")
+        if n is None:
+            return None
+        return n if self.backend == "float64" else (max(1, n // 10) if n else 0)
+
+    def runtest(self):
+        from bnverify.verify.testing import RESULTS, check_mutant_caught, check_statement
+
+        check = check_mutant_caught if self.mutant else check_statement
+        before = len(RESULTS)
+        try:
+            check(self.key, self.backend, max_examples=self._examples())
+        finally:  # the campaign is recorded before the checks that may fail
+            if len(RESULTS) > before:
+                self.result = RESULTS[-1]
+                self.user_properties.append(("bnverify", self.counts_line(self.result)))
+
+    def counts_line(self, res) -> str:
+        generated = res.examples - self.pinned
+        return (f"{self.key} [{res.backend}]: {res.examples} examples = {self.pinned} pinned + {generated} "
+                f"generated; met {res.met}; " + ", ".join(f"{k} {v}" for k, v in res.counts.items() if v))
+
+    def repr_failure(self, excinfo):
+        if excinfo.errisinstance(AssertionError):
+            note = (f"\n(examples include the statement's {self.pinned} pinned example(s), run before the "
+                    "generated ones)") if self.pinned else ""
+            return f"{excinfo.value}{note}\nstatement file: {self.source}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.source, None, f"bnverify {'mutant' if self.mutant else 'statement'} {self.key} [{self.backend}]"
+
+
+def _items(session, folders):
+    from bnverify.verify.registry import load
+
+    def inside(s) -> bool:
+        f = Path(getattr(s, "source_file", "") or "").resolve()
+        return any(f.parent == d or d in f.parents for d in folders)
+
+    try:
+        stmts = [s for s in load(mutants=False) if inside(s)]
+        muts = [m for m in load(mutants=True) if inside(m)]
+    except Exception as e:  # noqa: BLE001  (a broken statement file: one clear collection error)
+        raise pytest.UsageError(f"bnverify: cannot load the statements of {', '.join(map(str, folders))}: "
+                                f"{type(e).__name__}: {e}") from None
+    items = []
+    for group, mutant, backends in ((stmts, False, ("float64", "mpmath")), (muts, True, ("float64",))):
+        for s in group:
+            for b in backends:
+                items.append(CampaignItem.from_parent(
+                    session, name=f"bnverify::{s.key}[{b}]", key=s.key, mutant=mutant, backend=b,
+                    pinned=len(getattr(s, "pinned", ()) or ()), source=getattr(s, "source_file", "")))
+    return items
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    folders = getattr(config, "_bnverify_folders", None)
+    if folders:
+        items.extend(_items(session, folders))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    lines = [v for rep in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+             for k, v in getattr(rep, "user_properties", []) if k == "bnverify"]
+    if lines:
+        terminalreporter.section("bnverify campaigns (examples = pinned + generated)")
+        for ln in sorted(lines):
+            terminalreporter.write_line(ln)
