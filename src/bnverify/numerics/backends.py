@@ -254,11 +254,6 @@ def get_backend(spec) -> Backend:
     )
 
 
-def digits_of(backend: Backend) -> float:
-    """Decimal digits resolved by ``backend`` (for reports)."""
-    return -math.log10(backend.eps)
-
-
 # ------------------------------------------------------------------------------------------------
 # Ball arithmetic (python-flint's arb): rigorous enclosures, three-valued comparisons.
 # ------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from bnverify.numerics.backends import FLOAT64, Backend, get_backend
 from bnverify.numerics.linalg import solve
 
 __all__ = [
-    "assumption1", "assumption2", "assumption3", "assumption4", "all_assumptions", "Geometry",
+    "assumption1", "assumption2", "assumption3", "assumption4", "Geometry",
     "geometry", "kappa_lp", "kappa_closed_form", "svm_duals", "sig", "softplus", "logits",
     "margins", "section6_logistic_run", "SECTION6_LOGISTIC", "SECTION6_LOGISTIC_COMPANION",
 ]
@@ -209,15 +209,6 @@ def assumption4(inst, *, lp: bool = True) -> list[str]:
     return unmet
 
 
-def all_assumptions(inst, hyper=None, *, a4: bool = False) -> list[str]:
-    u = assumption1(inst) + assumption3(inst)
-    if not u:
-        u += assumption2(inst, hyper)
-    if a4 and not u:
-        u += assumption4(inst, lp=False)
-    return u
-
-
 # ------------------------------------------------------------------------------------------------
 # Geometry and the reconstructed bounds
 @dataclass
@@ -257,19 +248,11 @@ class Geometry:
             return self.bk.scalar(math.inf) if self.bk is FLOAT64 else self.bk.ctx.inf
         return rho * (self.K + self.smax) / den
 
-    def snorm_window(self, alpha, rho):
-        """Lemma 8 (2): ``α(m − ρ√λmax) ≤ ‖w‖_Σ ≤ α(m + ρ√λmax)``."""
-        return alpha * (self.m - rho * self.smax), alpha * (self.m + rho * self.smax)
-
     def snorm_lower(self, alpha, rho, wnorm):
         """Best lower bound on ‖w‖_Σ from the state: max(√λmin‖w‖, α(m − ρ√λmax))."""
         lo1 = self.smin * wnorm
         lo2 = alpha * (self.m - rho * self.smax)
         return lo1 if lo1 >= lo2 else lo2
-
-    def loss_upper(self, gamma, rho):
-        """Lemma 4: ``L ≤ log(1 + exp(−γ(1 − δ(ρ))))`` (γ ≥ 0, ρ√λmax < m)."""
-        return softplus(self.bk, -gamma * (1 - self.delta(rho)))
 
     def grad_upper1(self, gamma, loss, wnorm):
         """Lemma 10 (i): ``‖∇_w L‖ ≤ |γ| sqrt(n λmax/λmin) min(L, n^{-1/2})/‖w‖``."""
@@ -353,19 +336,6 @@ class Geometry:
             best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
             lo = hi
         return best
-
-    def local_convergence(self, eta, alpha, gamma, rho, wnorm):
-        """The convergence condition of Lemma 6 made explicit by Lemmas 9–10, at one state:
-        ``η·G10(ii)² ≤ 2‖w‖·G9`` (returns ``(lhs, rhs)``); when it holds, ``ρ_{t+1} ≤ ρ_t``."""
-        g10 = self.grad_upper2(gamma, alpha, rho, wnorm)
-        g9 = self.align_lower(gamma, rho, wnorm)
-        return eta * g10 * g10, 2 * wnorm * g9
-
-    def grad_cap(self, gamma_max, w0norm):
-        """``‖∇_w L‖ ≤ Γ √(λmax/λmin)/‖w_0‖`` (Lemma 10 (i) with min(L, n^{-1/2}) ≤ n^{-1/2},
-        ‖w‖ ≥ ‖w_0‖)."""
-        return gamma_max * self.bk.sqrt(self.lam_max / self.lam_min) / w0norm
-
 
     # --- Lemma 11 / Theorem 5 (2): entry into the small-ratio regime ------------------------------
     def entry_rate(self, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):

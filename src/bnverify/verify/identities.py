@@ -231,14 +231,6 @@ def alpha0_hypotheses(inst, hyper) -> list[str]:
     return [] if a0 > 0 else [f"alpha0 = {float(a0):.6g} <= 0"]
 
 
-def cos_comparison_resolved(traj, t) -> bool:
-    """Whether ``cos θ_{t+1} − cos θ_t`` (``cos θ = α/‖w‖``, absolute error ~eps since α = ⟨w, e⟩
-    has absolute error ~eps‖w‖) is beyond rounding reach."""
-    bk = traj.backend
-    c0, c1 = traj["cos"][t], traj["cos"][t + 1]
-    return abs(c1 - c0) > 2 * bk.scalar(K_ULPS * bk.reach_eps)
-
-
 class DirectionalStep:
     """Step-t quantities of Lemma 6 for one step of a trajectory, with their rounding errors.
 
