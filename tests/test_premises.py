@@ -28,3 +28,16 @@ def test_markdown_lists_one_row_per_measure():
             {"statement": "y@v", "measure": "failed", "points": 0, "skipped": 0, "quantiles": {"n": 0}, "error": "E: boom"}]
     text = P.markdown(rows)
     assert "| x@v | m | 0 |" in text and "measure raised E: boom" in text
+
+
+def test_tightness_reads_the_direction_of_the_reported_inequality():
+    """An "upper bound" statement whose tightest pair is a lower bound (Lemma 11's norm window):
+    observed 1.0156·bound with slack +0.0156 holds, tightness 1/1.0156 (the report showed 1.02)."""
+    from bnverify.verify.search import tightness_of
+    from bnverify.verify.statement import Verdict
+
+    lower_pair = Verdict("holds", observed=1.0156, bound=1.0, slack=0.0156)
+    upper_pair = Verdict("holds", observed=0.9, bound=1.0, slack=0.1)
+    assert abs(tightness_of("upper bound", lower_pair) - 1 / 1.0156) < 1e-12
+    assert abs(tightness_of("upper bound", upper_pair) - 0.9) < 1e-12
+    assert abs(tightness_of("lower bound", lower_pair) - 1 / 1.0156) < 1e-12

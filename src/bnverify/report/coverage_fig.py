@@ -86,8 +86,13 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
             ax.set_yscale("log")
     ax.legend(fontsize=7, loc="best")
     ax.set_title(title, fontsize=8)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    except ValueError:  # a log axis with nothing positive left to draw: the same figure on linear axes
+        ax.set_xscale("linear")
+        ax.set_yscale("linear")
+        fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

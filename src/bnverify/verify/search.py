@@ -76,6 +76,15 @@ def tightness_of(kind: str, verdict) -> float | None:
     o, b = verdict.observed, verdict.bound
     if o is None or b is None or not (math.isfinite(o) and math.isfinite(b)):
         return None
+    sl = verdict.slack
+    if sl is not None and math.isfinite(sl) and sl != 0:
+        # a statement of several inequalities reports its tightest one, which may point the other
+        # way (Lemma 11: ρ_t² ≤ ρ_0²(1 − ε)^t and the window ‖w_0‖² ≤ ‖w_t‖²): read the direction
+        # from the verdict's own signed slack
+        if kind == "lower bound" and (b - o) * sl > 0:
+            kind = "upper bound"
+        elif kind != "lower bound" and (o - b) * sl > 0:
+            kind = "lower bound"
     if kind == "lower bound":
         return b / o if o > 0 and b > 0 else None
     return o / b if b > 0 else None
