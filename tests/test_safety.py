@@ -195,9 +195,13 @@ def test_non_editable_install_finds_the_shipped_statements(tmp_path):
     env.pop("BNVERIFY_THEOREMS", None)
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
-    r = subprocess.run([sys.executable, "-c", "import bnverify.verify.registry as r; print(r.DEFAULT_DIR)"],
-                       capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
-    assert r.returncode == 0 and r.stdout.strip().startswith(str(site)), (r.stdout, r.stderr)
+    # every layer folder must come from the wheel (an editable install's finder would otherwise
+    # supply a subpackage the wheel lacks)
+    code = ("import bnverify.verify.registry as r, bnverify.numerics.simulate as s, bnverify.regimes.edges as e; "
+            "print(r.DEFAULT_DIR); print(r.__file__); print(s.__file__); print(e.__file__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    lines = r.stdout.split()
+    assert r.returncode == 0 and len(lines) == 4 and all(x.startswith(str(site)) for x in lines), (r.stdout, r.stderr)
     r = subprocess.run([str(site / "bin" / "bnverify"), "list", "--json"], capture_output=True, text=True,
                        env=env, cwd=cwd, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
