@@ -39,11 +39,14 @@ def _sobol(dim: int, n: int, seed: int) -> np.ndarray:
     return qmc.Sobol(dim, scramble=True, seed=seed).random(n)
 
 
-def _examples(stmt, n: int, seed: int):
-    """Up to ``n`` examples of the statement's space that meet its hypotheses, and the skip count."""
+def _examples(stmt, n: int, seed: int, pin: dict | None = None):
+    """Up to ``n`` examples of the statement's space that meet its hypotheses, and the skip count;
+    ``pin`` fixes coordinates of the unit cube by parameter name."""
     space = stmt.space()
     out, skipped = [], 0
     for u in _sobol(space.dim, n, seed):
+        for name, x in (pin or {}).items():
+            u[space.names.index(name)] = x
         try:
             ex, _ = space.example(u)
             inst = ex.instance("float64")
@@ -101,22 +104,8 @@ def monotone_margin(stmt, ex, inst) -> float | None:
 def thm5_monotone(stmt, n: int = 32, seed: int = 11) -> dict:
     """Theorem 5 (1): decades between the premise ``η/‖w_0‖² ≤ H_5`` (at f = 1, its edge) and the
     step at which ρ first rises within T."""
-    space = stmt.space()
-    names = space.names
-    exs, skipped = [], 0
-    for u in _sobol(space.dim, n, seed):
-        u = np.array(u)
-        u[names.index("x_over_H5")] = 1.0 - 1e-7  # the premise's edge, η/‖w_0‖² = (1 − 7e-7)·H_5
-        try:
-            ex, _ = space.example(u)
-            inst = ex.instance("float64")
-        except (ValueError, ArithmeticError):
-            skipped += 1
-            continue
-        if stmt.hypotheses(inst, ex.hyper):
-            skipped += 1
-            continue
-        exs.append((ex, inst))
+    # the premise's edge: η/‖w_0‖² = (1 − 7e-7)·H_5 (u = 1 − 1e-7, not rounded past it)
+    exs, skipped = _examples(stmt, n, seed, pin={"x_over_H5": 1.0 - 1e-7})
     margins = [monotone_margin(stmt, ex, inst) for ex, inst in exs]
     beyond = sum(m is None for m in margins)
     return {"statement": stmt.key, "measure": "log10(step at which rho first rises / H5)",
