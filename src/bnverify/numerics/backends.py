@@ -150,8 +150,31 @@ class Float64(Backend):
         return float(np.finfo(np.float64).eps) / 2
 
 
+class _ObjectContext:
+    """Elementwise functions of a multiprecision context (mpmath's ``mp``, or the ball context) on
+    scalars and object arrays: one definition for :class:`Mpmath` and :class:`Arb` (``ctx``,
+    ``_vsqrt``, ``_vexp``, ``_vlog1p`` are set by each)."""
+
+    def scalar(self, x):
+        return self.ctx.mpf(x)
+
+    def _apply(self, vf, f, x):
+        if isinstance(x, np.ndarray):
+            return vf(x).astype(object) if x.ndim else f(x[()])
+        return f(x)
+
+    def sqrt(self, x):
+        return self._apply(self._vsqrt, self.ctx.sqrt, x)
+
+    def exp(self, x):
+        return self._apply(self._vexp, self.ctx.exp, x)
+
+    def log1p(self, x):
+        return self._apply(self._vlog1p, self.ctx.log1p, x)
+
+
 @dataclass(frozen=True, repr=False)
-class Mpmath(Backend):
+class Mpmath(_ObjectContext, Backend):
     """mpmath at ``dps`` significant digits, in a private context."""
 
     dps: int = 50
@@ -189,23 +212,6 @@ class Mpmath(Backend):
         if a.dtype.kind == "f":
             a = a.astype(np.float64)
         return self._vmpf(a).astype(object)
-
-    def scalar(self, x):
-        return self.ctx.mpf(x)
-
-    def _apply(self, vf, f, x):
-        if isinstance(x, np.ndarray):
-            return vf(x).astype(object) if x.ndim else f(x[()])
-        return f(x)
-
-    def sqrt(self, x):
-        return self._apply(self._vsqrt, self.ctx.sqrt, x)
-
-    def exp(self, x):
-        return self._apply(self._vexp, self.ctx.exp, x)
-
-    def log1p(self, x):
-        return self._apply(self._vlog1p, self.ctx.log1p, x)
 
     def isfinite(self, x):
         if isinstance(x, np.ndarray):
@@ -739,7 +745,7 @@ class _BallMath:
 
 
 @dataclass(frozen=True, repr=False)
-class Arb(Backend):
+class Arb(_ObjectContext, Backend):
     """Ball arithmetic (python-flint ``arb``) at ``bits`` bits of working precision.
 
     Numbers are :class:`Ball` objects (numpy ``object`` arrays); every result encloses the exact
@@ -791,23 +797,6 @@ class Arb(Backend):
         if a.dtype.kind == "f":
             a = a.astype(np.float64)
         return self._vball(a).astype(object) if a.size else a.astype(object)
-
-    def scalar(self, x):
-        return self.ctx.mpf(x)
-
-    def _apply(self, vf, f, x):
-        if isinstance(x, np.ndarray):
-            return vf(x).astype(object) if x.ndim else f(x[()])
-        return f(x)
-
-    def sqrt(self, x):
-        return self._apply(self._vsqrt, self.ctx.sqrt, x)
-
-    def exp(self, x):
-        return self._apply(self._vexp, self.ctx.exp, x)
-
-    def log1p(self, x):
-        return self._apply(self._vlog1p, self.ctx.log1p, x)
 
     def isfinite(self, x):
         """Three-valued like :meth:`_BallMath.isfinite` (all entries of an array)."""
