@@ -87,9 +87,10 @@ def test_balls_climb_until_they_decide():
 
 def test_real_full_gd_beyond_the_ball_horizon_falls_back_to_mpmath():
     """Full GD in balls loses ≈ 4.5 bits per step on whitened square loss at H0 = 1.5: 500 steps are
-    beyond the 1024-bit rung (≈ 225 steps), every rung raises Uncertain; mpmath decides."""
+    beyond the 1024-bit rung (≈ 225 steps). The 128-bit run loses its state by step ≈ 40, so the
+    rungs above it are skipped (≈ 1,300 bits needed, more than 1024); mpmath decides."""
     stmt = find(NO_RISE)
-    for eta_gamma, note in ((0.01, "Uncertain at 1024 bits"),):
+    for eta_gamma, note in ((0.01, "higher rungs skipped"),):
         ex = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=eta_gamma, gamma0_over_a=0.5, w0_norm=1.0,
                                                        rho0=0.1), n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
         d = decide(stmt, ex, primary="float64")
@@ -156,3 +157,41 @@ def test_campaign_counts_the_certified_share():
     assert res.decided == 2 and res.certified == 1 and res.certified_share == pytest.approx(0.5)
     row = res.row()
     assert row["certified"] == 1 and row["decided"] == 2
+
+
+def test_a_certified_violation_needs_two_agreeing_mpmath_rungs_not_three():
+    d = decide(_Scripted("violated", "violated", lambda b: "violated"), EX)
+    assert d.outcome == "violated" and d.certified, d.to_dict()
+    assert [k for k in d.verdicts if k.startswith("mpmath")] == ["mpmath50", "mpmath100"]
+
+
+class _HorizonLimited(_Scripted):
+    """Float64: undecided and unresolved (a rounding floor); exact arithmetic: undecided because
+    nothing happens within the horizon (resolved, retry=False)."""
+
+    def check(self, traj, c):
+        if traj.backend.name == "float64":
+            return self.undecided(traj, "floor", resolved=False, retry=True)
+        if self.arb is None and isinstance(traj.backend, Arb):
+            raise Uncertain("scripted")
+        return self.undecided(traj, "no edge within the horizon", resolved=True, retry=False)
+
+
+def test_the_horizon_not_the_precision_settles_undecided_in_one_rung():
+    d = decide(_HorizonLimited(None, None, True), EX)  # the balls complete: no mpmath at all
+    assert d.outcome == "undecided" and list(d.verdicts) == ["float64", "arb128"], d.to_dict()
+    assert "horizon" in d.arb
+    d = decide(_HorizonLimited(None, None, None), EX)  # the balls raise: one mpmath rung says it
+    assert d.outcome == "undecided" and [k for k in d.verdicts if k.startswith("mpmath")] == ["mpmath50"]
+
+
+def test_ball_rungs_are_skipped_when_the_state_is_lost_early():
+    """Full GD at H0 = 0.3, η_γ = 0.5 (400 steps, the no-rising-edge horizon): the 128-bit state is
+    lost early; the measured loss rate skips 256 and goes to the rung that certifies (512)."""
+    from bnverify.verify.certify import certify
+
+    ex = Example.make("whitened_regression", Hyper(H0=0.3, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
+                      n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+    c = certify(find(NO_RISE), ex)
+    assert c.status == "holds" and c.bits == 512, c
+    assert c.rungs[256].startswith("skipped")

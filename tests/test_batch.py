@@ -82,3 +82,16 @@ def test_order_of_astronomical_bounds():
 
     assert order(12345) == "12345"
     assert order(10**5000 + 7) == "~1e5000"  # str() of such an int raises (the 4300-digit limit)
+
+
+def test_a_unit_that_stops_at_its_first_violation_decides_nothing_after_it():
+    """Mutant sweeps (stop at the first violation) must not decide the rest of their batch: with a
+    needle tightened to tightness 0 every decided example is violated, so one record comes back."""
+    from bnverify.verify.statement import mutant, tightened
+
+    stmt = mutant(load_statement("thm3.peak_bound@reconstructed-v1"), "test: bound tightened to 0",
+                  check=tightened(1e-12), pinned=[])
+    space, pts = _points(stmt, 8, seed=0)
+    recs = decide_points(stmt, space, pts, "float64", "sweep", range(8), stop_at_first=True)
+    assert [r["outcome"] for r in recs][-1] == "violated"
+    assert sum(r["outcome"] == "violated" for r in recs) == 1 and len(recs) < 8

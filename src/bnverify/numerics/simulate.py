@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, Ball, get_backend
+from bnverify.numerics.backends import FLOAT64, Backend, Ball, Uncertain, get_backend
 from bnverify.numerics.hyper import Hyper, resolve
 from bnverify.numerics.model import evaluate
 from bnverify.numerics.trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
@@ -91,34 +91,39 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
     status, stopped_at, reason = "finished", None, ""
     sqrt = bk.sqrt
     bar = _progress(horizon, progress)
-    for t in range(horizon + 1):
-        ev = evaluate(X, y, w, gamma, loss, bk)
-        g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
-        alpha = w @ e
-        perp = w - e * alpha
-        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
-        if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
-            status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
-            break
-        r_loss.append(L)
-        r_alpha.append(alpha)
-        r_beta.append(beta)
-        r_gamma.append(gamma)
-        r_n2.append(wnorm2)
-        r_gn2.append(gn2)
-        r_gg.append(g_g)
-        if record_w:
-            ws.append(w.copy())
-        if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
-                                             grad_w_norm2=gn2, grad_gamma=g_g)):
-            status, stopped_at, reason = "stopped", t, "stop rule"
-            break
-        if t == horizon:
-            break
-        w = w - g_w * eta
-        gamma = gamma - eta_g * g_g
-        if bar is not None:
-            bar.update(1)
+    t = 0
+    try:
+        for t in range(horizon + 1):
+            ev = evaluate(X, y, w, gamma, loss, bk)
+            g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
+            alpha = w @ e
+            perp = w - e * alpha
+            beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
+            if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
+                status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
+                break
+            r_loss.append(L)
+            r_alpha.append(alpha)
+            r_beta.append(beta)
+            r_gamma.append(gamma)
+            r_n2.append(wnorm2)
+            r_gn2.append(gn2)
+            r_gg.append(g_g)
+            if record_w:
+                ws.append(w.copy())
+            if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
+                                                 grad_w_norm2=gn2, grad_gamma=g_g)):
+                status, stopped_at, reason = "stopped", t, "stop rule"
+                break
+            if t == horizon:
+                break
+            w = w - g_w * eta
+            gamma = gamma - eta_g * g_g
+            if bar is not None:
+                bar.update(1)
+    except Uncertain as exc:  # balls too wide to decide a comparison: say at which step
+        exc.step, exc.horizon = t, horizon
+        raise
     if bar is not None:
         bar.close()
     raw["_eta"] = [eta]
@@ -417,51 +422,56 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
 
     # per step: the recurrence and ∂L/∂γ = γ − a c (Lemma 7), which settles divergence in one
     # comparison; every other column is derived from (α, β, γ, N², c, ∂L/∂γ) on first access
-    for t in range(horizon + 1):
-        if k:  # β = m·2^k below 2^-593: its float64 square is 0 (see renormalise)
-            a1, _, g1, eta_eff, c, N2 = reduced_step(alpha, 0.0, gamma, eta, eta_g, a, sqrt)
-            b1 = beta * (1 - eta_eff * c)
-            bv = 0.0
-        else:
-            a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
-            bv = beta
-        dg = gamma - a * c
-        # a comparison is false for nan and ±inf; |γ| > 1e300 forces |dg| > lim_dg
-        if not (N2 <= lim and abs(dg) <= lim_dg) and not (N2 <= lim and excess(dg, bv, N2) * 2 <= lim_x):
-            status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
-            break
-        r_alpha.append(alpha)
-        r_beta.append(beta)
-        r_gamma.append(gamma)
-        r_n2.append(N2)
-        r_eff.append(eta_eff)
-        r_cos.append(c)
-        r_dg.append(dg)
-        if ff:
-            r_k.append(k)
-        if pilot:
-            if not seen_on:  # ρ_t vs ρ_{t-1}: the label of step t − 1, as the edge column computes it
-                r_t = abs(beta) / alpha if alpha > 0 else math.inf
-                if r_prev is not None and bool(rises(r_t, k, r_prev, k_prev)[0]):
-                    seen_on = True
-                r_prev, k_prev = r_t, k
-            if settle is None and eta_eff * a / gamma <= 2:  # headroom H_t (edges.headroom)
-                settle = t
-            if seen_on and settle is not None and t >= settle + pilot_margin and t < horizon:
-                status, stopped_at, reason = "stopped", t, "pilot"
+    t = 0
+    try:
+        for t in range(horizon + 1):
+            if k:  # β = m·2^k below 2^-593: its float64 square is 0 (see renormalise)
+                a1, _, g1, eta_eff, c, N2 = reduced_step(alpha, 0.0, gamma, eta, eta_g, a, sqrt)
+                b1 = beta * (1 - eta_eff * c)
+                bv = 0.0
+            else:
+                a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, beta, gamma, eta, eta_g, a, sqrt)
+                bv = beta
+            dg = gamma - a * c
+            # a comparison is false for nan and ±inf; |γ| > 1e300 forces |dg| > lim_dg
+            if not (N2 <= lim and abs(dg) <= lim_dg) and not (N2 <= lim and excess(dg, bv, N2) * 2 <= lim_x):
+                status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
                 break
-        if stop is not None:
-            bf = math.ldexp(beta, k) if k else beta
-            if stop(t, dict(loss=L_star + excess(dg, bv, N2), alpha=alpha, beta=bf, gamma=gamma, wnorm2=N2)):
-                status, stopped_at, reason = "stopped", t, "stop rule"
+            r_alpha.append(alpha)
+            r_beta.append(beta)
+            r_gamma.append(gamma)
+            r_n2.append(N2)
+            r_eff.append(eta_eff)
+            r_cos.append(c)
+            r_dg.append(dg)
+            if ff:
+                r_k.append(k)
+            if pilot:
+                if not seen_on:  # ρ_t vs ρ_{t-1}: the label of step t − 1, as the edge column computes it
+                    r_t = abs(beta) / alpha if alpha > 0 else math.inf
+                    if r_prev is not None and bool(rises(r_t, k, r_prev, k_prev)[0]):
+                        seen_on = True
+                    r_prev, k_prev = r_t, k
+                if settle is None and eta_eff * a / gamma <= 2:  # headroom H_t (edges.headroom)
+                    settle = t
+                if seen_on and settle is not None and t >= settle + pilot_margin and t < horizon:
+                    status, stopped_at, reason = "stopped", t, "pilot"
+                    break
+            if stop is not None:
+                bf = math.ldexp(beta, k) if k else beta
+                if stop(t, dict(loss=L_star + excess(dg, bv, N2), alpha=alpha, beta=bf, gamma=gamma, wnorm2=N2)):
+                    status, stopped_at, reason = "stopped", t, "stop rule"
+                    break
+            if t == horizon:
                 break
-        if t == horizon:
-            break
-        alpha, beta, gamma = a1, b1, g1
-        if ff:
-            beta, k = renormalise(beta, k)
-        if bar is not None:
-            bar.update(1)
+            alpha, beta, gamma = a1, b1, g1
+            if ff:
+                beta, k = renormalise(beta, k)
+            if bar is not None:
+                bar.update(1)
+    except Uncertain as exc:  # balls too wide to decide a comparison: say at which step
+        exc.step, exc.horizon = t, horizon
+        raise
     if bar is not None:
         bar.close()
     if not ff:

@@ -123,8 +123,8 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     statements split ``n`` over Hypothesis (¼), the Sobol sweep (½) and the CMA-ES hunt (¼), scaled
     by the statement's ``search_scale`` (< 1 where one example costs seconds); mpmath-primary
     campaigns sweep only; mutants give every searcher ``n`` and each stops at its first confirmed
-    violation (examples-to-detection per searcher); a needle mutant sweeps and hunts at least its
-    ``ci_budget``."""
+    violation (examples-to-detection per searcher); a needle mutant's float64 campaign sweeps and
+    hunts at least its ``ci_budget``."""
     from dataclasses import asdict
 
     from bnverify.verify.search import Budget
@@ -134,7 +134,9 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     if mutant:
         # a needle (false on ~1 % of the space) gets at least the budget its own test needs for the
         # searchers it names (sweep, then hunt from the sweep's tightest points)
-        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0)) if getattr(stmt, "needle_share", None) else n
+        # (float64 primary: an mpmath-primary campaign of a needle would cost ~100 × its draws)
+        needle = getattr(stmt, "needle_share", None) and precision == "float64"
+        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0)) if needle else n
         return asdict(Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2)))
     if precision != "float64":
         k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))

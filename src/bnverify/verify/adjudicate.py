@@ -7,8 +7,11 @@ horizons, which lose ≈ 4.5 bits per step), the mpmath ladder below, unchanged.
 non-vacuous primary verdict goes to the balls, not only the doubtful ones, so the campaign can count
 the *certified* share. A certified "holds" is a proof for the example: it settles the outcome (a
 float64 "violated" becomes a *certified artefact*). A certified "violated" is reported only when the
-mpmath ladder confirms it too (two independent arithmetics agree); if it does not, the outcome is
-``undecided``. ``Decision.certified`` says the outcome rests on a certificate.
+mpmath ladder confirms it too (two independent arithmetics agree: two successive mpmath rungs say
+violated with an excess that survives precision); if it does not, the outcome is ``undecided``. A
+ball rung that completes and says "undecided within the horizon" settles the outcome as
+``undecided`` (no precision decides more). ``Decision.certified`` says the outcome rests on a
+certificate.
 
 THEORY.md §9: float64 full GD cannot resolve ρ below ~1e-16, so it shows false rising edges at
 the rounding floor and moves spikes earlier. A float64 "violated", or a "holds" whose slack is
@@ -217,6 +220,10 @@ def _balls(stmt, ex, verdicts, info, horizon=None):
     except Exception as exc:  # noqa: BLE001
         info["arb"] = f"balls raised {type(exc).__name__}: {str(exc)[:200]}"
         return None
+    if cert.horizon_limited:
+        verdicts[f"arb{cert.bits}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = cert.verdict
+        info["arb"] = f"undecided at {cert.bits} bits: the horizon, not the precision, leaves it undecided"
+        return cert
     if not cert.certified:
         info["arb"] = f"not certified: {cert.reason[:300]}"
         return None
@@ -233,11 +240,13 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
         return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
     cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not isinstance(bk, Arb) else None
     if cert is not None:
+        if cert.horizon_limited:  # exact arithmetic decides nothing more here: mpmath would only repeat it
+            return "undecided"
         if cert.status in ("holds", "vacuous"):  # a proof for this example
             info["certified"] = True
             return "artefact" if v0.status == "violated" else cert.status
         # certified violated: reported only if the independent mpmath ladder confirms it
-        out = _mpmath_ladder(stmt, ex, bk, v0, verdicts)
+        out = _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion=True)
         if out == "violated":
             info["certified"] = True
             return "violated"
@@ -248,8 +257,11 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
     return _mpmath_ladder(stmt, ex, bk, v0, verdicts)
 
 
-def _mpmath_ladder(stmt, ex, bk, v0, verdicts) -> str:
-    """Today's mpmath ladder above the primary verdict ``v0`` (see :func:`decide`)."""
+def _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion: bool = False) -> str:
+    """Today's mpmath ladder above the primary verdict ``v0`` (see :func:`decide`). As the second
+    opinion on a *certified* violation (``second_opinion``) it stops at the first two successive
+    rungs that confirm it: the balls already prove that the violation is not rounding, mpmath only
+    has to agree."""
     prev, prev_eps = None, None
     rungs = ladder_for(stmt, ex, bk)
     floor_hit = False
@@ -266,12 +278,16 @@ def _mpmath_ladder(stmt, ex, bk, v0, verdicts) -> str:
             # two precise rungs: the premise never holds — the primary's premise was rounding
             return "artefact" if v0.status == "violated" else "vacuous"
         prev_vacuous = v.status == "vacuous"
+        if v.status == "undecided" and v.resolved and not v.retry:
+            return "undecided"  # the horizon, not the precision, leaves it undecided: more digits repeat it
         if not (v.resolved and v.status in ("holds", "violated")):
             continue  # unresolved (rounding floor) or undecided: climb on
         if prev is not None and prev.status == "violated" and v.status == "violated":
             if not survives_precision(prev, v, prev_eps, rb.eps):
                 return "artefact"  # the excess shrinks like the rounding unit
             confirmed = True  # climb on: every further rung must agree (a tiny true effect resolves late)
+            if second_opinion:
+                return "violated"
         elif prev is not None and prev.status == v.status:  # two decided rungs say holds
             return "artefact" if v0.status == "violated" else "holds"
         elif prev is not None and prev.status == "violated" and v.status == "holds" and confirmed:

@@ -205,10 +205,11 @@ def _prefill(stmt, examples) -> list:
     return list(zip(insts, hypers))
 
 
-def decide_many(stmt, examples, backend="float64") -> list[Decision | None]:
+def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False) -> list[Decision | None]:
     """Decisions for ``examples`` (None entries give None), the same as ``adjudicate.decide`` one by
     one gives: the float64 runs simulated in lanes first, then each example through ``run_once``;
-    verdicts that are not doubtful are final, the others are decided by ``adjudicate.decide``."""
+    verdicts that are not doubtful are final, the others are decided by ``adjudicate.decide``.
+    ``stop_at_first``: stop after the first ``violated`` decision (the list ends there)."""
     bk = get_backend(backend)
     out: list[Decision | None] = []
     t0 = time.perf_counter()
@@ -232,6 +233,8 @@ def decide_many(stmt, examples, backend="float64") -> list[Decision | None]:
                 d = decide(stmt, ex, primary=bk)
                 d.seconds += share
                 out.append(d)
+                if stop_at_first and d.outcome == "violated":
+                    break
     finally:
         for inst, hyper in registered:
             forget_known(inst, hyper)

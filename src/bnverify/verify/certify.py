@@ -42,7 +42,9 @@ class Certificate:
     ``status``: ``holds`` / ``violated`` / ``vacuous`` — decided rigorously at ``bits`` (every
     comparison certain, no float decision); ``undecided`` — no rung settled it (``reason`` says why:
     the last ``Uncertain``, a float decision site, or an undecided check). ``verdict`` is the
-    check's verdict at the deciding (or last) rung — its floats are midpoints, for display.
+    check's verdict at the deciding (or last) rung — its floats are midpoints, for display;
+    ``horizon_limited``: ``undecided`` because the statement's horizon, not the precision, left it so
+    (the rung completed without ``Uncertain`` or a float decision).
     ``rungs`` maps bits to what happened there; ``float_sites`` are the ``file:line`` places where
     the last completed check went through ``float()``."""
 
@@ -54,6 +56,8 @@ class Certificate:
     statement: str = ""
     rungs: dict[int, str] = field(default_factory=dict)
     float_sites: tuple[str, ...] = ()
+    horizon_limited: bool = False  # a rung completed (no Uncertain, no float decision) and said "undecided
+    # within the horizon": more precision cannot decide it
 
     @property
     def certified(self) -> bool:
@@ -71,8 +75,9 @@ def _check_bits(bits) -> tuple[int, ...]:
     return out
 
 
-def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str, int]]:
-    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check."""
+def _run_rung(stmt: Statement, ex: Example, bk: Arb, seen: dict | None = None) -> tuple[Verdict, dict[str, int]]:
+    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check
+    (``seen['traj']``: the trajectory, kept when the check then raises)."""
     inst = ex.instance(bk)
     unmet = list(stmt.hypotheses(inst, ex.hyper))
     if unmet:
@@ -83,6 +88,8 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str,
         traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
+    if seen is not None:
+        seen["traj"] = traj
     backends.float_sites = sites = {}
     try:
         v = stmt.decide_check(traj, consts)
@@ -91,6 +98,52 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str,
     if v.horizon is None:
         v.horizon = horizon
     return v, sites
+
+
+GOOD_BITS = 16  # a state ball with fewer correct bits than this no longer decides comparisons
+MARGIN_BITS = 32  # head-room over the measured need before a higher rung is worth running
+
+
+def bits_needed(traj, bits: int) -> float | None:
+    """How many bits a ball run of ``traj``'s length needs, measured on ``traj`` (run at ``bits``):
+    the state (α, β, γ) loses ``lost_t = bits + log2(max relative radius at t)`` bits by step t.
+    When the state has ≥ :data:`GOOD_BITS` correct bits left at the end, the balls did not run out
+    of precision (a tight comparison raised): None, climb as usual. Otherwise the loss rate is taken
+    from the first step ``t_x`` where fewer than GOOD_BITS are left, ``(bits − GOOD_BITS)/t_x`` per
+    step, and the need is that rate × the run's length + :data:`MARGIN_BITS` (full GD on whitened
+    square loss loses ≈ 4.5 bits per step at H_0 ≈ 2, so 1,024 bits carry it ≈ 220 steps)."""
+    import math
+
+    cols = [traj.columns[c] for c in ("alpha", "beta", "gamma") if c in traj.columns]
+    if not cols or len(cols[0]) < 2:
+        return None
+    limit = bits - GOOD_BITS
+    t_cross = None
+    for t in range(len(cols[0])):
+        lost = 0.0
+        for c in cols:
+            x = c[t]
+            if not isinstance(x, backends.Ball):
+                continue
+            r, m = x.rad(), abs(x.mid())
+            if not (math.isfinite(r) and math.isfinite(m)):
+                lost = math.inf
+                break
+            if r > 0:
+                lost = max(lost, bits + math.log2(r / m) if m > 0 else math.inf)
+        if lost > limit:
+            t_cross = t
+            break
+    if t_cross is None:
+        return None
+    return limit / max(t_cross, 1) * (len(cols[0]) - 1) + MARGIN_BITS
+
+
+def lost_by_step(bits: int, step: int, horizon: int) -> float:
+    """The need when the simulation itself could not decide a comparison at ``step`` (its state
+    balls were too wide, so more than ``bits − GOOD_BITS`` bits were lost by then): that loss rate,
+    a lower bound on the true one, over ``horizon`` steps, plus :data:`MARGIN_BITS`."""
+    return (bits - GOOD_BITS) / max(step, 1) * horizon + MARGIN_BITS
 
 
 def _raised_at(exc: BaseException) -> str:
@@ -110,14 +163,27 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
     rungs: dict[int, str] = {}
     last_v, reason, sites = None, "", ()
     with flint_precision():
+        need = None
         for b in bits:
+            if need is not None and b < need:
+                rungs[b] = f"skipped: the {prev} bit run lost its state's precision, about {need:.0f} bits needed"
+                continue
             bk = backends.get_backend(f"arb{b}")
+            seen: dict = {}
             try:
-                v, fs = _run_rung(stmt, ex, bk)
+                v, fs = _run_rung(stmt, ex, bk, seen)
             except Uncertain as exc:
                 where = _raised_at(exc)
                 rungs[b] = f"uncertain at {where}: {str(exc)[:160]}"
                 reason = f"Uncertain at {b} bits, raised at {where}: {str(exc)[:160]}"
+                if getattr(exc, "step", None) is not None:  # raised inside the simulation, at this step
+                    need, prev = lost_by_step(b, exc.step, exc.horizon), b
+                elif "traj" in seen:
+                    need, prev = bits_needed(seen["traj"], b), b
+                if need is not None and need > bits[-1]:
+                    reason += (f"; the state lost its precision (about {need:.0f} bits needed for the "
+                               f"horizon, more than {bits[-1]}): higher rungs skipped")
+                    break
                 continue
             last_v = v
             if fs:
@@ -134,6 +200,8 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
             rungs[b] = v.status
             reason = f"the check returned {v.status!r} at {b} bits: {v.message}"
             if v.status == "undecided" and v.resolved and not v.retry:
-                break  # the horizon, not the precision, left it undecided
+                # the horizon, not the precision, left it undecided — decided so in balls
+                return Certificate("undecided", b, v, f"undecided at {b} bits by the horizon, not the precision: "
+                                   f"{v.message}", time.perf_counter() - t0, stmt.key, rungs, horizon_limited=True)
     return Certificate("undecided", None, last_v, reason or "no rung completed", time.perf_counter() - t0,
                        stmt.key, rungs, sites)

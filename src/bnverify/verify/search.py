@@ -137,23 +137,33 @@ def _record(stmt, space, u, values, ex, d, searcher, index, t0) -> dict:
     return rec
 
 
-def decide_points(stmt, space, points, backend, searcher: str, indices) -> list[dict]:
+def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_first: bool = False) -> list[dict]:
     """:func:`decide_point` for several points. Reduced-recurrence statements with a float64 primary
     are decided as a batch (:func:`bnverify.verify.batch.decide_many`: the float64 runs simulated together,
-    each check the statement's own, doubtful verdicts up the ladder); the records are the same."""
+    each check the statement's own, doubtful verdicts up the ladder); the records are the same.
+    ``stop_at_first``: no point after the first violated one is decided (its records end there)."""
     from bnverify.verify.batch import batchable, decide_many
 
     if not batchable(stmt, backend) or len(points) < 2:
-        return [decide_point(stmt, space, u, backend, searcher, i) for u, i in zip(points, indices)]
+        out = []
+        for u, i in zip(points, indices):
+            out.append(decide_point(stmt, space, u, backend, searcher, i))
+            if stop_at_first and out[-1]["outcome"] == "violated":
+                break
+        return out
     t0 = time.perf_counter()
     built = [_build_point(space, u) for u in points]
-    ds = decide_many(stmt, [ex for _, ex in built], backend)
+    ds = decide_many(stmt, [ex for _, ex in built], backend, stop_at_first=stop_at_first)
+    if len(ds) < len(built):
+        points, indices, built = points[:len(ds)], list(indices)[:len(ds)], built[:len(ds)]
     share = (time.perf_counter() - t0) - sum(d.seconds for d in ds if d is not None)
     share /= len(points)
     out = []
     for u, i, (values, ex), d in zip(points, indices, built, ds):
         if ex is None:  # recorded by the per-example path (vacuous point or an error in the space)
             out.append(decide_point(stmt, space, u, backend, searcher, i))
+            if stop_at_first and out[-1]["outcome"] == "violated":
+                break
             continue
         rec = _record(stmt, space, u, values, ex, d, searcher, i, time.perf_counter())
         rec["seconds"] = d.seconds + share
@@ -196,7 +206,8 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
     # the whole unit at once (mutants, which stop at their first violation, in chunks of BATCH)
     step = BATCH if unit.stop_at_first else max(1, len(pts))
     for c in range(0, len(pts), step):
-        recs = decide_points(stmt, space, pts[c:c + step], unit.backend, name, range(unit.start + c, unit.start + c + step))
+        recs = decide_points(stmt, space, pts[c:c + step], unit.backend, name, range(unit.start + c, unit.start + c + step),
+                             stop_at_first=unit.stop_at_first)
         for rec in recs:
             out.append(rec)
             on_record(rec)
