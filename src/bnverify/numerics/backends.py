@@ -68,6 +68,24 @@ class Backend:
     def log1p(self, x):
         raise NotImplementedError
 
+    def log(self, x):
+        """Natural logarithm of a scalar."""
+        raise NotImplementedError
+
+    @property
+    def inf(self):
+        """+∞ as a number of this backend."""
+        raise NotImplementedError
+
+    @staticmethod
+    def ceil_int(x) -> int:
+        """⌈x⌉ as a Python int, for a finite float, mpf or ball (on a ball: the ceiling every
+        point of it shares, else :class:`Uncertain`). An mpf is rounded by mpmath (``math.ceil``
+        of an mpf beyond the float range would overflow)."""
+        if isinstance(x, (float, Ball)):
+            return int(math.ceil(x))
+        return int(mpmath.ceil(x))
+
     def isfinite(self, x) -> bool:
         """True when every entry of ``x`` is finite."""
         raise NotImplementedError
@@ -141,6 +159,11 @@ class Float64(Backend):
     sqrt = staticmethod(np.sqrt)
     exp = staticmethod(np.exp)
     log1p = staticmethod(np.log1p)
+    inf = math.inf
+
+    @staticmethod
+    def log(x):
+        return math.log(float(x))
 
     def isfinite(self, x):
         return bool(np.all(np.isfinite(x)))
@@ -171,6 +194,13 @@ class _ObjectContext:
 
     def log1p(self, x):
         return self._apply(self._vlog1p, self.ctx.log1p, x)
+
+    def log(self, x):
+        return self.ctx.log(x)
+
+    @property
+    def inf(self):
+        return self.ctx.inf
 
 
 @dataclass(frozen=True, repr=False)

@@ -170,10 +170,6 @@ def hvp(X, y, w, gamma, loss: Loss, bk: Backend, vec) -> np.ndarray:
 
 
 # --- the whitened rising-edge threshold (Lemma 7 (d)): a closed form of the model ---------------------
-def _inf(bk: Backend):
-    return np.inf if bk is FLOAT64 or bk.dtype is np.float64 else bk.ctx.inf
-
-
 def tau(rho, bk: Backend = FLOAT64):
     """Rising-edge threshold τ(ρ) (scalar or array)."""
     if isinstance(rho, np.ndarray):
@@ -183,7 +179,7 @@ def tau(rho, bk: Backend = FLOAT64):
             out = 2 * np.sqrt(1 + rho * rho) / (1 - rho * rho)
         return np.where((rho >= 1) | ~np.isfinite(rho), np.inf, out)
     if not rho < 1:
-        return _inf(bk)
+        return bk.inf
     return 2 * bk.sqrt(1 + rho * rho) / (1 - rho * rho)
 
 

@@ -22,25 +22,11 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, Ball
+from bnverify.numerics.backends import Backend
 from bnverify.regimes.whitened import tau
 
 _MP = mpmath.MPContext()
 _MP.prec = 80
-
-
-def log(x, bk: Backend = FLOAT64):
-    """Natural logarithm at the backend's precision (scalars)."""
-    if bk is FLOAT64 or bk.dtype is np.float64:
-        return math.log(float(x))
-    return bk.ctx.log(x)
-
-
-def ceil_int(x) -> int:
-    """⌈x⌉ as a Python int (x finite, float, mpf or ball)."""
-    if isinstance(x, Ball):  # arb: the ceiling when every point of the ball has the same one, else Uncertain
-        return math.ceil(x)
-    return int(math.ceil(x)) if isinstance(x, float) else int(mpmath.ceil(x))
 
 
 @dataclass(frozen=True)
@@ -131,10 +117,10 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     lam = -bk.log1p(-s["eta_gamma"])
     out["lam"] = lam
     if M is None:  # s_0 = 0: θ → 1
-        out.update(T1_cf=max(0, ceil_int(log(K, bk) / lam)), theta=1, valid=True)
+        out.update(T1_cf=max(0, bk.ceil_int(bk.log(K) / lam)), theta=1, valid=True)
         return out
     lM = lam * M
-    L = lM - lam - log(lM * K, bk)
+    L = lM - lam - bk.log(lM * K)
     out["L"] = L
     if not L >= 1:
         return out
@@ -143,7 +129,7 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     theta = bk.scalar(u) / lM
     if not theta < 1:
         return out
-    t = max(0, ceil_int(log(K / theta, bk) / lam))
+    t = max(0, bk.ceil_int(bk.log(K / theta) / lam))
     valid = t < (1 - theta) * M
     out.update(T1_cf=t if valid else None, theta=theta, valid=bool(valid))
     return out
@@ -159,7 +145,7 @@ def t1_closed_form_half(s: dict, bk: Backend) -> int | None:
         return None
     if not c0 > g0:
         return 0
-    t = 1 if q == 0 else max(0, ceil_int(log(2 * H0 * (c0 - g0) / delta, bk) / -bk.log1p(-s["eta_gamma"])))
+    t = 1 if q == 0 else max(0, bk.ceil_int(bk.log(2 * H0 * (c0 - g0) / delta) / -bk.log1p(-s["eta_gamma"])))
     if s0 > 0 and not t * tau0 * H0 * H0 * s0 * s0 < delta / 2:
         return None
     return t
@@ -180,8 +166,8 @@ def t2_value(H, tau_on, rho, bk: Backend) -> int:
         x = _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
         val = _MP.log(x) / _MP.log1p(kappa(r))
     else:
-        val = log(H / tau_on, bk) / bk.log1p(kappa(rho))
-    return max(1, ceil_int(val))
+        val = bk.log(H / tau_on) / bk.log1p(kappa(rho))
+    return max(1, bk.ceil_int(val))
 
 
 def t2_at(traj, t: int, rho_kappa=None) -> tuple[int | None, object, object]:

@@ -245,7 +245,7 @@ class Geometry:
         (``+∞`` when ``ρ√λmax ≥ m``)."""
         den = self.m - rho * self.smax
         if not den > 0:
-            return self.bk.scalar(math.inf) if self.bk is FLOAT64 else self.bk.ctx.inf
+            return self.bk.inf
         return rho * (self.K + self.smax) / den
 
     def snorm_lower(self, alpha, rho, wnorm):

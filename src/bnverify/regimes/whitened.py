@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bnverify.numerics.backends import FLOAT64, Backend  # noqa: F401
 from bnverify.numerics.hyper import resolve
-from bnverify.numerics.model import _inf, tau, tau_inv  # noqa: F401  (the thresholds are closed forms of the model)
+from bnverify.numerics.model import tau, tau_inv  # noqa: F401  (the thresholds are closed forms of the model)
 
 
 def initial_state(inst, hyper) -> dict:
@@ -23,7 +23,7 @@ def initial_state(inst, hyper) -> dict:
     perp = hp.w0 - e * alpha0  # array first (mpf * ndarray converts the array through text)
     beta0 = bk.sqrt(perp @ perp)
     N = bk.norm(hp.w0)
-    rho0 = beta0 / alpha0 if alpha0 > 0 else _inf(bk)
+    rho0 = beta0 / alpha0 if alpha0 > 0 else bk.inf
     return dict(a=a, eta=hp.eta, eta_gamma=hp.eta_gamma, gamma0=hp.gamma0, w0_norm=N, alpha0=alpha0,
                 beta0=beta0, rho0=rho0, c0=alpha0 / N, s0=beta0 / N,
                 # H0 as given when given (η is derived from it, so the recomputed ratio would only
