@@ -27,7 +27,6 @@ Reference
 """
 from __future__ import annotations
 
-import math
 
 from bnverify.regimes.logistic import geometry
 from bnverify.verify.kinds import PointwiseLogistic
@@ -36,12 +35,6 @@ from bnverify.verify.spaces import pointwise_logistic_space
 from bnverify.verify.statement import mutant, tightened
 
 T11 = 300
-
-
-def _expm1(bk, y):
-    if bk.name == "float64":
-        return math.expm1(float(y))
-    return bk.ctx.expm1(y)
 
 
 def initial(inst, hyper):
@@ -101,7 +94,7 @@ class SmallRatioEntry(PointwiseLogistic):
         grow = bk.scalar(0)
         for t in range(1, T + 1):
             r = traj["rho"][t]
-            yield t, (r0sq - r * r) / r0sq, -_expm1(bk, t * lq), "lower"
+            yield t, (r0sq - r * r) / r0sq, -bk.expm1(t * lq), "lower"
             g = traj["grad_w_norm"][t - 1]
             grow = grow + eta2 * g * g
             yield t, grow / c["w0norm2"], self.window_scale * t * c["c_w"], "upper"

@@ -72,6 +72,10 @@ class Backend:
         """Natural logarithm of a scalar."""
         raise NotImplementedError
 
+    def expm1(self, x):
+        """``e^x − 1`` of a scalar, without cancellation for small x."""
+        raise NotImplementedError
+
     @property
     def inf(self):
         """+∞ as a number of this backend."""
@@ -165,6 +169,10 @@ class Float64(Backend):
     def log(x):
         return math.log(float(x))
 
+    @staticmethod
+    def expm1(x):
+        return math.expm1(float(x))
+
     def isfinite(self, x):
         return bool(np.all(np.isfinite(x)))
 
@@ -197,6 +205,9 @@ class _ObjectContext:
 
     def log(self, x):
         return self.ctx.log(x)
+
+    def expm1(self, x):
+        return self.ctx.expm1(x)
 
     @property
     def inf(self):
