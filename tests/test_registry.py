@@ -91,3 +91,18 @@ def test_unknown_statement_id_is_a_clear_error():
 def test_bad_theorem_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="theorems"):
         registry.load([tmp_path / "missing"])
+
+
+def test_every_mutant_is_addressed_by_a_short_key():
+    """``<base key>+<name>`` finds the same mutant as its full (description) key, everywhere a key
+    is looked up; the short keys are unique."""
+    from bnverify.verify.search import load_statement
+    from bnverify.verify.testing import find as find_in_tests
+
+    shorts = [m.short_key for m in MUTANTS]
+    assert len(set(shorts)) == len(shorts)
+    for m in MUTANTS:
+        assert m.short_key.startswith(m.mutant_of + "+") and len(m.mutant_name) <= 32, m.short_key
+        assert load_statement(m.short_key, mutant=True).key == m.key
+        assert find_in_tests(m.short_key, mutants=True).key == m.key
+    assert load_statement("thm3.duration@comparison-v2+t2prime-halved").mutation == "T2' halved"

@@ -65,4 +65,4 @@ class MyBound(Statement):
 
 
 STATEMENTS = [MyBound()]
-MUTANTS = [mutant(STATEMENTS[0], "bound halved", constants=scaled("bound", 0.5))]
+MUTANTS = [mutant(STATEMENTS[0], "bound halved", name="bound-halved", constants=scaled("bound", 0.5))]

@@ -120,7 +120,7 @@ class SmallRatioEntry(PointwiseLogistic):
 STATEMENTS = [SmallRatioEntry()]
 # ε × 10 turns out to be a natural needle: a 256-point Sobol sweep of the space (seed 0) finds one
 # violated draw (n = 4, ρ_0/ρ_branch = 3.4e-4, x/H5 = 0.13, η_γ = 0.0055); 16 draws per searcher miss it
-MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", eps_scale=10.0,
+MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", name="eps-times-10", eps_scale=10.0,
                   needle_share="~0.4% (1 of 256 Sobol draws of the space, seed 0, is violated)", searcher="sweep+hunt",
                   ci_budget=160),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 9.69768e-07 (sweep sup 1.4149e-05)", check=tightened(9.69767832904487e-07), needle_share="~1% (q99 of the tightness over a 256-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=48, pinned=[])]
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 9.69768e-07 (sweep sup 1.4149e-05)", name="needle", check=tightened(9.69767832904487e-07), needle_share="~1% (q99 of the tightness over a 256-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=48, pinned=[])]

@@ -69,4 +69,4 @@ class ScaleInvariance(TrajectoryIdentity):
 
 
 STATEMENTS = [ScaleInvariance()]
-MUTANTS = [mutant(STATEMENTS[0], "both sides perturbed by 1e-11 of their scale", perturb=1e-11)]
+MUTANTS = [mutant(STATEMENTS[0], "both sides perturbed by 1e-11 of their scale", name="perturbed-1e-11", perturb=1e-11)]

@@ -80,4 +80,4 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
 
 
 STATEMENTS = [RisingEdgeEnds()]
-MUTANTS = [mutant(STATEMENTS[0], "every edge ends within 25 rising steps", max_rising=25, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "every edge ends within 25 rising steps", name="ends-within-25", max_rising=25, pinned=[])]

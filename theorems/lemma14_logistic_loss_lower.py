@@ -48,5 +48,5 @@ class LogisticLossLower(PointwiseLogistic):
             yield t, traj["loss"][t], b, "lower"
 
 STATEMENTS = [LogisticLossLower()]
-MUTANTS = [mutant(STATEMENTS[0], "1/n factor dropped", n_factor=False),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.6042706313 (sweep sup 0.803194)", check=tightened(0.6042706313209745), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "1/n factor dropped", name="no-1-over-n", n_factor=False),
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.6042706313 (sweep sup 0.803194)", name="needle", check=tightened(0.6042706313209745), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]

@@ -54,4 +54,4 @@ class Decomposition(TrajectoryIdentity):
 
 
 STATEMENTS = [Decomposition()]
-MUTANTS = [mutant(STATEMENTS[0], "right-hand side moved by 1e-11 of its scale", perturb=1e-11)]
+MUTANTS = [mutant(STATEMENTS[0], "right-hand side moved by 1e-11 of its scale", name="rhs-moved-1e-11", perturb=1e-11)]

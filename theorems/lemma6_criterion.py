@@ -92,4 +92,4 @@ class CriterionLogistic(Criterion):
 
 
 STATEMENTS = [Criterion(), CriterionLogistic()]
-MUTANTS = [mutant(s, "norm growth ignored: alpha_(t+1) >= alpha_t", use_norm=False) for s in STATEMENTS]
+MUTANTS = [mutant(s, "norm growth ignored: alpha_(t+1) >= alpha_t", name="norm-growth-ignored", use_norm=False) for s in STATEMENTS]

@@ -67,4 +67,4 @@ class SufficientConvergenceLogistic(SufficientConvergence):
 
 
 STATEMENTS = [SufficientConvergence(), SufficientConvergenceLogistic()]
-MUTANTS = [mutant(s, "condition widened: P >= x/4", k=4) for s in STATEMENTS]
+MUTANTS = [mutant(s, "condition widened: P >= x/4", name="widened-x-over-4", k=4) for s in STATEMENTS]

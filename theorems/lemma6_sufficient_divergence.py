@@ -89,4 +89,4 @@ def _eta_from_D(v, inst, geo, h):
 
 
 STATEMENTS = [SufficientDivergence(), SufficientDivergenceLogistic()]
-MUTANTS = [mutant(s, "condition widened: P < x/(1 + x)", k=1) for s in STATEMENTS]
+MUTANTS = [mutant(s, "condition widened: P < x/(1 + x)", name="widened-x-over-1-plus-x", k=1) for s in STATEMENTS]

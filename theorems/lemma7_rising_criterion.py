@@ -73,4 +73,4 @@ class RisingCriterion(StepCriterion):
 
 
 STATEMENTS = [RisingCriterion()]
-MUTANTS = [mutant(STATEMENTS[0], "threshold tau(0) = 2 lowered to 1.9", tau_factor=1.9)]
+MUTANTS = [mutant(STATEMENTS[0], "threshold tau(0) = 2 lowered to 1.9", name="threshold-1.9", tau_factor=1.9)]

@@ -138,6 +138,6 @@ class DelayedOnsetClosedForm(DelayedOnset):
 
 STATEMENTS = [DelayedOnset(), DelayedOnsetClosedForm()]
 MUTANTS = [
-    mutant(STATEMENTS[0], "T1 halved", constants=scaled("T1", 0.5, integer=True)),
-    mutant(STATEMENTS[1], "T1_cf halved", constants=scaled("T1_cf", 0.5, integer=True)),
+    mutant(STATEMENTS[0], "T1 halved", name="t1-halved", constants=scaled("T1", 0.5, integer=True)),
+    mutant(STATEMENTS[1], "T1_cf halved", name="t1cf-halved", constants=scaled("T1_cf", 0.5, integer=True)),
 ]

@@ -71,4 +71,4 @@ class NoRisingEdge(Statement):
 
 
 STATEMENTS = [NoRisingEdge()]
-MUTANTS = [mutant(STATEMENTS[0], "threshold H0 <= 2 raised to H0 <= 3", H0_max=3.0)]
+MUTANTS = [mutant(STATEMENTS[0], "threshold H0 <= 2 raised to H0 <= 3", name="threshold-h0-3", H0_max=3.0)]

@@ -118,11 +118,11 @@ class EdgeDurationComparison(EdgeDuration):
 # tiny), so T_2/4 is never violated (0 of 25 ci examples; see thm3_duration.md). The false variant
 # below makes the tempting monotonicity error instead: κ evaluated at the edge's largest ρ.
 STATEMENTS.append(EdgeDurationComparison())
-MUTANTS = [mutant(STATEMENTS[0], "kappa at the edge's peak rho instead of at onset", kappa_at="peak", pinned=[]),
-           mutant(STATEMENTS[1], "T2' halved", halve=True, pinned=[]),
+MUTANTS = [mutant(STATEMENTS[0], "kappa at the edge's peak rho instead of at onset", name="kappa-at-peak", kappa_at="peak", pinned=[]),
+           mutant(STATEMENTS[1], "T2' halved", name="t2prime-halved", halve=True, pinned=[]),
            # T_2 is loose where ρ at onset is tiny (the former narrow strategy) but not over the whole region:
            # a 48-point sweep (seed 7) reaches tightness 0.769; 1 of its 48 draws exceeds 0.408
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.408267 (sweep sup 0.768836)",
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.408267 (sweep sup 0.768836)", name="needle",
                   check=tightened(0.408267008698612), needle_share="~2% (1 of 48 Sobol draws of the space, seed 7, exceeds it)",
                   searcher="sweep+hunt", ci_budget=160, pinned=[],
                   ci_skip="seconds per example: not caught within the 24-32 draws a CI budget allows")]

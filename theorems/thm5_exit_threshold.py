@@ -92,4 +92,4 @@ class ExitThreshold(PointwiseLogistic):
 
 
 STATEMENTS = [ExitThreshold()]
-MUTANTS = [mutant(STATEMENTS[0], "threshold tau_5 multiplied by 1000", threshold_scale=1e3)]
+MUTANTS = [mutant(STATEMENTS[0], "threshold tau_5 multiplied by 1000", name="tau5-times-1000", threshold_scale=1e3)]

@@ -171,4 +171,4 @@ class SmallRatioEntryT5(PointwiseLogistic):
 
 
 STATEMENTS = [SmallRatioEntryT5()]
-MUTANTS = [mutant(STATEMENTS[0], "entry claimed within T/100 = 10 steps", search_horizon=T5E // 100)]
+MUTANTS = [mutant(STATEMENTS[0], "entry claimed within T/100 = 10 steps", name="entry-within-10", search_horizon=T5E // 100)]

@@ -270,7 +270,9 @@ def cmd_list(args) -> int:
         for s in _load(args.theorems, mutants=mut):
             d = s.describe()
             rows.append({"id": s.id, "version": s.version, "provenance": s.provenance, "kind": s.kind,
-                         "reference": s.reference, **({"mutant of": s.mutant_of or ""} if args.mutants else {}),
+                         "reference": s.reference,
+                         **({"mutant of": s.mutant_of or "", "address as": s.short_key if s.is_mutant else ""}
+                            if args.mutants else {}),
                          "summary": d["summary"]})
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -291,7 +293,7 @@ def _select(args):
     if not args.ids:
         return stmts, []
     muts = _load(args.theorems, mutants=True)
-    mut_keys = {m.key: m for m in muts}
+    mut_keys = {k: m for m in muts for k in (m.key, m.short_key)}
     plain_ids = [i for i in args.ids if i not in mut_keys]
     chosen = []
     if plain_ids:

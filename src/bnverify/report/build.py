@@ -153,11 +153,11 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
     stmts = load(settings.theorems)
     muts = load(settings.theorems, mutants=True)
     if settings.ids:
-        mut_keys = {m.key for m in muts}
+        mut_keys = {k for m in muts for k in (m.key, m.short_key)}
         wanted = [i for i in settings.ids if i not in mut_keys]
         stmts = select(stmts, wanted) if wanted else []
         keys = {s.key for s in stmts}
-        muts = [m for m in muts if m.mutant_of in keys or m.key in settings.ids]
+        muts = [m for m in muts if m.mutant_of in keys or m.key in settings.ids or m.short_key in settings.ids]
     jobs = []
     for group, pool in ((False, stmts), (True, muts)):
         for s in pool:

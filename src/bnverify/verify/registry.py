@@ -103,9 +103,10 @@ def load(extra_dirs=(), *, mutants: bool = False) -> list[Statement]:
             for s in pool:
                 if not isinstance(s, Statement):
                     raise TypeError(f"{path}: {s!r} is not a Statement")
-                if s.key in seen:
-                    raise ValueError(f"{path}: statement {s.key} already defined in {seen[s.key]}")
-                seen[s.key] = path
+                for k in {s.key, s.short_key}:
+                    if k in seen:
+                        raise ValueError(f"{path}: statement {k} already defined in {seen[k]}")
+                    seen[k] = path
                 s.source_file = str(path)
                 out.append(s)
     if not out and not mutants:

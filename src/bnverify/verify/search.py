@@ -313,13 +313,14 @@ _RUN = {"sweep": _sweep, "hunt": _hunt, "hypothesis": _hypothesis}
 
 
 def load_statement(key: str, theorems=(), *, mutant: bool | None = None):
-    """The statement or mutant with exactly this key (``id@version``); ``LookupError`` otherwise."""
+    """The statement or mutant with exactly this key (``id@version``, or a mutant's short key
+    ``id@version+name``); ``LookupError`` otherwise."""
     from bnverify.verify.registry import load
 
     pools = [False, True] if mutant is None else [mutant]
     for m in pools:
         for s in load(theorems, mutants=m):
-            if s.key == key:
+            if s.answers_to(key):
                 return s
     raise LookupError(f"statement {key!r} not found")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -165,6 +166,16 @@ class Statement:
     def is_mutant(self) -> bool:
         return self.mutant_of is not None
 
+    @property
+    def short_key(self) -> str:
+        """``<base key>+<short name>`` for a mutant (e.g. ``thm3.duration@comparison-v2+t2prime-halved``),
+        the key itself for a statement."""
+        return f"{self.mutant_of}+{self.mutant_name}" if self.is_mutant else self.key
+
+    def answers_to(self, key: str) -> bool:
+        """``key`` is this statement's full key or, for a mutant, its short key."""
+        return key == self.key or (self.is_mutant and key == self.short_key)
+
     def describe(self) -> dict:
         return dict(id=self.id, version=self.version, reference=self.reference,
                     provenance=self.provenance, kind=self.kind, loss=self.loss,
@@ -225,12 +236,21 @@ class Statement:
         return self._v(traj, "violated", message=message, **kw)
 
 
-def mutant(base: Statement, mutation: str, *, constants: Callable[[dict], dict] | None = None,
+def mutant_slug(mutation: str) -> str:
+    """A short name from a mutation's description (the fallback when ``mutant`` gets no ``name``):
+    its first six words, lower case, joined by ``-``."""
+    words = re.findall(r"[a-z0-9.]+", re.sub(r"\(.*?\)", "", mutation).lower())
+    return "-".join(words[:6]).strip(".-") or "mutant"
+
+
+def mutant(base: Statement, mutation: str, *, name: str | None = None, constants: Callable[[dict], dict] | None = None,
            check: Callable | None = None, version: str | None = None, **attrs) -> Statement:
     """A deliberately false variant of ``base``: same hypotheses, space and simulator, with
     its constants transformed (``constants(c) -> c'``), its check replaced
     (``check(base, traj, c)``) or attributes overridden (``**attrs``, e.g. a threshold the
-    hypotheses read). The variant is a copy of ``base`` holding the transforms as attributes,
+    hypotheses read). ``name``: the short name it is addressed by, ``<base key>+<name>``
+    (:attr:`Statement.short_key`; default :func:`mutant_slug` of the description); its full key
+    keeps the description. The variant is a copy of ``base`` holding the transforms as attributes,
     so it pickles whenever they do (module-level functions and :func:`scaled` do; a lambda
     travels to Dask workers by value through cloudpickle)."""
     m = copy.copy(base)
@@ -238,6 +258,7 @@ def mutant(base: Statement, mutation: str, *, constants: Callable[[dict], dict] 
         setattr(m, k, v)
     m.mutant_of = base.key
     m.mutation = mutation
+    m.mutant_name = name or mutant_slug(mutation)
     m.version = version or f"{base.version}+mutant:{mutation}"
     m._constants_transform = constants
     m._check_override = check

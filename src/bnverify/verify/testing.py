@@ -14,7 +14,7 @@ RESULTS: list[CampaignResult] = []
 def find(key: str, *, mutants: bool = False):
     pool = load(mutants=mutants)
     for s in pool:
-        if s.key == key or (s.id == key and not mutants):
+        if s.answers_to(key) or (s.id == key and not mutants):
             return s
     raise LookupError(f"no {'mutant' if mutants else 'statement'} {key!r}; known: {[s.key for s in pool]}")
 
