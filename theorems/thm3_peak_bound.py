@@ -29,7 +29,7 @@ import numpy as np
 
 from bnverify.regimes.edges import labels_unresolved, settle_time
 from bnverify.verify.kinds import RisingRegimeStatement
-from bnverify.verify.statement import Statement, mutant, tightened
+from bnverify.verify.statement import Statement, details, mutant, tightened
 from bnverify.regimes.theory import initial_state, tau_inv
 
 
@@ -71,10 +71,11 @@ class PeakBound(RisingRegimeStatement, Statement):
         # the check reads the rising/falling labels and the peak ρ (float64 rounding of a value below
         # 1e-290 is immaterial against P ≥ ρ_0): unresolved only where the labels may be wrong
         resolved = not labels_unresolved(traj, settle)
+        note = "" if resolved else "beta subnormal in float64: unresolved"
         return self.upper_bound(traj, rho[t], c["P"], witness=t, resolved=resolved, informative=bool(len(rising)),
-                                message=f"max rho_t = {float(rho[t]):.6g} at t = {t}; P = max(rho0 = {float(c['rho0']):.3g}, "
-                                f"tau_inv(H0)(H0-1) = {float(c['edge_part']):.6g}), H0 = {float(c['H0']):.6g}; "
-                                f"pilot onset {c['pilot_onset']}; H_t <= 2 (no later rise) from t = {settle}" + ("" if resolved else " (beta subnormal in float64: unresolved)"))
+                                message=details(note, max_rho=rho[t], at_t=t, P=c["P"], rho0=c["rho0"],
+                                                edge_part=c["edge_part"], H0=c["H0"], pilot_onset=c["pilot_onset"],
+                                                settles_at=settle))
 
 
 STATEMENTS = [PeakBound()]

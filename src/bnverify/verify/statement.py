@@ -21,7 +21,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from bnverify.numerics.backends import Arb, Uncertain
+import numpy as np
+
+from bnverify.numerics.backends import Arb, Uncertain, midpoint
 
 PROVENANCES = ("exact", "reconstructed", "paper")
 KINDS = ("identity", "upper bound", "lower bound", "existence", "implication")
@@ -81,6 +83,23 @@ class Verdict:
         """``(observed, bound)`` as the backend numbers the helper compared (balls, ``mpf``), or the
         float fields when the verdict was not made by a bound helper."""
         return getattr(self, "_raw", None) or (self.observed, self.bound)
+
+
+def details(*notes: str, **values) -> str:
+    """A verdict message from named values: ``details("no later rise", max_rho=r, t=12)`` gives
+    ``"max_rho = 0.0123; t = 12; no later rise"`` (numbers to 6 significant digits, balls by their
+    midpoints, then the free-text ``notes``): one format for every statement's message."""
+    def fmt(v):
+        if isinstance(v, (bool, str)) or v is None:
+            return str(v)
+        if isinstance(v, (int, np.integer)):
+            return str(int(v))
+        try:
+            return f"{midpoint(v):.6g}"
+        except (TypeError, ValueError):
+            return str(v)
+    parts = [f"{k} = {fmt(v)}" for k, v in values.items()]
+    return "; ".join(parts + [n for n in notes if n])
 
 
 def _rel(x, ref) -> float:
