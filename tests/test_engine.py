@@ -274,3 +274,18 @@ def test_sigterm_stops_the_cluster_and_leaves_no_worker(probe_dir, tmp_path):
         time.sleep(0.2)
     assert not alive(), f"orphan processes {[(k, psutil.Process(k).cmdline()[:4]) for k in alive()]}"
     assert stopped < 15, f"took {stopped:.1f} s to stop"
+
+
+def test_deep_run_summary_from_its_store(probe_dir, tmp_path):
+    """``python -m bnverify.verify.engine``: a run records its wall time beside the store, and
+    ``--from-store`` writes the same table from the store alone (an interrupted run's summary)."""
+    args = ["--store", str(tmp_path / "store"), "--theorems", str(probe_dir), "--statement", "probe.rho_end",
+            "--hypothesis", "0", "--sweep", "8", "--hunt", "4", "--hunt-restarts", "2", "--chunk", "4", "--seed", "3",
+            "--scheduler", "inline"]
+    assert eng.main(args + ["--summary", str(tmp_path / "run.md")]) == 0
+    runs = json.loads((tmp_path / "store" / "runs.json").read_text())
+    assert len(runs) == 1 and runs[0]["completed"] and runs[0]["units_after"] > runs[0]["units_before"] == 0
+    assert eng.main(args + ["--summary", str(tmp_path / "again.md"), "--from-store"]) == 0
+    table = lambda p: [ln for ln in Path(p).read_text().splitlines() if ln.startswith("| `")]  # noqa: E731
+    assert table(tmp_path / "run.md") == table(tmp_path / "again.md") and len(table(tmp_path / "run.md")) == 1
+    assert "Partial" not in (tmp_path / "again.md").read_text()

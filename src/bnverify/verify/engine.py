@@ -462,28 +462,57 @@ def progress_printer(stream=None, every: float = 5.0):
 
 
 # --- a stored deep run: python -m bnverify.verify.engine ------------------------------------------------------
-def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed) -> str:
-    """A short markdown summary of a run: one row per campaign, then every violation found."""
-    lines = ["# Deep run", "",
-             f"- engine: {engine_text}; seed {seed}; budget per statement: Hypothesis {budget.hypothesis}, "
-             f"sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt} ({budget.hunt_restarts} restarts)",
-             f"- wall time: {wall / 60:.1f} min; decision time (summed over workers): "
-             f"{sum(r.seconds for r in results) / 60:.1f} min", "",
-             "| statement | backend | draws | distinct decided | holds | violated | artefact | undecided | vacuous | error "
-             "| tightness sup | min slack |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed,
+                     runs: list[dict] | None = None, partial: str = "") -> str:
+    """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
+    coverage of the declared space, outcomes, tightness sup and where), then every violation found.
+    ``runs``: the invocations that filled the store (wall time each); ``partial``: why the table is
+    not the whole budget (a summary written from an interrupted run's store)."""
+    import datetime
+
+    lines = ["# Deep run", ""]
+    if partial:
+        lines += [f"**Partial:** {partial}", ""]
+    lines += [f"- engine: {engine_text}; seed {seed}; budget per statement: Hypothesis {budget.hypothesis}, "
+              f"sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt} ({budget.hunt_restarts} restarts)",
+              f"- wall time: {wall / 60:.1f} min; decision time (summed over workers): "
+              f"{sum(r.seconds for r in results) / 60:.1f} min; "
+              f"{sum(r.distinct for r in results)} distinct decided examples in {sum(r.examples for r in results)} draws"]
+    for run in runs or []:
+        when = datetime.datetime.fromtimestamp(run["started"], datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"- run started {when}, code `{run.get('commit', '?')[:12]}`: {run['wall'] / 60:.1f} min, "
+                     f"units stored {run['units_before']} → {run['units_after']}"
+                     + ("" if run.get("completed") else " (interrupted)"))
+    lines += ["", "| statement | backend | draws | distinct decided | coverage 1-D / 2-D | holds | violated | artefact "
+              "| undecided | vacuous | error | tightness sup (searcher) | min slack |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         c = r.counts
         ts = r.tightness_sup["value"] if r.tightness_sup else None
+        by = f" ({r.tightness_sup['searcher']})" if r.tightness_sup else ""
         ms = r.min_slack
-        lines.append(f"| `{r.statement}` | {r.backend} | {r.examples} | {r.distinct} | {c.get('holds', 0)} | "
+        cov = r.coverage or {}
+        cv = f"{cov['1d']:.0%} / {cov['2d']:.0%}" if cov.get("1d") is not None else ""
+        lines.append(f"| `{r.statement}` | {r.backend} | {r.examples} | {r.distinct} | {cv} | {c.get('holds', 0)} | "
                      f"{c.get('violated', 0)} | {c.get('artefact', 0)} | {c.get('undecided', 0)} | {c.get('vacuous', 0)} | "
-                     f"{c.get('error', 0)} | {'' if ts is None else f'{ts:.6g}'} | {'' if ms is None else f'{ms:.3g}'} |")
+                     f"{c.get('error', 0)} | {'' if ts is None else f'{ts:.6g}'}{by} | {'' if ms is None else f'{ms:.3g}'} |")
     bad = [(r, cx) for r in results for cx in r.counterexamples]
     lines += ["", f"## Violations ({len(bad)})", ""]
     lines += [f"- `{r.statement}` ({cx.get('searcher')}): {cx.get('values')}" for r, cx in bad] or ["none"]
     if skipped:
         lines += ["", "## Not run", ""] + [f"- `{k}`: {why}" for k, why in skipped.items()]
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    """The git commit of the running code's checkout, or "" (an installed copy)."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(os.path.abspath(__file__)),
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def main(argv=None) -> int:
@@ -510,6 +539,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mutants", action="store_true", help="also every mutant (stops at its first violation)")
     ap.add_argument("--scheduler", default=None, help=f"Dask scheduler address, or 'inline' (env {SCHEDULER_ENV})")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--from-store", action="store_true",
+                    help="decide nothing: write the summary from what the store holds (an interrupted run)")
     a = ap.parse_args(argv)
     budget = Budget(hypothesis=a.hypothesis, sweep=a.sweep, hunt=a.hunt, hunt_restarts=a.hunt_restarts, chunk=a.chunk)
     stmts = select(load(a.theorems), a.statement) + (load(a.theorems, mutants=True) if a.mutants else [])
@@ -521,18 +552,43 @@ def main(argv=None) -> int:
         except NotImplementedError as e:
             skipped[s.key] = str(e)
     store = Store(a.store)
-    t0 = time.perf_counter()
-    with Engine(a.scheduler, a.workers) as eng:
-        print(f"[engine] {len(chosen)} statements on {eng.describe()}; store {a.store} ({len(store)} units already done)",
-              file=sys.stderr, flush=True)
-        results = run_campaigns(chosen, budget, seed=a.seed, backends=tuple(a.backend or ("float64",)), engine=eng,
-                                store=store, progress=progress_printer())
-        text = eng.describe()
-    wall = time.perf_counter() - t0
+    runs_file = os.path.join(a.store, "runs.json")
+    runs = json.load(open(runs_file)) if os.path.exists(runs_file) else []
+    backends = tuple(a.backend or ("float64",))
+    partial = ""
+    if a.from_store:
+        from bnverify.verify.search import summarise
+
+        results = [summarise(s, store.records(s.key, b, seed=a.seed), backend=b, seed=a.seed, budget=budget)
+                   for s in chosen for b in backends]
+        for r in results:
+            r.seconds = float(sum(x.get("seconds") or 0.0 for x in r.records))
+        done = [r for r in runs if r.get("completed")]
+        partial = ("" if done else f"written from the store ({len(store)} units) of a run that did not finish; "
+                   "every row counts only the units that finished")
+        text, wall = "(from the store)", sum(r["wall"] for r in runs)
+    else:
+        t0, t_wall = time.perf_counter(), time.time()
+        run = dict(started=t_wall, units_before=len(store), commit=_commit(), completed=False)
+        try:
+            with Engine(a.scheduler, a.workers) as eng:
+                print(f"[engine] {len(chosen)} statements on {eng.describe()}; store {a.store} ({len(store)} units already done)",
+                      file=sys.stderr, flush=True)
+                results = run_campaigns(chosen, budget, seed=a.seed, backends=backends, engine=eng,
+                                        store=store, progress=progress_printer())
+                text = eng.describe()
+            run["completed"] = True
+        finally:
+            run.update(wall=time.perf_counter() - t0, units_after=len(store))
+            with open(runs_file, "w") as f:
+                json.dump(runs + [run], f, indent=1)
+        runs.append(run)
+        wall = run["wall"]
     out = os.path.abspath(a.summary)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=budget, seed=a.seed))
+        f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=budget, seed=a.seed,
+                                 runs=runs, partial=partial))
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([r.to_dict() for r in results], f, indent=1, default=str)
     print(f"[engine] wrote {a.summary} ({wall / 60:.1f} min)", file=sys.stderr)
