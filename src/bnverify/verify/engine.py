@@ -486,7 +486,10 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     lines += ["", "| statement | backend | draws | distinct decided | coverage 1-D / 2-D | holds | violated | artefact "
               "| undecided | vacuous | error | tightness sup (searcher) | min slack |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    unreached = [r for r in results if not r.examples]
     for r in results:
+        if not r.examples:
+            continue
         c = r.counts
         ts = r.tightness_sup["value"] if r.tightness_sup else None
         by = f" ({r.tightness_sup['searcher']})" if r.tightness_sup else ""
@@ -496,6 +499,9 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
         lines.append(f"| `{r.statement}` | {r.backend} | {r.examples} | {r.distinct} | {cv} | {c.get('holds', 0)} | "
                      f"{c.get('violated', 0)} | {c.get('artefact', 0)} | {c.get('undecided', 0)} | {c.get('vacuous', 0)} | "
                      f"{c.get('error', 0)} | {'' if ts is None else f'{ts:.6g}'}{by} | {'' if ms is None else f'{ms:.3g}'} |")
+    if unreached:
+        lines += ["", f"Not reached ({len(unreached)} campaigns, no unit finished): "
+                  + ", ".join(f"`{r.statement}`" for r in unreached)]
     bad = [(r, cx) for r in results for cx in r.counterexamples]
     lines += ["", f"## Violations ({len(bad)})", ""]
     lines += [f"- `{r.statement}` ({cx.get('searcher')}): {cx.get('values')}" for r, cx in bad] or ["none"]
@@ -595,5 +601,16 @@ def main(argv=None) -> int:
     return 0
 
 
+def cli(argv=None) -> int:
+    """:func:`main` as a command: an interrupt (Ctrl-C, SIGTERM) ends it with one line and exit
+    130, the store keeping every unit that finished (run again to resume)."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print("[engine] interrupted: finished units are in the store; run again to resume "
+              "(or --from-store for the summary of what it holds)", file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
