@@ -86,6 +86,12 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
     return v, traj
 
 
+def rung_name(backend_name: str, simulator: str) -> str:
+    """The key of a rung's verdict in ``Decision.verdicts``: the backend, and ``/reduced`` when the
+    rung ran the reduced recurrence (``float64``, ``arb128/reduced``, ``mpmath100/reduced``)."""
+    return backend_name + ("" if simulator == "full" else f"/{simulator}")
+
+
 def _doubtful(stmt: Statement, v: Verdict) -> bool:
     """Violations, undecided and unresolved verdicts are re-decided; so is a "holds" whose slack is
     within the statement's rounding reach — unless the bound is met trivially on the example
@@ -221,21 +227,21 @@ def _balls(stmt, ex, verdicts, info, horizon=None):
         info["arb"] = f"balls raised {type(exc).__name__}: {str(exc)[:200]}"
         return None
     if cert.horizon_limited:
-        verdicts[f"arb{cert.bits}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = cert.verdict
+        verdicts[rung_name(f"arb{cert.bits}", stmt.simulator)] = cert.verdict
         info["arb"] = f"undecided at {cert.bits} bits: the horizon, not the precision, leaves it undecided"
         return cert
     if not cert.certified:
         info["arb"] = f"not certified: {cert.reason[:300]}"
         return None
     cert.verdict.certified = True
-    verdicts[f"arb{cert.bits}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = cert.verdict
+    verdicts[rung_name(f"arb{cert.bits}", stmt.simulator)] = cert.verdict
     info["arb"] = f"certified {cert.status} at {cert.bits} bits"
     return cert
 
 
 def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
     v0, _ = run_once(stmt, ex, bk)
-    verdicts[f"{bk.name}" + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")] = v0
+    verdicts[rung_name(bk.name, stmt.simulator)] = v0
     if v0.status == "vacuous" or (v0.status == "undecided" and not _doubtful(stmt, v0)):
         return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
     cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not isinstance(bk, Arb) else None
@@ -273,7 +279,7 @@ def _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion: bool = False) -> 
         rb = get_backend(dps)
         v, _ = run_once(stmt, ex, rb, sim)
         floor_hit = floor_hit or not v.resolved
-        verdicts[f"mpmath{dps}" + ("" if sim == "full" else f"/{sim}")] = v
+        verdicts[rung_name(f"mpmath{dps}", sim)] = v
         if v.status == "vacuous" and prev_vacuous:
             # two precise rungs: the premise never holds — the primary's premise was rounding
             return "artefact" if v0.status == "violated" else "vacuous"

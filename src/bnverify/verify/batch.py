@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from bnverify.verify.adjudicate import Decision, _doubtful, decide, run_once
+from bnverify.verify.adjudicate import Decision, _doubtful, decide, rung_name, run_once
 from bnverify.numerics.backends import FLOAT64, get_backend
 from bnverify.numerics.hyper import resolve
 from bnverify.numerics.simulate import (OVERFLOW, RawRun, _fp_quiet, forget_known, reduced_step, register_known,
@@ -215,7 +215,7 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False) 
     t0 = time.perf_counter()
     registered = _prefill(stmt, examples)
     share = (time.perf_counter() - t0) / max(1, sum(e is not None for e in examples))
-    name = bk.name + ("" if stmt.simulator == "full" else f"/{stmt.simulator}")
+    name = rung_name(bk.name, stmt.simulator)
     try:
         for ex in examples:
             if ex is None:

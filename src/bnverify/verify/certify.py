@@ -75,9 +75,8 @@ def _check_bits(bits) -> tuple[int, ...]:
     return out
 
 
-def _run_rung(stmt: Statement, ex: Example, bk: Arb, seen: dict | None = None) -> tuple[Verdict, dict[str, int]]:
-    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check
-    (``seen['traj']``: the trajectory, kept when the check then raises)."""
+def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str, int]]:
+    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check."""
     inst = ex.instance(bk)
     unmet = list(stmt.hypotheses(inst, ex.hyper))
     if unmet:
@@ -88,8 +87,6 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb, seen: dict | None = None) -
         traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    if seen is not None:
-        seen["traj"] = traj
     backends.float_sites = sites = {}
     try:
         v = stmt.decide_check(traj, consts)
@@ -101,42 +98,8 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb, seen: dict | None = None) -
 
 
 GOOD_BITS = 16  # a state ball with fewer correct bits than this no longer decides comparisons
+# (a comparison raised in the *check* says nothing about how fast the state lost bits: the rungs climb)
 MARGIN_BITS = 32  # head-room over the measured need before a higher rung is worth running
-
-
-def bits_needed(traj, bits: int) -> float | None:
-    """How many bits a ball run of ``traj``'s length needs, measured on ``traj`` (run at ``bits``):
-    the state (α, β, γ) loses ``lost_t = bits + log2(max relative radius at t)`` bits by step t.
-    When the state has ≥ :data:`GOOD_BITS` correct bits left at the end, the balls did not run out
-    of precision (a tight comparison raised): None, climb as usual. Otherwise the loss rate is taken
-    from the first step ``t_x`` where fewer than GOOD_BITS are left, ``(bits − GOOD_BITS)/t_x`` per
-    step, and the need is that rate × the run's length + :data:`MARGIN_BITS` (full GD on whitened
-    square loss loses ≈ 4.5 bits per step at H_0 ≈ 2, so 1,024 bits carry it ≈ 220 steps)."""
-    import math
-
-    cols = [traj.columns[c] for c in ("alpha", "beta", "gamma") if c in traj.columns]
-    if not cols or len(cols[0]) < 2:
-        return None
-    limit = bits - GOOD_BITS
-    t_cross = None
-    for t in range(len(cols[0])):
-        lost = 0.0
-        for c in cols:
-            x = c[t]
-            if not isinstance(x, backends.Ball):
-                continue
-            r, m = x.rad(), abs(x.mid())
-            if not (math.isfinite(r) and math.isfinite(m)):
-                lost = math.inf
-                break
-            if r > 0:
-                lost = max(lost, bits + math.log2(r / m) if m > 0 else math.inf)
-        if lost > limit:
-            t_cross = t
-            break
-    if t_cross is None:
-        return None
-    return limit / max(t_cross, 1) * (len(cols[0]) - 1) + MARGIN_BITS
 
 
 def lost_by_step(bits: int, step: int, horizon: int) -> float:
@@ -163,23 +126,20 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
     rungs: dict[int, str] = {}
     last_v, reason, sites = None, "", ()
     with flint_precision():
-        need = None
+        need, prev = None, None  # bits the horizon needs, measured at rung `prev`
         for b in bits:
             if need is not None and b < need:
                 rungs[b] = f"skipped: the {prev} bit run lost its state's precision, about {need:.0f} bits needed"
                 continue
             bk = backends.get_backend(f"arb{b}")
-            seen: dict = {}
             try:
-                v, fs = _run_rung(stmt, ex, bk, seen)
+                v, fs = _run_rung(stmt, ex, bk)
             except Uncertain as exc:
                 where = _raised_at(exc)
                 rungs[b] = f"uncertain at {where}: {str(exc)[:160]}"
                 reason = f"Uncertain at {b} bits, raised at {where}: {str(exc)[:160]}"
                 if getattr(exc, "step", None) is not None:  # raised inside the simulation, at this step
                     need, prev = lost_by_step(b, exc.step, exc.horizon), b
-                elif "traj" in seen:
-                    need, prev = bits_needed(seen["traj"], b), b
                 if need is not None and need > bits[-1]:
                     reason += (f"; the state lost its precision (about {need:.0f} bits needed for the "
                                f"horizon, more than {bits[-1]}): higher rungs skipped")

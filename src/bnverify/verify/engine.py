@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from bnverify.verify.search import Budget, Unit, pinned_records, plan_first, plan_hunt, run_unit, summarise
 
@@ -559,7 +560,7 @@ def main(argv=None) -> int:
             skipped[s.key] = str(e)
     store = Store(a.store)
     runs_file = os.path.join(a.store, "runs.json")
-    runs = json.load(open(runs_file)) if os.path.exists(runs_file) else []
+    runs = json.loads(Path(runs_file).read_text()) if os.path.exists(runs_file) else []
     backends = tuple(a.backend or ("float64",))
     partial = ""
     if a.from_store:

@@ -137,6 +137,17 @@ def _record(stmt, space, u, values, ex, d, searcher, index, t0) -> dict:
     return rec
 
 
+def _until_first_violation(records, stop: bool) -> list[dict]:
+    """The records of an iterator that decides each point when asked for it: all of them, or with
+    ``stop`` up to and including the first violated one (nothing after it is decided)."""
+    out = []
+    for rec in records:
+        out.append(rec)
+        if stop and rec["outcome"] == "violated":
+            break
+    return out
+
+
 def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_first: bool = False) -> list[dict]:
     """:func:`decide_point` for several points. Reduced-recurrence statements with a float64 primary
     are decided as a batch (:func:`bnverify.verify.batch.decide_many`: the float64 runs simulated together,
@@ -145,30 +156,24 @@ def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_
     from bnverify.verify.batch import batchable, decide_many
 
     if not batchable(stmt, backend) or len(points) < 2:
-        out = []
-        for u, i in zip(points, indices):
-            out.append(decide_point(stmt, space, u, backend, searcher, i))
-            if stop_at_first and out[-1]["outcome"] == "violated":
-                break
-        return out
+        return _until_first_violation((decide_point(stmt, space, u, backend, searcher, i)
+                                       for u, i in zip(points, indices)), stop_at_first)
     t0 = time.perf_counter()
     built = [_build_point(space, u) for u in points]
     ds = decide_many(stmt, [ex for _, ex in built], backend, stop_at_first=stop_at_first)
-    if len(ds) < len(built):
-        points, indices, built = points[:len(ds)], list(indices)[:len(ds)], built[:len(ds)]
     share = (time.perf_counter() - t0) - sum(d.seconds for d in ds if d is not None)
-    share /= len(points)
-    out = []
-    for u, i, (values, ex), d in zip(points, indices, built, ds):
-        if ex is None:  # recorded by the per-example path (vacuous point or an error in the space)
-            out.append(decide_point(stmt, space, u, backend, searcher, i))
-            if stop_at_first and out[-1]["outcome"] == "violated":
-                break
-            continue
-        rec = _record(stmt, space, u, values, ex, d, searcher, i, time.perf_counter())
-        rec["seconds"] = d.seconds + share
-        out.append(rec)
-    return out
+    share /= max(1, len(ds))
+
+    def records():  # zip ends where decide_many stopped
+        for u, i, (values, ex), d in zip(points, indices, built, ds):
+            if ex is None:  # recorded by the per-example path (vacuous point or an error in the space)
+                yield decide_point(stmt, space, u, backend, searcher, i)
+                continue
+            rec = _record(stmt, space, u, values, ex, d, searcher, i, time.perf_counter())
+            rec["seconds"] = d.seconds + share
+            yield rec
+
+    return _until_first_violation(records(), stop_at_first)
 
 
 def _finite_or_none(x):
@@ -248,7 +253,7 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
                 new.append((u, k))
                 planned.add(k)
         recs = decide_points(stmt, space, [u for u, _ in new], unit.backend, "hunt",
-                             [unit.start * 100000 + n + j for j in range(len(new))])
+                             [unit.start * 100000 + n + j for j in range(len(new))], stop_at_first=unit.stop_at_first)
         for (u, k), rec in zip(new, recs):
             n += 1
             seen[k] = rec
