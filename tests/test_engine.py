@@ -117,10 +117,17 @@ def test_cluster_same_decisions_as_in_process(cluster, probe, probe_mutant):
     assert inline[1].counts["violated"] >= 1  # the mutant is caught (and stops at its first violation)
 
 
-def test_hypothesis_units_run_on_workers(cluster, probe):
-    """Hypothesis units run (their draws: see the engine's report on reproducibility)."""
-    (got,) = cluster.run_units([Unit(probe.key, "hypothesis", 0, 6, 3)], statements=[probe])
-    assert [r["searcher"] for r in got] == ["hypothesis"] * 6 and all(r["outcome"] == "holds" for r in got)
+def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluster, probe):
+    """Hypothesis mixes literals of the process's imported modules into its draws; a worker imports
+    each statement's module as its units arrive. The draws depend on neither: a worker that has
+    imported other statements draws what the driver (every statement loaded) draws."""
+    registry.load()  # the driver: every shipped statement's module imported
+    cluster.client.run(__import__, "bnverify.theorems.lemma1_decomposition")
+    unit = Unit(probe.key, "hypothesis", 0, 8, 3)
+    (got,) = cluster.run_units([unit], statements=[probe])
+    (inline,) = eng.run_units([unit], statements=[probe], scheduler="inline")
+    assert [r["searcher"] for r in got] == ["hypothesis"] * 8 and all(r["outcome"] == "holds" for r in got)
+    assert decisions(got) == decisions(inline)
 
 
 def test_units_come_back_in_unit_order(cluster, probe):

@@ -28,7 +28,6 @@ closes the client and the embedded cluster, whose worker processes end with it.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import logging
@@ -113,77 +112,12 @@ def _statement(blob: bytes | None, unit):
     return _LOADED[digest]
 
 
-_PREPARED = False
-
-
-def _prepare_process() -> None:
-    """Import every bnverify module once per process: Hypothesis mixes literals of the imported
-    local modules into its draws, so every worker should have the same ones."""
-    global _PREPARED
-    if _PREPARED:
-        return
-    import importlib
-    import pkgutil
-
-    import bnverify
-
-    for m in pkgutil.walk_packages(bnverify.__path__, "bnverify."):
-        if m.name != "bnverify.__main__":
-            try:
-                importlib.import_module(m.name)
-            except Exception:  # noqa: BLE001  (an optional module that cannot load here: not a unit's business)
-                pass
-    _PREPARED = True
-
-
-_PACKAGE_CONSTANTS = None
-
-
-@contextlib.contextmanager
-def package_hypothesis_constants():
-    """While a unit runs: Hypothesis draws its "local constants" (literals it mixes into draws,
-    ``hypothesis.internal.conjecture.providers._get_local_constants``) from the bnverify package's
-    modules only, not from whatever else the process imported (test modules, user theorem
-    modules, ``__main__``) — so a Hypothesis unit draws the same examples in the driver, on any
-    worker and after any import history. (Private Hypothesis API: if it moves, draws fall back to
-    Hypothesis's default, reproducible only for equal import histories.)"""
-    global _PACKAGE_CONSTANTS
-    try:
-        from hypothesis.internal.conjecture import providers
-        from hypothesis.internal.constants_ast import Constants, constants_from_module
-
-        original = providers._get_local_constants
-        cache = providers.CONSTANTS_CACHE
-    except (ImportError, AttributeError):  # pragma: no cover (another Hypothesis version)
-        yield
-        return
-    if _PACKAGE_CONSTANTS is None:
-        _prepare_process()
-        consts = Constants()
-        for name in sorted(n for n in sys.modules if n == "bnverify" or n.startswith("bnverify.")):
-            mod = sys.modules[name]
-            if mod is not None and getattr(mod, "__file__", None):
-                consts |= constants_from_module(mod)
-        _PACKAGE_CONSTANTS = consts
-    providers._get_local_constants = lambda: _PACKAGE_CONSTANTS
-    cache.cache.clear()
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        cache.cache.clear()
-
-
 def execute(unit, blob: bytes | None = None) -> list[dict]:
     """Run one unit (a search :class:`~bnverify.verify.search.Unit` or a :class:`PinnedUnit`) and return its
     records: the task every worker runs (pure: same unit, same records, in any process)."""
-    _prepare_process()
     stmt = _statement(blob, unit)
     if isinstance(unit, PinnedUnit):
         return pinned_records(stmt, unit.backend)
-    if unit.searcher == "hypothesis":
-        with package_hypothesis_constants():
-            return run_unit(unit, stmt)
     return run_unit(unit, stmt)
 
 

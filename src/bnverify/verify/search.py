@@ -278,6 +278,7 @@ def _hypothesis(stmt, space, unit: Unit, on_record) -> list[dict]:
     from hypothesis import Phase, given, seed as hseed, settings, strategies as st, target
 
     from bnverify.verify.campaign import profile_name
+    from bnverify.verify.hypothesis_constants import library_hypothesis_constants
 
     out: list[dict] = []
     found = []
@@ -305,7 +306,7 @@ def _hypothesis(stmt, space, unit: Unit, on_record) -> list[dict]:
     test = settings(settings.get_profile(profile_name()), **kw)(given(point)(one))
     if not kw["derandomize"]:
         test = hseed(unit.seed)(test)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), library_hypothesis_constants():
         # on a Dask worker, the worker's own threads draw from the global `random` module while a
         # case is generated; Hypothesis sees the state move and blames the strategy (which uses no
         # `random`: its draws are Hypothesis floats)
