@@ -8,6 +8,7 @@ left by a killed run are removed by the next run when their PID is dead (an ``.o
 back when ``out`` itself is missing), and named when their run is still alive."""
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -148,8 +149,8 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     return asdict(Budget(hypothesis=hyp, sweep=sweep - focus, hunt=k - hyp - sweep, focus=focus, chunk=max(16, k // 8)))
 
 
-def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:
-    """Campaigns of every statement and every mutant, in every precision of ``settings``."""
+def selected(settings: RunSettings) -> tuple[list, list]:
+    """The statements and mutants ``settings`` asks for (all of them without ``ids``)."""
     stmts = load(settings.theorems)
     muts = load(settings.theorems, mutants=True)
     if settings.ids:
@@ -158,6 +159,12 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
         stmts = select(stmts, wanted) if wanted else []
         keys = {s.key for s in stmts}
         muts = [m for m in muts if m.mutant_of in keys or m.key in settings.ids or m.short_key in settings.ids]
+    return stmts, muts
+
+
+def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:
+    """Campaigns of every statement and every mutant, in every precision of ``settings``."""
+    stmts, muts = selected(settings)
     jobs = []
     for group, pool in ((False, stmts), (True, muts)):
         for s in pool:
@@ -189,12 +196,18 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
     budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
     backends = tuple(dict.fromkeys(get_backend(j.precision).name for j in jobs))
     out = {}
+    per_backend = {b: [by_key[j.key] for j in jobs if get_backend(j.precision).name == b] for b in backends}
+    # every precision of the same statements: one batch (its two phase barriers are shared, so the
+    # mpmath units fill the float64 batch's tail); otherwise one batch per precision
+    if all([s.key for s in v] == [s.key for s in per_backend[backends[0]]] for v in per_backend.values()):
+        batches = [(per_backend[backends[0]], backends)]
+    else:
+        batches = [(v, (b,)) for b, v in per_backend.items()]
     with Engine(scheduler=getattr(settings, "scheduler", None), workers=settings.workers) as eng:
-        for b in backends:
-            stmts = [by_key[j.key] for j in jobs if get_backend(j.precision).name == b]
+        for stmts, bks in batches:
             results = run_campaigns(stmts, lambda s, bk: budgets[(s.key, get_backend(bk).name)], seed=settings.seed,
-                                    backends=(b,), engine=eng, progress=None if quiet else progress_printer())
-            for stmt, res in zip(stmts, results):
+                                    backends=bks, engine=eng, progress=None if quiet else progress_printer())
+            for (stmt, b), res in zip(((s, b) for s in stmts for b in bks), results):
                 d = result_dict(res, mutant=stmt.is_mutant, statement=stmt)
                 d["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
                                       "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
@@ -244,6 +257,62 @@ def measure_premises(settings: RunSettings, keys: set, *, fast: bool = False, qu
     return rows
 
 
+def figures_and_premises(fig_dir: Path, settings: RunSettings, keys: set, fast: bool,
+                         quiet: bool) -> tuple[dict, list[dict]]:
+    """The report's figures and the premise margins of the statements ``keys`` (their own work: no
+    campaign result is read)."""
+    return (make_figures(fig_dir, fast=fast, quiet=quiet),
+            measure_premises(settings, keys, fast=fast, quiet=quiet))
+
+
+class _Now:
+    """:func:`figures_and_premises` run in this process, when its result is asked for."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def result(self):
+        return figures_and_premises(*self.args)
+
+
+@contextlib.contextmanager
+def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bool):
+    """While the campaigns run on the engine's workers, compute the figures and premise margins in
+    one more process (spawned: this one holds the Dask client's threads), so they fill the cores the
+    campaigns leave idle (the tail of each batch) instead of running after them on one core. With
+    an in-process engine (``workers=1`` or ``inline``) they run after the campaigns, in this
+    process, as before. A side process that fails is not fatal: its work is redone here."""
+    from bnverify.verify.engine import INLINE, SCHEDULER_ENV
+
+    scheduler = getattr(settings, "scheduler", None) or os.environ.get(SCHEDULER_ENV)
+    args = (fig_dir, settings, {s.key for s in selected(settings)[0]}, fast, quiet)
+    if scheduler == INLINE or (scheduler is None and settings.workers == 1):
+        yield _Now(*args)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    fut = pool.submit(figures_and_premises, *args)
+
+    class _Side:
+        def result(self):
+            try:
+                return fut.result()
+            except Exception as e:  # noqa: BLE001  (a broken side process: do its work here)
+                _log(f"bnverify: figures process failed ({type(e).__name__}: {e}); redoing them here", quiet)
+                return figures_and_premises(*args)
+
+    try:
+        yield _Side()
+    except BaseException:  # interrupted or failed: the side process must not outlive the run
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figures=False, quiet=False) -> dict:
     """Run everything and write the report folder ``out`` (atomically replaced). Returns a
     summary dict (wall time, counts, paths)."""
@@ -264,10 +333,10 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         (tmp / "figures").mkdir()
         (tmp / MARKER).write_text("a bnverify report folder: `bnverify report --out` may replace it\n",
                                   encoding="utf-8")
-        results, mutant_results = collect(settings, progress=progress, quiet=quiet)
-        t_campaigns = time.perf_counter() - t0
-        figs = make_figures(tmp / "figures", fast=fast_figures, quiet=quiet)
-        premise_rows = measure_premises(settings, {r["key"] for r in results}, fast=fast_figures, quiet=quiet)
+        with beside_campaigns(settings, tmp / "figures", fast_figures, quiet) as side:
+            results, mutant_results = collect(settings, progress=progress, quiet=quiet)
+            t_campaigns = time.perf_counter() - t0
+            figs, premise_rows = side.result()
         env = environment()
         pages: dict[str, str] = {}
         by_key: dict[str, list[dict]] = {}
