@@ -22,7 +22,7 @@ from __future__ import annotations
 from bnverify.numerics.backends import argmax
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import Statement, mutant, scaled
+from bnverify.verify.statement import Statement, mutant, scaled, undecided_if_diverged
 from bnverify.regimes.whitened import initial_state, whitened_hypotheses
 
 
@@ -50,9 +50,8 @@ class MyBound(Statement):
     def horizon(self, inst, hyper, c):
         return 1000  # derive it from the constants when the statement is about all t
 
+    @undecided_if_diverged  # the claim says nothing about a run that diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}")
         # backend numbers: compare them at the working precision, never via float(); argmax gives the
         # maximum (on balls an enclosure, so the check stays three-valued) and its step
         rho_max, t = argmax(traj["rho"])

@@ -32,18 +32,15 @@ from bnverify.regimes.logistic import geometry
 from bnverify.verify.kinds import PointwiseLogistic
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import pointwise_logistic_space
-from bnverify.verify.statement import mutant, tightened
+from bnverify.verify.statement import mutant, tightened, undecided_if_diverged
 
 T11 = 300
 
 
 def initial(inst, hyper):
+    """``(set-up, α_0, ρ_0 = β_0/α_0, ‖w_0‖²)`` from the example's set-up (computed once)."""
     hp = hyper.resolve(inst)
-    w0 = hp.w0
-    a0 = w0 @ inst.e
-    p = w0 - inst.e * a0
-    bk = inst.backend
-    return hp, a0, bk.sqrt(p @ p) / a0, w0 @ w0
+    return hp, hp.alpha0, hp.beta0 / hp.alpha0, hp.norm2
 
 
 class SmallRatioEntry(PointwiseLogistic):
@@ -99,9 +96,8 @@ class SmallRatioEntry(PointwiseLogistic):
             grow = grow + eta2 * g * g
             yield t, grow / c["w0norm2"], self.window_scale * t * c["c_w"], "upper"
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         return super().check(traj, c)
 
     def space(self):

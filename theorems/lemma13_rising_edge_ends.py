@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
 from bnverify.verify.kinds import RisingRegimeStatement
-from bnverify.verify.statement import Statement, mutant
+from bnverify.verify.statement import Statement, mutant, undecided_if_diverged
 
 
 class RisingEdgeEnds(RisingRegimeStatement, Statement):
@@ -38,9 +38,8 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
     bound_source = "event (onset state)"
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         edges = rising_edges(traj)
         settle = settle_time(traj)
         resolved = not labels_unresolved(traj, settle)  # labels, and ρ at onsets exactly (t2_at)

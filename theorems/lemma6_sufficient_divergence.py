@@ -82,7 +82,7 @@ def _eta_from_D(v, inst, geo, h):
     wn, gn = float(np.linalg.norm(hp.w0)), float(np.linalg.norm(g))
     if not gn > 0:
         return h
-    P0 = -float(g @ inst.e) * wn / (float(hp.w0 @ inst.e) * gn)
+    P0 = -float(g @ inst.e) * wn / (float(hp.alpha0) * gn)
     P0 = min(max(P0, 1e-3), 0.99)
     h["eta"] = v["D_factor"] * 2 * P0 / (1 - P0) * wn / gn
     return h

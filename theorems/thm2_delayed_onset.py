@@ -28,7 +28,7 @@ from __future__ import annotations
 from bnverify.regimes.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import whitened_space
-from bnverify.verify.statement import Statement, mutant, scaled
+from bnverify.verify.statement import Statement, mutant, scaled, undecided_if_diverged
 from bnverify.regimes.theory import initial_state, tau, whitened_hypotheses
 
 
@@ -85,9 +85,8 @@ class DelayedOnset(Statement):
     def horizon(self, inst, hyper, c):
         return int(c[self.bound_key]) + 1
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         bound = c[self.bound_key]
         on = traj.first_onset()
         upto = on + 1 if on is not None else None

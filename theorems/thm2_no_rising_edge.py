@@ -20,7 +20,7 @@ import math
 
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import Statement, mutant
+from bnverify.verify.statement import Statement, mutant, undecided_if_diverged
 from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
 
 
@@ -53,9 +53,8 @@ class NoRisingEdge(Statement):
     def horizon(self, inst, hyper, c):
         return min(2000, max(200, math.ceil(5 / hyper.eta_gamma)))
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
         resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
         return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved, informative=False,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
 from bnverify.verify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
-from bnverify.verify.statement import Statement, mutant, tightened
+from bnverify.verify.statement import Statement, mutant, tightened, undecided_if_diverged
 
 
 class EdgeDuration(RisingRegimeStatement, Statement):
@@ -54,9 +54,8 @@ class EdgeDuration(RisingRegimeStatement, Statement):
             T2 = max(1, T2 // self.divisor)
         return T2, H, tr
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         edges = rising_edges(traj)
         settle = settle_time(traj)
         resolved = not self.unresolved(traj, settle)

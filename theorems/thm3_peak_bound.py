@@ -29,7 +29,7 @@ import numpy as np
 
 from bnverify.regimes.edges import labels_unresolved, settle_time
 from bnverify.verify.kinds import RisingRegimeStatement
-from bnverify.verify.statement import Statement, details, mutant, tightened
+from bnverify.verify.statement import Statement, details, mutant, tightened, undecided_if_diverged
 from bnverify.regimes.theory import initial_state, tau_inv
 
 
@@ -54,9 +54,8 @@ class PeakBound(RisingRegimeStatement, Statement):
         return {"P": P, "edge_part": edge_part, "rho0": s["rho0"], "H0": H0,
                 **super().constants(inst, hyper)}
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         rho = traj["rho"]
         # ρ_0 ≤ P trivially, and a falling step only lowers ρ: the claim is about the values a rising
         # step reaches (the spikes). Without a rising step it holds trivially (tightness uninformative).

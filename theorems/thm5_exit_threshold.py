@@ -83,7 +83,7 @@ class ExitThreshold(PointwiseLogistic):
 
         def eta_from_F(v, inst, geo, h):
             hp = Hyper(**{**h, "eta": 1.0}).resolve(inst)
-            a0 = float(hp.w0 @ inst.e)
+            a0 = float(hp.alpha0)
             tau0 = float(st.tau(geo, h["gamma0"], a0, h["rho0"], h["w0_norm"]))
             h["eta"] = h["eta"] * tau0  # h["eta"] = F·‖w_0‖²: now η/‖w_0‖² = F·τ_5
             return h

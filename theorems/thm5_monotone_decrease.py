@@ -23,7 +23,7 @@ from bnverify.regimes.logistic import geometry
 from bnverify.verify.kinds import PointwiseLogistic
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import pointwise_logistic_space
-from bnverify.verify.statement import mutant
+from bnverify.verify.statement import mutant, undecided_if_diverged
 from bnverify.regimes.theory import ratio_max
 
 T5 = 100
@@ -59,21 +59,17 @@ class MonotoneDecrease(PointwiseLogistic):
         u = super().hypotheses(inst, hyper)
         if u:
             return u
-        hp = hyper.resolve(inst)
+        hp = hyper.resolve(inst)  # the example's set-up (α_0, β_0, ‖w_0‖² computed once)
         geo = geometry(inst)
-        w0 = hp.w0
-        a0 = w0 @ inst.e
-        p = w0 - a0 * inst.e
-        rho0 = geo.bk.sqrt(p @ p) / a0
-        x = hp.eta / (w0 @ w0)
+        rho0 = hp.beta0 / hp.alpha0
+        x = hp.eta / hp.norm2
         H = self.threshold(geo, hp.gamma0, hp.eta_gamma, rho0)
         if not x <= H:
             return [f"eta/||w0||^2 = {float(x):.6g} > H5 = {float(H):.6g}"]
         return []
 
+    @undecided_if_diverged
     def check(self, traj, c):
-        if traj.status == "diverged":
-            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
         ratio, t = ratio_max(traj["rho"], traj.T)
         resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
         return self.upper_bound(traj, ratio, 1.0, witness=t, resolved=resolved, informative=False,

@@ -81,12 +81,8 @@ class SmallRatioEntryT5(PointwiseLogistic):
 
     def _state(self, inst, hyper):
         geo = geometry(inst)
-        hp = hyper.resolve(inst)
-        w0 = hp.w0
-        a0 = w0 @ inst.e
-        p = w0 - inst.e * a0
-        rho0 = geo.bk.sqrt(p @ p) / a0
-        n0 = w0 @ w0
+        hp = hyper.resolve(inst)  # the example's set-up (α_0, β_0, ‖w_0‖² computed once)
+        rho0, n0 = hp.beta0 / hp.alpha0, hp.norm2
         return geo, hp, rho0, n0, hp.eta / n0
 
     def hypotheses(self, inst, hyper):

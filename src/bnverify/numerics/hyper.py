@@ -8,7 +8,8 @@ means the same mathematical run in float64 and in mpmath.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -146,7 +147,22 @@ class Hyper:
         return cls(**{k: (tuple(v) if k == "w0" and v is not None else v) for k, v in d.items()})
 
     def resolve(self, inst) -> "Resolved":
-        """``(η, η_γ, w_0, γ_0)`` as numbers of ``inst.backend``."""
+        """The example set up at ``inst``'s precision: ``(η, η_γ, w_0, γ_0)`` as numbers of
+        ``inst.backend`` and the initial state derived from them (:class:`Resolved`) — computed once
+        per (instance object, hyper) and then shared by the hypotheses, the constants, the
+        simulators and the check (:data:`SETUPS` counts the computations)."""
+        key = (id(inst), self)
+        hit = _RESOLVED.get(key)
+        if hit is not None and hit[0] is inst:
+            return hit[1]
+        r = self._resolve(inst)
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.pop(next(iter(_RESOLVED)))
+        _RESOLVED[key] = (inst, r)
+        return r
+
+    def _resolve(self, inst) -> "Resolved":
+        SETUPS["resolve"] += 1
         bk: Backend = inst.backend
         a = inst.a
         if self.w0 is not None:
@@ -158,15 +174,38 @@ class Hyper:
         norm2 = w0 @ w0
         eta = bk.scalar(self.eta) if self.eta is not None else bk.scalar(self.H0) * norm2 / (a * a)
         gamma0 = bk.scalar(self.gamma0) if self.gamma0 is not None else bk.scalar(self.gamma0_over_a) * a
-        return Resolved(eta, bk.scalar(self.eta_gamma), w0, gamma0)
+        return Resolved(eta, bk.scalar(self.eta_gamma), w0, gamma0, norm2, inst)
+
+
+SETUPS = {"resolve": 0, "initial_state": 0}  # computations so far (tests count them per example)
 
 
 @dataclass(frozen=True)
 class Resolved:
+    """One example set up at one precision: the hyperparameters as backend numbers, and the initial
+    state along the instance's direction ``e`` (THEORY.md §2), each computed on first use and kept:
+    ``α_0 = ⟨w_0, e⟩``, ``β_0 = ‖w_0 − α_0 e‖``, ``‖w_0‖`` and ``‖w_0‖² = ⟨w_0, w_0⟩``."""
+
     eta: object
     eta_gamma: object
     w0: np.ndarray
     gamma0: object
+    norm2: object = None  # ⟨w_0, w_0⟩
+    inst: object = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def alpha0(self):
+        SETUPS["initial_state"] += 1
+        return self.w0 @ self.inst.e
+
+    @cached_property
+    def beta0(self):
+        perp = self.w0 - self.inst.e * self.alpha0  # array first (mpf * ndarray converts the array through text)
+        return self.inst.backend.sqrt(perp @ perp)
+
+    @cached_property
+    def w0_norm(self):
+        return self.inst.backend.norm(self.w0)
 
 
 def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
@@ -192,22 +231,10 @@ def initialisation(inst, norm: float, rho: float, seed: int = 0) -> np.ndarray:
     return (e + f * rho) * bk.scalar(norm) / bk.sqrt(1 + rho * rho)  # array first (mpf * ndarray is slow)
 
 
-# Hyper.resolve is called several times per example (hypotheses, constants, the simulator, the
-# pilot run): the last few results are kept per (instance object, hyper). A Resolved is a pure
-# function of both (the instance's data and precision are fixed once built); its w0 is never
-# modified in place by the library (the simulators copy it).
-_RESOLVED: dict = {}
+_RESOLVED: dict = {}  # (id(instance), hyper) -> (instance, Resolved); a Resolved is a pure function of both
 _RESOLVED_MAX = 4096  # a batch resolves each of its examples again when it decides them
 
 
 def resolve(hyper: Hyper, inst) -> "Resolved":
-    """``hyper.resolve(inst)``, memoised on the identity of ``inst`` and the value of ``hyper``."""
-    key = (id(inst), hyper)
-    hit = _RESOLVED.get(key)
-    if hit is not None and hit[0] is inst:
-        return hit[1]
-    r = hyper.resolve(inst)
-    if len(_RESOLVED) >= _RESOLVED_MAX:
-        _RESOLVED.pop(next(iter(_RESOLVED)))
-    _RESOLVED[key] = (inst, r)
-    return r
+    """``hyper.resolve(inst)`` (the example's set-up, computed once)."""
+    return hyper.resolve(inst)

@@ -393,10 +393,8 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
         if known is not None:
             return known
     hp = resolve(hyper, inst)
-    a, e = inst.a, inst.e
-    alpha = hp.w0 @ e
-    perp = hp.w0 - e * alpha  # array first (mpf * ndarray is slow)
-    beta = bk.sqrt(perp @ perp)
+    a = inst.a
+    alpha, beta = hp.alpha0, hp.beta0  # the example's set-up (computed once)
     k = 0
     if ff:
         beta, k = renormalise(beta, k)

@@ -17,12 +17,9 @@ def initial_state(inst, hyper) -> dict:
     ``a, eta, eta_gamma, gamma0, w0_norm, alpha0, beta0, rho0 (= β_0/α_0, +∞ if α_0 ≤ 0),
     c0 = cos θ_0, s0 = sin θ_0, H0 = η a²/‖w_0‖², q = 1 − η_γ``."""
     bk = inst.backend
-    hp = resolve(hyper, inst)
-    a, e = inst.a, inst.e
-    alpha0 = hp.w0 @ e
-    perp = hp.w0 - e * alpha0  # array first (mpf * ndarray converts the array through text)
-    beta0 = bk.sqrt(perp @ perp)
-    N = bk.norm(hp.w0)
+    hp = resolve(hyper, inst)  # the example's set-up: α_0, β_0, ‖w_0‖ computed once
+    a = inst.a
+    alpha0, beta0, N = hp.alpha0, hp.beta0, hp.w0_norm
     rho0 = beta0 / alpha0 if alpha0 > 0 else bk.inf
     return dict(a=a, eta=hp.eta, eta_gamma=hp.eta_gamma, gamma0=hp.gamma0, w0_norm=N, alpha0=alpha0,
                 beta0=beta0, rho0=rho0, c0=alpha0 / N, s0=beta0 / N,

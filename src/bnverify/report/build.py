@@ -292,7 +292,10 @@ def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bo
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    from bnverify.report.run import die_with_parent
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                               initargs=(os.getpid(),))
     fut = pool.submit(figures_and_premises, *args)
 
     class _Side:

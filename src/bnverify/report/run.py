@@ -217,7 +217,7 @@ def _run_job_in_worker(job: Job) -> dict:
 _PR_SET_PDEATHSIG = 1
 
 
-def _worker_init(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """A worker never outlives the command that started it: SIGINT is left to the parent (which
     stops the pool), the kernel sends SIGKILL when the parent dies (Linux ``PR_SET_PDEATHSIG``),
     and a watchdog thread exits when the parent is gone (any POSIX system)."""
@@ -306,7 +306,7 @@ def run_jobs(jobs: list[Job], *, workers: int = 1, progress: bool | None = None,
             # then those of mutants (20), then the mpmath-primary ones (4 or 2)
             order = sorted(range(len(jobs)), key=lambda i: (jobs[i].precision != "float64", jobs[i].mutant,
                                                             -jobs[i].examples))
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
             try:
                 futs = {pool.submit(_run_job_in_worker, jobs[i]): i for i in order}
                 for f in as_completed(futs):

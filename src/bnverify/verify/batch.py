@@ -35,9 +35,7 @@ def batchable(stmt, backend) -> bool:
 
 def initial(inst, hp):
     """``(α_0, β_0)`` exactly as :func:`bnverify.numerics.simulate.simulate_reduced` computes them."""
-    alpha = hp.w0 @ inst.e
-    perp = hp.w0 - inst.e * alpha
-    return alpha, inst.backend.sqrt(perp @ perp)
+    return hp.alpha0, hp.beta0
 
 
 @_fp_quiet

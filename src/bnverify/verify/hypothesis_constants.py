@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-_IMPORTED = False
+_LIBRARY: list[str] | None = None  # the library modules this process imported, by name
 _STATEMENT_PACKAGE = "bnverify.theorems"
 
 
@@ -21,24 +21,27 @@ def _library_module(name: str) -> bool:
         name == _STATEMENT_PACKAGE or name.startswith(_STATEMENT_PACKAGE + "."))
 
 
-def import_library() -> None:
+def import_library() -> list[str]:
     """Import every bnverify library module once per process (not the statements: they load
-    when a unit needs them)."""
-    global _IMPORTED
-    if _IMPORTED:
-        return
+    when a unit needs them); their names, sorted."""
+    global _LIBRARY
+    if _LIBRARY is not None:
+        return _LIBRARY
     import importlib
     import pkgutil
 
     import bnverify
 
+    names = ["bnverify"]
     for m in pkgutil.walk_packages(bnverify.__path__, "bnverify.", onerror=lambda name: None):
         if m.name != "bnverify.__main__" and _library_module(m.name):
             try:
                 importlib.import_module(m.name)
             except Exception:  # noqa: BLE001  (an optional module that cannot load here: not a unit's business)
-                pass
-    _IMPORTED = True
+                continue
+            names.append(m.name)
+    _LIBRARY = sorted(names)
+    return _LIBRARY
 
 
 _LIBRARY_CONSTANTS = None  # per process: the Hypothesis constants of bnverify's library modules
@@ -64,10 +67,9 @@ def library_hypothesis_constants():
         yield
         return
     if _LIBRARY_CONSTANTS is None:
-        import_library()
         consts = Constants()
-        for name in sorted(n for n in sys.modules if _library_module(n)):
-            mod = sys.modules[name]
+        for name in import_library():  # a fixed list, not whatever else sys.modules holds
+            mod = sys.modules.get(name)
             if mod is not None and getattr(mod, "__file__", None):
                 consts |= constants_from_module(mod)
         _LIBRARY_CONSTANTS = consts

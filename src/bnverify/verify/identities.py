@@ -226,8 +226,7 @@ def alpha0_hypotheses(inst, hyper) -> list[str]:
 
     if inst.whitened and inst.loss.name == "square":
         return whitened_hypotheses(inst, hyper)
-    hp = hyper.resolve(inst)
-    a0 = hp.w0 @ inst.e
+    a0 = hyper.resolve(inst).alpha0
     return [] if a0 > 0 else [f"alpha0 = {float(a0):.6g} <= 0"]
 
 

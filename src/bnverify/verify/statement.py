@@ -85,6 +85,17 @@ class Verdict:
         return getattr(self, "_raw", None) or (self.observed, self.bound)
 
 
+def undecided_if_diverged(check: Callable) -> Callable:
+    """Decorator for a ``check(self, traj, c)`` whose claim says nothing about a run that diverged:
+    such a run is ``undecided`` at its last step (witness = the step it stopped at)."""
+    @functools.wraps(check)
+    def guarded(self, traj, c):
+        if traj.status == "diverged":
+            return self.undecided(traj, f"diverged at step {traj.stopped_at}", witness=traj.stopped_at)
+        return check(self, traj, c)
+    return guarded
+
+
 def details(*notes: str, **values) -> str:
     """A verdict message from named values: ``details("no later rise", max_rho=r, t=12)`` gives
     ``"max_rho = 0.0123; t = 12; no later rise"`` (numbers to 6 significant digits, balls by their
