@@ -147,6 +147,29 @@ def test_interrupted_run_keeps_previous_report(tiny, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["reports"]
 
 
+def test_the_deep_runs_folder_survives_a_report(tiny, tmp_path, monkeypatch):
+    """``make deep`` writes ``reports/deep/`` (its store and committed summary): ``make report``
+    accepts a folder holding it (alone or beside a previous report) and keeps it across the swap."""
+    monkeypatch.setattr(B, "make_figures", lambda *a, **k: {"_errors": {}})
+    out = tmp_path / "reports"
+    (out / "deep" / "store").mkdir(parents=True)
+    (out / "deep" / "SUMMARY.md").write_text("deep summary")
+    args = ["report", "tiny.true", "--examples", "1", "--mp-examples", "1", "--theorems", tiny,
+            "--out", str(out), "--workers", "1"]
+    assert main(args) == 0  # only deep/: accepted
+    assert (out / "deep" / "SUMMARY.md").read_text() == "deep summary" and (out / "REPORT.md").exists()
+    assert main(args) == 0  # a previous report and deep/: replaced, deep/ kept
+    assert (out / "deep" / "SUMMARY.md").read_text() == "deep summary" and (out / "deep" / "store").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    # killed between the swap and moving deep/ across: the next run moves it back
+    old = tmp_path / ".reports.old-999999"  # a dead run's folder holding deep/
+    old.mkdir()
+    (out / "deep").rename(old / "deep")
+    assert main(args) == 0
+    assert (out / "deep" / "SUMMARY.md").read_text() == "deep summary"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
 def test_t1_scan_matches_definition():
     H0, rho0, g, eg = 3.0, 1e-3, 0.05, 0.02
     c0 = 1 / math.sqrt(1 + rho0 ** 2)

@@ -2,7 +2,8 @@
 in atomically, so an interrupted run leaves the previous report intact.
 
 Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report (it holds
-the marker file :data:`MARKER` and only the entries a report writes); anything else is refused
+the marker file :data:`MARKER` and only the entries a report writes, besides the ``deep/`` folder of
+``make deep``, which is kept across the swap); anything else is refused
 (:class:`UnsafeOutput`) before any work. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
 left by a killed run are removed by the next run when their PID is dead (an ``.old`` one is put
 back when ``out`` itself is missing), and named when their run is still alive."""
@@ -28,6 +29,9 @@ from bnverify.report.run import Job, RunSettings, environment, error_log_text, j
 
 MARKER = ".bnverify-report"  # written into every report folder; only such folders are replaced
 REPORT_ENTRIES = frozenset({"REPORT.md", "statements", "figures", "results.json", "errors.log", MARKER})
+# entries of a report folder that another command writes (``make deep``: its resumable store and
+# summary); a report keeps them, moving them into the new report folder when it is swapped in
+KEPT_ENTRIES = frozenset({"deep"})
 
 
 class UnsafeOutput(ValueError):
@@ -43,7 +47,7 @@ def check_out_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise UnsafeOutput(f"--out: not a directory: {out}")
-    entries = sorted(p.name for p in out.iterdir())
+    entries = sorted(p.name for p in out.iterdir() if p.name not in KEPT_ENTRIES)
     if not entries:
         return
     if MARKER not in entries and not _legacy_report(out, entries):
@@ -100,6 +104,10 @@ def clean_leftovers(out: Path) -> list[str]:
                 os.replace(p, out)
                 msgs.append(f"{p}: the previous report of a killed run, moved back to {out}")
             else:
+                for name in sorted(KEPT_ENTRIES):  # killed between the swap and moving these across
+                    if kind == "old" and (p / name).exists() and out.is_dir() and not (out / name).exists():
+                        os.replace(p / name, out / name)
+                        msgs.append(f"{p / name}: moved back to {out / name}")
                 shutil.rmtree(p, ignore_errors=True)
                 msgs.append(f"{p}: left by a killed run (pid {pid}), removed")
     return msgs
@@ -382,6 +390,9 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             if out.exists():
                 os.replace(out, old)
             os.replace(tmp, out)
+            for name in sorted(KEPT_ENTRIES):  # the deep run's store and summary stay
+                if (old / name).exists():
+                    os.replace(old / name, out / name)
         finally:
             if hold is not None:
                 hold(signal.SIG_UNBLOCK, blocked)
