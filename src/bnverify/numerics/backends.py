@@ -44,6 +44,9 @@ class Backend:
     name: str
     dps: int  # decimal digits carried
     dtype: object
+    # capabilities the algorithms above the backends read (instead of asking which backend this is)
+    bounded_exponent = False  # True: numbers underflow (float64: below ~1e-308 they flush to 0)
+    encloses = False  # True: every result encloses the exact one, comparisons are certain (balls)
 
     # --- conversion -------------------------------------------------------------------------
     def asarray(self, x) -> np.ndarray:
@@ -142,6 +145,19 @@ class Backend:
         one = self.scalar(1)
         return np.where(x >= 0, one / (one + e), e / (one + e))
 
+    # --- small dense linear algebra (the algorithms: bnverify.numerics.linalg) ------------------------
+    def orthonormal_columns(self, A) -> np.ndarray:
+        """Thin QR factor of ``A`` (full column rank) with ``diag(R) > 0``."""
+        raise NotImplementedError
+
+    def solve(self, A, b) -> np.ndarray:
+        """``x`` with ``A x = b`` (A square)."""
+        raise NotImplementedError
+
+    def eigvalsh(self, A) -> np.ndarray:
+        """Eigenvalues of a symmetric matrix, ascending."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return self.name
 
@@ -153,6 +169,7 @@ class Float64(Backend):
     name: str = "float64"
     dps: int = 16
     dtype: object = np.float64
+    bounded_exponent = True
 
     def asarray(self, x):
         return np.asarray(x, dtype=np.float64)
@@ -179,6 +196,21 @@ class Float64(Backend):
     @property
     def eps(self):
         return float(np.finfo(np.float64).eps) / 2
+
+    def orthonormal_columns(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.numpy_orthonormal_columns(A)
+
+    def solve(self, A, b):
+        from bnverify.numerics import linalg
+
+        return linalg.numpy_solve(A, b)
+
+    def eigvalsh(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.numpy_eigvalsh(A)
 
 
 class _ObjectContext:
@@ -263,6 +295,21 @@ class Mpmath(_ObjectContext, Backend):
         if isinstance(x, np.ndarray):
             return self._vfloat(x).astype(float) if x.size else x.astype(float)
         return float(x)
+
+    def orthonormal_columns(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.mp_orthonormal_columns(A, self)
+
+    def solve(self, A, b):
+        from bnverify.numerics import linalg
+
+        return linalg.mp_solve(A, b, self)
+
+    def eigvalsh(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.mp_eigvalsh(A, self)
 
 
 FLOAT64 = Float64()
@@ -799,6 +846,7 @@ class Arb(_ObjectContext, Backend):
     dps: int = field(init=False)
     dtype: object = field(default=object, init=False)
     ctx: _BallMath = field(init=False, compare=False)
+    encloses = True
 
     def __post_init__(self):
         if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)) or int(self.bits) < 53:
@@ -850,6 +898,21 @@ class Arb(_ObjectContext, Backend):
         if isinstance(x, np.ndarray):
             return self._vfloat(x).astype(float) if x.size else x.astype(float)
         return float(x)
+
+    def orthonormal_columns(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.gram_schmidt(np.asarray(A, dtype=object), self)
+
+    def solve(self, A, b):
+        from bnverify.numerics import linalg
+
+        return linalg.arb_solve(A, b, self)
+
+    def eigvalsh(self, A):
+        from bnverify.numerics import linalg
+
+        return linalg.arb_eigvalsh(A, self)
 
     # branch-free forms (a branch on the sign of x would raise Uncertain at x ≈ 0, where both
     # branches agree; arb's exponent range is unbounded, so exp cannot overflow)

@@ -10,7 +10,7 @@ import numpy as np
 import flint
 import mpmath
 
-from bnverify.numerics.backends import Arb, Backend, Float64, Uncertain, flint_precision
+from bnverify.numerics.backends import Arb, Backend, Uncertain, flint_precision
 
 
 def _to_mp(M, bk):
@@ -23,43 +23,60 @@ def _from_mp(M) -> np.ndarray:
 
 def orthonormal_columns(A, bk: Backend) -> np.ndarray:
     """Q with orthonormal columns spanning ``range(A)`` (thin QR; A must have full column rank).
-    Signs are fixed so that ``diag(R) > 0`` (deterministic)."""
-    if isinstance(bk, Float64):
-        Q, R = np.linalg.qr(np.asarray(A, dtype=float))
-        sgn = np.sign(np.diag(R))
-        sgn[sgn == 0] = 1
-        return Q * sgn
-    if isinstance(bk, Arb):
-        return _gram_schmidt(np.asarray(A, dtype=object), bk)
+    Signs are fixed so that ``diag(R) > 0`` (deterministic). Each backend's own algorithm
+    (:meth:`Backend.orthonormal_columns`)."""
+    return bk.orthonormal_columns(A)
+
+
+def solve(A, b, bk: Backend) -> np.ndarray:
+    """Solve the square system ``A x = b`` (:meth:`Backend.solve`)."""
+    return bk.solve(A, b)
+
+
+def eigvalsh(A, bk: Backend) -> np.ndarray:
+    """Eigenvalues of a symmetric matrix, ascending (:meth:`Backend.eigvalsh`)."""
+    return bk.eigvalsh(A)
+
+
+# --- float64: numpy --------------------------------------------------------------------------------
+
+def numpy_orthonormal_columns(A) -> np.ndarray:
+    Q, R = np.linalg.qr(np.asarray(A, dtype=float))
+    sgn = np.sign(np.diag(R))
+    sgn[sgn == 0] = 1
+    return Q * sgn
+
+
+def numpy_solve(A, b) -> np.ndarray:
+    return np.linalg.solve(np.asarray(A, float), np.asarray(b, float))
+
+
+def numpy_eigvalsh(A) -> np.ndarray:
+    return np.linalg.eigvalsh(np.asarray(A, float))
+
+
+# --- mpmath: its own qr, lu_solve, eigsy at the backend's precision ---------------------------------
+
+def mp_orthonormal_columns(A, bk) -> np.ndarray:
     Q, R = bk.ctx.qr(_to_mp(A, bk), mode="skinny")
     Q = _from_mp(Q)
     sgn = np.array([1 if R[i, i] >= 0 else -1 for i in range(Q.shape[1])], dtype=object)
     return Q * sgn
 
 
-def solve(A, b, bk: Backend) -> np.ndarray:
-    """Solve the square system ``A x = b``."""
-    if isinstance(bk, Float64):
-        return np.linalg.solve(np.asarray(A, float), np.asarray(b, float))
-    if isinstance(bk, Arb):
-        return _arb_solve(A, b, bk)
+def mp_solve(A, b, bk) -> np.ndarray:
     x = bk.ctx.lu_solve(_to_mp(A, bk), bk.ctx.matrix(list(b)))
     return np.array([x[i] for i in range(len(b))], dtype=object)
 
 
-def eigvalsh(A, bk: Backend) -> np.ndarray:
-    """Eigenvalues of a symmetric matrix, ascending."""
-    if isinstance(bk, Float64):
-        return np.linalg.eigvalsh(np.asarray(A, float))
-    if isinstance(bk, Arb):
-        return _arb_eigvalsh(A, bk)
+def mp_eigvalsh(A, bk) -> np.ndarray:
     E = bk.ctx.eigsy(_to_mp(A, bk), eigvals_only=True)
     return np.array(sorted(E[i] for i in range(A.shape[0])), dtype=object)
 
 
 # --- balls ---------------------------------------------------------------------------------------
 
-def _gram_schmidt(A, bk: Arb) -> np.ndarray:
+def gram_schmidt(A, bk: Arb) -> np.ndarray:
     """Modified Gram–Schmidt on balls. In exact arithmetic it yields the unique thin QR factor with
     ``diag(R) > 0`` (the one the other backends return after their sign fix), so the balls enclose
     it. A column whose remaining norm is not certified > 0 raises (rank deficient) or
@@ -83,7 +100,7 @@ def _arb_matrix(A, bk: Arb):
     return flint.arb_mat([[x.v for x in row] for row in A])
 
 
-def _arb_solve(A, b, bk: Arb) -> np.ndarray:
+def arb_solve(A, b, bk: Arb) -> np.ndarray:
     """``A x = b`` by arb's certified solver: the balls hold the exact solution of every system
     with data in the balls (Uncertain when the ball matrix is not certified invertible)."""
     with flint_precision(bk.bits):
@@ -96,7 +113,7 @@ def _arb_solve(A, b, bk: Arb) -> np.ndarray:
     return np.array([bk.ball(x[i, 0]) for i in range(x.nrows())], dtype=object)
 
 
-def _arb_eigvalsh(A, bk: Arb) -> np.ndarray:
+def arb_eigvalsh(A, bk: Arb) -> np.ndarray:
     """Enclosures of the eigenvalues of a symmetric ball matrix, ascending.
 
     With an approximate orthonormal eigenbasis ``V`` (exact binary numbers, from mpmath at the

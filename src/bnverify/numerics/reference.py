@@ -49,7 +49,7 @@ def _kkt(X, y, S, bk):
     XS = X[S]
     nu = solve(XS @ XS.T, y[S], bk)  # ν = y ⊙ μ on S
     w = XS.T @ nu
-    mu = np.zeros(len(y), dtype=bk.dtype) if bk is FLOAT64 else np.array([bk.scalar(0)] * len(y), dtype=object)
+    mu = bk.asarray(np.zeros(len(y)))
     mu[S] = y[S] * nu
     margins = y * (X @ w)
     return w, mu, margins

@@ -383,7 +383,7 @@ def simulate_reduced(instance, hyper: Hyper, *, horizon: int, backend=None, stop
     if not inst.whitened or inst.loss.name != "square":
         raise ValueError("instance: the reduced recurrence needs a whitened square-loss instance")
     bk = inst.backend
-    ff = bk.dtype is np.float64  # float64: floor-free carry of β
+    ff = bk.bounded_exponent  # float64: floor-free carry of β
     if pilot_margin is not None and not ff:
         raise ValueError("pilot_margin: float64 runs only")
     if ff and stop is None:

@@ -66,10 +66,10 @@ class Trajectory:
         recurrence carries β itself: in mpmath (unbounded exponent) it has no floor (0); in
         float64 β loses relative precision in the subnormal range and finally flushes to 0,
         hiding rising steps, so ρ below ``1e-290`` (≈ tiny/eps) is unresolved there."""
-        if getattr(self.backend, "ball", None) is not None:
+        if self.backend.encloses:
             return 0.0  # arb: balls carry their rounding error, a comparison at the floor raises Uncertain
         if self.source == "reduced":
-            return 1e-290 if self.backend.dtype is np.float64 else 0.0
+            return 1e-290 if self.backend.bounded_exponent else 0.0
         d = self.instance.d if self.instance is not None else 1
         return 64.0 * d * self.backend.eps
 

@@ -161,7 +161,7 @@ def kappa(rho):
 def t2_value(H, tau_on, rho, bk: Backend) -> int:
     """``⌈log(H/τ_on) / log(1 + κ(ρ))⌉`` (≥ 1; H > τ_on), as an exact Python int. In float64 the
     logarithms are taken in mpmath (80 bits): κ(ρ) underflows for ρ < 1e-154."""
-    if bk.dtype is np.float64:  # rho may be an mpf below the float64 range (Trajectory.rho_exact)
+    if bk.bounded_exponent:  # rho may be an mpf below the float64 range (Trajectory.rho_exact)
         r = _MP.mpf(float(rho)) if isinstance(rho, (float, int, np.floating)) else _MP.mpf(rho)
         x = _MP.mpf(float(H)) / _MP.mpf(float(tau_on))
         val = _MP.log(x) / _MP.log1p(kappa(r))
@@ -298,7 +298,7 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
     ``j + ⌈log(H̄/τ(ρ̲))/log(1 + κ(ρ̲))⌉``, and returns the smallest value found, with the
     number of scanned steps. ``None`` if step t does not satisfy ``H_t > τ(ρ_t)``."""
     bk = traj.backend
-    f64 = bk.dtype is np.float64
+    f64 = bk.bounded_exponent
     if f64:
         conv, sqrt = float, math.sqrt
     else:

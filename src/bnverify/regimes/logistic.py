@@ -303,7 +303,7 @@ class Geometry:
         B = sig(bk, -g_lo) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_hi * cd * q
         num = 2 * self.n * self.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
         den = (1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B
-        if bk is FLOAT64 and not (num > 0 and den > 0):
+        if bk.bounded_exponent and not (num > 0 and den > 0):
             # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
             # 30 digits, rounded down into float64 (Φ bounds a step size from below)
             return self._float64_from(self.at(get_backend(30)).phi_piece(*(get_backend(30).scalar(float(v))

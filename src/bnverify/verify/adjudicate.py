@@ -42,7 +42,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from bnverify.numerics.backends import Arb, Backend, Float64, get_backend
+from bnverify.numerics.backends import Backend, get_backend
 from bnverify.verify.example import Example
 from bnverify.numerics.simulate import simulate, simulate_reduced
 from bnverify.verify.statement import Statement, Verdict
@@ -109,7 +109,7 @@ def ladder_for(stmt: Statement, ex: Example, primary) -> list[tuple[str, int]]:
     50 → 100 → 200 digits; for full GD on a whitened square-loss instance, then the reduced
     recurrence (Lemma 7 (e), exact and free of the ρ rounding floor) at 100 → 200 digits."""
     bk = get_backend(primary)
-    rungs = [(stmt.simulator, d) for d in LADDER if isinstance(bk, Float64) or d > bk.dps]
+    rungs = [(stmt.simulator, d) for d in LADDER if d > bk.dps]
     if stmt.simulator == "full" and ex.builder == "whitened_regression" and stmt.loss == "square":
         rungs += [("reduced", d) for d in REDUCED_LADDER]
     return rungs
@@ -244,7 +244,7 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
     verdicts[rung_name(bk.name, stmt.simulator)] = v0
     if v0.status == "vacuous" or (v0.status == "undecided" and not _doubtful(stmt, v0)):
         return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
-    cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not isinstance(bk, Arb) else None
+    cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not bk.encloses else None
     if cert is not None:
         if cert.horizon_limited:  # exact arithmetic decides nothing more here: mpmath would only repeat it
             return "undecided"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from bnverify.numerics.backends import Arb, Uncertain, argmin
+from bnverify.numerics.backends import Uncertain, argmin
 from bnverify.regimes.edges import edge_horizon, pilot_first_edge
 from bnverify.verify.example import Example
 from bnverify.numerics.hyper import Hyper
@@ -137,7 +137,7 @@ class PointwiseLogistic(Statement):
         msg = f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} {'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}"
         helper = self.upper_bound if kind == "upper" else self.lower_bound
         v = helper(traj, obs, bnd, witness=t, message=msg)
-        if v.status == "holds" and isinstance(traj.backend, Arb):
+        if v.status == "holds" and traj.backend.encloses:
             # the reported step was chosen by midpoint: "holds" needs every step, i.e. the enclosure of
             # the smallest slack ≥ 0 (three-valued: undecided when the balls overlap 0)
             try:

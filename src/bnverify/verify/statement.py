@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bnverify.numerics.backends import Arb, Uncertain, midpoint
+from bnverify.numerics.backends import Uncertain, midpoint
 
 PROVENANCES = ("exact", "reconstructed", "paper")
 KINDS = ("identity", "upper bound", "lower bound", "existence", "implication")
@@ -221,7 +221,7 @@ class Statement:
         """A verdict stamped with the trajectory's backend and horizon. On balls (``Arb``) a decided
         status is *certified*: every comparison that led to it was certain (an uncertain one raises
         :class:`~bnverify.numerics.backends.Uncertain` or, in the bound helpers, gives "undecided")."""
-        kw.setdefault("certified", isinstance(traj.backend, Arb) and status in ("holds", "violated", "vacuous"))
+        kw.setdefault("certified", traj.backend.encloses and status in ("holds", "violated", "vacuous"))
         return Verdict(status, backend=traj.backend.name, horizon=traj.horizon, simulator=traj.source, **kw)
 
     def _bound(self, traj, ok, observed, bound, diff, witness, message, resolved, informative) -> Verdict:
