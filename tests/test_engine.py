@@ -117,17 +117,41 @@ def test_cluster_same_decisions_as_in_process(cluster, probe, probe_mutant):
     assert inline[1].counts["violated"] >= 1  # the mutant is caught (and stops at its first violation)
 
 
-def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluster, probe):
+_FRESH_INLINE = """
+import json, sys
+from bnverify.verify import engine as eng, registry
+from bnverify.verify.search import Unit
+(probe,) = [s for s in registry.load([sys.argv[1]]) if s.id == "probe.rho_end"]
+(recs,) = eng.run_units([Unit(probe.key, "hypothesis", 0, 8, 3)], statements=[probe], scheduler="inline")
+print(json.dumps([(r["searcher"], r["index"], r["outcome"], r["slack"], json.dumps(r["example"], sort_keys=True))
+                  for r in recs]))
+"""
+
+
+def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluster, probe, probe_dir):
     """Hypothesis mixes literals of the process's imported modules into its draws; a worker imports
-    each statement's module as its units arrive. The draws depend on neither: a worker that has
-    imported other statements draws what the driver (every statement loaded) draws."""
-    registry.load()  # the driver: every shipped statement's module imported
-    cluster.client.run(__import__, "bnverify.theorems.lemma1_decomposition")
+    each statement's module as its units arrive. The draws depend on neither: a worker draws the
+    same before and after it imports other statements (its constants recomputed), and the same as a
+    fresh process running the unit in-process."""
     unit = Unit(probe.key, "hypothesis", 0, 8, 3)
-    (got,) = cluster.run_units([unit], statements=[probe])
-    (inline,) = eng.run_units([unit], statements=[probe], scheduler="inline")
-    assert [r["searcher"] for r in got] == ["hypothesis"] * 8 and all(r["outcome"] == "holds" for r in got)
-    assert decisions(got) == decisions(inline)
+    (before,) = cluster.run_units([unit], statements=[probe])
+
+    def import_and_forget(name):
+        from bnverify.verify import hypothesis_constants as HC
+
+        __import__(name)
+        HC._LIBRARY_CONSTANTS = None  # recomputed at the next Hypothesis unit, after the import
+
+    cluster.client.run(import_and_forget, "bnverify.theorems.lemma1_decomposition")
+    # the same unit but for a theorem folder it does not read (the statement travels with it): a new
+    # Dask key, so the unit runs again instead of being served from the cluster's memory
+    (after,) = cluster.run_units([Unit(probe.key, "hypothesis", 0, 8, 3, theorems=("again",))], statements=[probe])
+    fresh = subprocess.run([sys.executable, "-c", _FRESH_INLINE, str(probe_dir)], capture_output=True, text=True,
+                           timeout=300)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert [r["searcher"] for r in before] == ["hypothesis"] * 8 and all(r["outcome"] == "holds" for r in before)
+    assert decisions(before) == decisions(after)
+    assert [list(d) for d in decisions(before)] == json.loads(fresh.stdout.strip().splitlines()[-1])
 
 
 def test_units_come_back_in_unit_order(cluster, probe):
