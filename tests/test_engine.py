@@ -320,3 +320,14 @@ def test_deep_run_summary_from_its_store(probe_dir, tmp_path):
     table = lambda p: [ln for ln in Path(p).read_text().splitlines() if ln.startswith("| `")]  # noqa: E731
     assert table(tmp_path / "run.md") == table(tmp_path / "again.md") and len(table(tmp_path / "run.md")) == 1
     assert "Partial" not in (tmp_path / "again.md").read_text()
+
+
+def test_a_hunt_runs_with_make_deeps_seed(probe):
+    """CMA-ES seeds numpy's legacy generator (seeds < 2**32): ``make deep``'s --seed 20261201 made
+    every hunt raise 'Seed must be between 0 and 2**32 - 1' (the deep run stopped at its hunts)."""
+    from bnverify.verify.search import cma_seed, run_unit
+
+    unit = Unit(probe.key, "hunt", 3, 12, 20261201)
+    assert 1 <= cma_seed(unit) < 2**32 and cma_seed(Unit(probe.key, "hunt", 3, 12, 0)) == 4  # small seeds as before
+    recs = run_unit(unit, probe)
+    assert recs and all(r["searcher"] == "hunt" and r["outcome"] == "holds" for r in recs)

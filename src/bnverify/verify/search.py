@@ -191,6 +191,12 @@ def _plain(values: dict) -> dict:
     return out
 
 
+def cma_seed(unit) -> int:
+    """CMA-ES's seed for a hunt unit: ``seed·1000 + start + 1``, folded into numpy's legacy range
+    [1, 2³² − 1] (CMA-ES seeds ``np.random`` with it; ``make deep``'s seed 20261201 gave 2·10¹⁰)."""
+    return (_seed(unit) * 1000 + unit.start) % (2**32 - 1) + 1
+
+
 def _seed(unit) -> int:
     """The unit's seed for Sobol / CMA-ES (None, meaning "derandomised", is seed 0 there)."""
     return int(unit.seed) if unit.seed is not None and unit.seed >= 0 else 0
@@ -236,7 +242,7 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     x0 = np.clip(x0, 1e-6, 1 - 1e-6)
     if space.dim == 1:  # CMA-ES needs n >= 2: a dummy coordinate
         x0 = np.append(x0, 0.5)
-    opts = {"bounds": [0.0, 1.0], "seed": int(_seed(unit) * 1000 + unit.start + 1), "verbose": -9,
+    opts = {"bounds": [0.0, 1.0], "seed": cma_seed(unit), "verbose": -9,
             "maxfevals": unit.count, "tolfun": 1e-14, "tolx": 1e-12, "popsize": max(6, 4 + int(3 * math.log(max(2, len(x0)))))}
     es = cma.CMAEvolutionStrategy(list(x0), unit.sigma0, opts)
     out: list[dict] = []
