@@ -29,7 +29,7 @@ def test_lanes_equal_scalar_runs(pilot):
     exs = [ex for ex in (_build_point(space, u)[1] for u in pts) if ex is not None]
     insts = [ex.instance() for ex in exs]
     hps = [ex.hyper.resolve(i) for ex, i in zip(exs, insts)]
-    init = [batch.initial(i, hp) for i, hp in zip(insts, hps)]
+    init = [(hp.alpha0, hp.beta0) for hp in hps]  # the set-up simulate_reduced starts from
     hor = [4000 if pilot else 300 + 37 * n for n in range(len(exs))]
     runs = batch.simulate_lanes([i.a for i in insts], [i.L_star for i in insts], [x[0] for x in init],
                                 [x[1] for x in init], [hp.gamma0 for hp in hps], [hp.eta for hp in hps],

@@ -307,10 +307,19 @@ def test_sigterm_stops_the_cluster_and_leaves_no_worker(probe_dir, tmp_path):
     assert stopped < 15, f"took {stopped:.1f} s to stop"
 
 
-def test_deep_run_summary_from_its_store(probe_dir, tmp_path):
+PINNED_PROBE = PROBE.replace("STATEMENTS = [RhoEnd()]", """_sp = RhoEnd().space()
+RhoEnd.pinned = [_sp.build(dict(_sp.values([0.5] * _sp.dim)))]  # one known case, decided first
+STATEMENTS = [RhoEnd()]""")
+
+
+def test_deep_run_summary_from_its_store(tmp_path):
     """``python -m bnverify.verify.engine``: a run records its wall time beside the store, and
-    ``--from-store`` writes the same table from the store alone (an interrupted run's summary)."""
-    args = ["--store", str(tmp_path / "store"), "--theorems", str(probe_dir), "--statement", "probe.rho_end",
+    ``--from-store`` writes the same table from the store alone (an interrupted run's summary),
+    pinned examples included (their unit has no seed)."""
+    thms = tmp_path / "thms"
+    thms.mkdir()
+    (thms / "pinned_probe.py").write_text(PINNED_PROBE)
+    args = ["--store", str(tmp_path / "store"), "--theorems", str(thms), "--statement", "probe.rho_end",
             "--hypothesis", "0", "--sweep", "8", "--hunt", "4", "--hunt-restarts", "2", "--chunk", "4", "--seed", "3",
             "--scheduler", "inline"]
     assert eng.main(args + ["--summary", str(tmp_path / "run.md")]) == 0

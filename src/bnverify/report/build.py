@@ -273,19 +273,10 @@ def figures_and_premises(fig_dir: Path, settings: RunSettings, keys: set, fast: 
             measure_premises(settings, keys, fast=fast, quiet=quiet))
 
 
-class _Now:
-    """:func:`figures_and_premises` run in this process, when its result is asked for."""
-
-    def __init__(self, *args):
-        self.args = args
-
-    def result(self):
-        return figures_and_premises(*self.args)
-
-
 @contextlib.contextmanager
 def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bool):
-    """While the campaigns run on the engine's workers, compute the figures and premise margins in
+    """A function returning ``(figures, premise rows)``. While the campaigns run on the engine's
+    workers, compute the figures and premise margins in
     one more process (spawned: this one holds the Dask client's threads), so they fill the cores the
     campaigns leave idle (the tail of each batch) instead of running after them on one core. With
     an in-process engine (``workers=1`` or ``inline``) they run after the campaigns, in this
@@ -295,7 +286,7 @@ def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bo
     scheduler = getattr(settings, "scheduler", None) or os.environ.get(SCHEDULER_ENV)
     args = (fig_dir, settings, {s.key for s in selected(settings)[0]}, fast, quiet)
     if scheduler == INLINE or (scheduler is None and settings.workers == 1):
-        yield _Now(*args)
+        yield lambda: figures_and_premises(*args)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -306,16 +297,15 @@ def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bo
                                initargs=(os.getpid(),))
     fut = pool.submit(figures_and_premises, *args)
 
-    class _Side:
-        def result(self):
-            try:
-                return fut.result()
-            except Exception as e:  # noqa: BLE001  (a broken side process: do its work here)
-                _log(f"bnverify: figures process failed ({type(e).__name__}: {e}); redoing them here", quiet)
-                return figures_and_premises(*args)
+    def result():
+        try:
+            return fut.result()
+        except Exception as e:  # noqa: BLE001  (a broken side process: do its work here)
+            _log(f"bnverify: figures process failed ({type(e).__name__}: {e}); redoing them here", quiet)
+            return figures_and_premises(*args)
 
     try:
-        yield _Side()
+        yield result
     except BaseException:  # interrupted or failed: the side process must not outlive the run
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.terminate()
@@ -347,7 +337,7 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         with beside_campaigns(settings, tmp / "figures", fast_figures, quiet) as side:
             results, mutant_results = collect(settings, progress=progress, quiet=quiet)
             t_campaigns = time.perf_counter() - t0
-            figs, premise_rows = side.result()
+            figs, premise_rows = side()
         env = environment()
         pages: dict[str, str] = {}
         by_key: dict[str, list[dict]] = {}

@@ -13,7 +13,6 @@ import os
 import platform
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -21,11 +20,11 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 
 from bnverify.numerics.backends import get_backend
+from bnverify.verify.provenance import git_commit
 
 # default examples per statement and precision of `bnverify report` / `bnverify check`
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~26 statements + 27 mutants:
@@ -329,20 +328,6 @@ def _version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
-
-
-def git_commit(path: Path | None = None) -> str:
-    path = path or Path(__file__).resolve().parents[3]
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True,
-                             timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
-                               capture_output=True, text=True, timeout=10).stdout
-        # porcelain lines are "XY path": strip only line ends (the first line may start with a space)
-        files = sorted({line[3:] for line in dirty.splitlines() if line.strip()})
-        return (sha or "unknown") + (f" (modified tree; files differing from it: {', '.join(files)})" if sha and files else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def environment() -> dict:

@@ -33,11 +33,6 @@ def batchable(stmt, backend) -> bool:
     return getattr(stmt, "simulator", "full") == "reduced" and get_backend(backend) is FLOAT64
 
 
-def initial(inst, hp):
-    """``(α_0, β_0)`` exactly as :func:`bnverify.numerics.simulate.simulate_reduced` computes them."""
-    return hp.alpha0, hp.beta0
-
-
 @_fp_quiet
 def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot_margin=None,
                    lanes: int = LANES) -> list[RawRun]:
@@ -186,7 +181,7 @@ def _prefill(stmt, examples) -> list:
             else:
                 h = int(stmt.horizon(inst, ex.hyper, stmt.all_constants(inst, ex.hyper)))
             hp = resolve(ex.hyper, inst)
-            al, be = initial(inst, hp)
+            al, be = hp.alpha0, hp.beta0  # as simulate_reduced starts from them
         except Exception:  # noqa: BLE001  (decided, and recorded as an error, on the per-example path)
             continue
         lanes.append((inst, ex.hyper, hp, al, be, h))

@@ -39,6 +39,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bnverify.verify.provenance import git_commit
 from bnverify.verify.search import Budget, Unit, pinned_records, plan_first, plan_hunt, run_unit, summarise
 
 SCHEDULER_ENV = "BNVERIFY_SCHEDULER"
@@ -397,6 +398,12 @@ def progress_printer(stream=None, every: float = 5.0):
 
 
 # --- a stored deep run: python -m bnverify.verify.engine ------------------------------------------------------
+def _short(commit: str) -> str:
+    """A commit as the summary shows it: 12 hex digits, and whether the tree was modified."""
+    sha, _, rest = commit.partition(" ")
+    return sha[:12] + (" (modified tree)" if "modified" in rest else "")
+
+
 def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed,
                      runs: list[dict] | None = None, partial: str = "") -> str:
     """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
@@ -415,7 +422,7 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
               f"{sum(r.distinct for r in results)} distinct decided examples in {sum(r.examples for r in results)} draws"]
     for run in runs or []:
         when = datetime.datetime.fromtimestamp(run["started"], datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        lines.append(f"- run started {when}, code `{run.get('commit', '?')[:12]}`: {run['wall'] / 60:.1f} min, "
+        lines.append(f"- run started {when}, code `{_short(run.get('commit', '?'))}`: {run['wall'] / 60:.1f} min, "
                      f"units stored {run['units_before']} → {run['units_after']}"
                      + ("" if run.get("completed") else " (interrupted)"))
     lines += ["", "| statement | backend | draws | distinct decided | coverage 1-D / 2-D | holds | violated | artefact "
@@ -443,17 +450,6 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     if skipped:
         lines += ["", "## Not run", ""] + [f"- `{k}`: {why}" for k, why in skipped.items()]
     return "\n".join(lines) + "\n"
-
-
-def _commit() -> str:
-    """The git commit of the running code's checkout, or "" (an installed copy)."""
-    import subprocess
-
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(os.path.abspath(__file__)),
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def main(argv=None) -> int:
@@ -500,7 +496,11 @@ def main(argv=None) -> int:
     if a.from_store:
         from bnverify.verify.search import summarise
 
-        results = [summarise(s, store.records(s.key, b, seed=a.seed), backend=b, seed=a.seed, budget=budget)
+        def stored(key, b):  # as run_campaigns orders them: the pinned unit (seed None), then the seed's units
+            pinned = [] if a.seed is None else [r for r in store.records(key, b, seed=None) if r.get("searcher") == "pinned"]
+            return pinned + store.records(key, b, seed=a.seed)
+
+        results = [summarise(s, stored(s.key, b), backend=b, seed=a.seed, budget=budget)
                    for s in chosen for b in backends]
         for r in results:
             r.seconds = float(sum(x.get("seconds") or 0.0 for x in r.records))
@@ -510,7 +510,7 @@ def main(argv=None) -> int:
         text, wall = "(from the store)", sum(r["wall"] for r in runs)
     else:
         t0, t_wall = time.perf_counter(), time.time()
-        run = dict(started=t_wall, units_before=len(store), commit=_commit(), completed=False)
+        run = dict(started=t_wall, units_before=len(store), commit=git_commit(), completed=False)
         try:
             with Engine(a.scheduler, a.workers) as eng:
                 print(f"[engine] {len(chosen)} statements on {eng.describe()}; store {a.store} ({len(store)} units already done)",
