@@ -28,7 +28,7 @@ from __future__ import annotations
 from bnverify.regimes.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import whitened_space
-from bnverify.verify.statement import Statement, mutant, scaled, undecided_if_diverged
+from bnverify.verify.statement import REDUCTION, Statement, mutant, scaled, undecided_if_diverged
 from bnverify.regimes.theory import initial_state, tau, whitened_hypotheses
 
 
@@ -67,6 +67,7 @@ class DelayedOnset(Statement):
     provenance = "reconstructed"
     kind = "existence"
     simulator = "reduced"
+    trusts = (REDUCTION,)  # column provenance: ρ and η_eff are the recurrence of Lemma 7
     derivation = "thm2_delayed_onset.md"
     bound_source = "initial state"
     search_scale = 0.5

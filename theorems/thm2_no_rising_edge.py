@@ -20,7 +20,7 @@ import math
 
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import Statement, mutant, undecided_if_diverged
+from bnverify.verify.statement import REDUCTION, Statement, mutant, undecided_if_diverged
 from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
 
 
@@ -38,6 +38,7 @@ class NoRisingEdge(Statement):
     # false there, not on a small part; tightness is not reported (informative=False).
     needle_exempt = "bound is the exact ratio 1 (attained wherever rho moves slowly): no small false region"
     bound_source = "initial state"
+    trusts = (REDUCTION,)  # float64 floor rises are re-decided on Lemma 7's reduced recurrence
     search_scale = 0.25  # float64 full GD reaches its rounding floor: most examples are re-decided in mpmath
     H0_max = 2.0
 

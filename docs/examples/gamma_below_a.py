@@ -5,7 +5,7 @@ Statement: γ_t ≤ a for every t ≤ 300. Bound kind: upper bound. Reference: L
 """
 from bnverify.numerics.backends import argmax
 from bnverify.verify.spaces import whitened_full_space
-from bnverify.verify.statement import Statement, mutant
+from bnverify.verify.statement import REDUCTION, Statement, mutant
 from bnverify.regimes.whitened import whitened_hypotheses
 
 
@@ -15,6 +15,7 @@ class GammaBelowA(Statement):
     id, version, reference = "mine.gamma_below_a", "v1", "Lemma 7 (b)"
     provenance, kind, bound_source = "exact", "upper bound", "initial state"
     scale = 1.0  # the mutant claims γ_t ≤ 0.9 a
+    trusts = (REDUCTION,)  # floor artefacts may be re-decided on Lemma 7's recurrence (§3)
 
     def hypotheses(self, inst, hyper):
         return whitened_hypotheses(inst, hyper)

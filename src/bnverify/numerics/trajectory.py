@@ -23,6 +23,23 @@ from bnverify.numerics.model import tau
 COLUMNS = ("t", "loss", "excess", "alpha", "beta", "rho", "cos", "gamma", "wnorm", "eta_eff", "tau",
            "edge", "grad_w_norm", "grad_gamma")
 OVERFLOW = 1e300
+
+# Column provenance. A simulator either simulates a column or computes it by a closed form that a
+# paper statement asserts; ``DERIVED[source][column]`` names the statements (their ids) a derived
+# column rests on. Full GD simulates everything. The reduced recurrence *is* Lemma 7's one-step
+# updates (a)–(e) on the state (α, β, γ, ‖w‖²), and computes the loss, the excess and ‖∇_w L‖
+# from that state by Lemma 1's decomposition. The precision ladder adjudicates a claim on a
+# simulator only when every column the claim read there rests on statements the claim trusts and
+# none rests on the claim itself (``bnverify.verify.adjudicate.may_adjudicate``): Lemma 1 is never
+# settled by a column that *is* Lemma 1's right-hand side.
+REDUCTION = "lemma7.dynamics"
+DECOMPOSITION = "lemma1.decomposition"
+DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
+    "full": {},
+    "reduced": {**{c: (REDUCTION,) for c in ("alpha", "beta", "rho", "cos", "gamma", "wnorm", "eta_eff", "tau",
+                                             "edge", "grad_gamma")},
+                **{c: (REDUCTION, DECOMPOSITION) for c in ("loss", "excess", "grad_w_norm")}},
+}
 _MP = mpmath.MPContext()
 _MP.prec = 80
 
@@ -46,6 +63,20 @@ class Trajectory:
 
     def __len__(self) -> int:
         return len(self.columns["t"])
+
+    @property
+    def derived(self) -> dict[str, tuple[str, ...]]:
+        """Column → the statements whose closed form computed it on this simulator (:data:`DERIVED`)."""
+        return DERIVED.get(self.source, {})
+
+    @property
+    def reads(self) -> set[str]:
+        """The columns read since the run was recorded (or since :meth:`forget_reads`)."""
+        return getattr(self.columns, "reads", set(COLUMNS))
+
+    def forget_reads(self) -> None:
+        if hasattr(self.columns, "reads"):
+            self.columns.reads = set()
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -118,6 +149,11 @@ class Columns(dict):
     def __init__(self, eager: dict, lazy: dict):
         super().__init__(eager)
         self._lazy = dict(lazy)  # name -> fn(columns) -> array
+        self.reads: set[str] = set()  # column provenance: which columns a check looked at
+
+    def __getitem__(self, key):
+        self.reads.add(key)
+        return dict.__getitem__(self, key)  # a lazy column: __missing__
 
     def __missing__(self, key):
         fn = self._lazy.pop(key, None)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from bnverify.numerics.backends import Backend, get_backend
 from bnverify.verify.example import Example
 from bnverify.numerics.simulate import simulate, simulate_reduced
+from bnverify.numerics.trajectory import COLUMNS, DERIVED
 from bnverify.verify.statement import Statement, Verdict
 
 LADDER = (50, 100, 200)
@@ -77,7 +78,13 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
         traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
+    traj.forget_reads()  # column provenance: what the check itself reads
     v = stmt.decide_check(traj, consts)
+    if simulator is None:  # the statement's own simulator: it must not derive what the claim reads from it
+        allowed, why = may_adjudicate(stmt, traj.source, traj.reads)
+        if not allowed:
+            raise StatementError(f"{stmt.key}: {why}; declare the statements it may rest on in `trusts`, "
+                                 f"or use simulator='full' (AUTHORING §3, column provenance)")
     if not isinstance(v, Verdict):
         raise StatementError(f"{stmt.key}: check() must return a Verdict (use the helpers upper_bound, "
                              f"lower_bound, identity, holds, violated, undecided), got {type(v).__name__}")
@@ -104,13 +111,35 @@ def _doubtful(stmt: Statement, v: Verdict) -> bool:
             and abs(v.slack) < stmt.rounding_reach)
 
 
-def ladder_for(stmt: Statement, ex: Example, primary) -> list[tuple[str, int]]:
+def may_adjudicate(stmt: Statement, simulator: str, reads) -> tuple[bool, str]:
+    """Column provenance: may a trajectory of ``simulator`` decide ``stmt``, whose check read the
+    columns ``reads``? Only if every one of those columns is simulated there, or derived by a
+    closed form of statements ``stmt.trusts`` — and never of ``stmt`` itself
+    (:data:`bnverify.numerics.trajectory.DERIVED`). Returns ``(allowed, why not)``."""
+    derived = DERIVED.get(simulator, {})
+    own = {stmt.id}
+    bad = sorted({(c, s) for c in (reads if reads is not None else COLUMNS) for s in derived.get(c, ())
+                  if s in own or s not in stmt.trusts})
+    if not bad:
+        return True, ""
+    why = ", ".join(f"{c} (by {s}{': the claim itself' if s in own else ''})" for c, s in bad[:4])
+    return False, f"the {simulator} simulator derives what the check reads: {why}"
+
+
+def reduced_allowed(stmt: Statement, ex: Example, reads) -> bool:
+    """The reduced recurrence (Lemma 7 (e), exact and free of the ρ rounding floor) may re-decide a
+    full-GD example: a whitened square-loss instance, and :func:`may_adjudicate` allows it."""
+    return (stmt.simulator == "full" and ex.builder == "whitened_regression" and stmt.loss == "square"
+            and may_adjudicate(stmt, "reduced", reads)[0])
+
+
+def ladder_for(stmt: Statement, ex: Example, primary, reads=None) -> list[tuple[str, int]]:
     """Rungs ``(simulator, digits)`` above ``primary``: the statement's own simulator at
-    50 → 100 → 200 digits; for full GD on a whitened square-loss instance, then the reduced
-    recurrence (Lemma 7 (e), exact and free of the ρ rounding floor) at 100 → 200 digits."""
+    50 → 100 → 200 digits; then, where :func:`reduced_allowed` (``reads``: the columns the
+    primary check read; None: all of them), the reduced recurrence at 100 → 200 digits."""
     bk = get_backend(primary)
     rungs = [(stmt.simulator, d) for d in LADDER if d > bk.dps]
-    if stmt.simulator == "full" and ex.builder == "whitened_regression" and stmt.loss == "square":
+    if reduced_allowed(stmt, ex, reads):
         rungs += [("reduced", d) for d in REDUCED_LADDER]
     return rungs
 
@@ -128,6 +157,7 @@ class Decision:
     error: str = ""  # the traceback when the outcome is "error"
     certified: bool = False  # the outcome rests on a ball-arithmetic certificate (violations: and mpmath agrees)
     arb: str = ""  # what the ball rungs said (certified at b bits / why they could not decide)
+    screened: bool = False  # decided in float64 outside rounding reach, not certified (certify="doubtful")
 
     @property
     def final(self) -> Verdict:
@@ -146,6 +176,8 @@ class Decision:
                  verdicts={k: v.to_dict() for k, v in self.verdicts.items()})
         if self.error:
             d["error"] = self.error
+        if self.screened:
+            d["screened"] = True
         return d
 
 
@@ -178,25 +210,38 @@ def survives_precision(lo: Verdict, hi: Verdict, eps_lo: float, eps_hi: float) -
     return e_hi >= KEEP * e_lo
 
 
-def decide(stmt: Statement, ex: Example, primary="float64") -> Decision:
+CERTIFY = ("all", "doubtful")  # what goes up the ladder: every decided verdict, or the doubtful ones
+
+
+def decide(stmt: Statement, ex: Example, primary="float64", certify: str = "all") -> Decision:
     """Run at ``primary``; then the ball rungs (module docstring: a certified "holds" / "vacuous"
     settles the outcome, a certified "violated" needs the mpmath ladder to agree); when the balls
     cannot decide, re-decide doubtful verdicts up :func:`ladder_for` until two successive
     *decided* rungs (resolved holds/violated; unresolved rungs are skipped) agree — and a
     "violated" agreement counts only if it :func:`survives_precision` (otherwise the outcome is
     ``artefact``). If no two agree the outcome is ``undecided``. A statement that raises gives
-    outcome ``error`` with the traceback."""
+    outcome ``error`` with the traceback.
+
+    ``certify="doubtful"`` (campaigns): a verdict that is not doubtful — a holds whose slack is
+    well outside rounding reach — is *screened*: decided at the primary, not certified
+    (``Decision.screened``; the campaign certifies its tightest and a seeded sample of them). A
+    doubtful float64 verdict of a full-GD whitened square-loss example goes first to the floor-free
+    float64 reduced recurrence (where column provenance allows, :func:`reduced_allowed`): a
+    comfortable "holds" there settles it, screened; anything else climbs the ladder."""
+    if certify not in CERTIFY:
+        raise ValueError(f"certify: expected one of {CERTIFY}, got {certify!r}")
     t0 = time.perf_counter()
     bk: Backend = get_backend(primary)
     verdicts: dict[str, Verdict] = {}
     info: dict = {}
     try:
-        outcome = _adjudicate(stmt, ex, bk, verdicts, info)
+        outcome = _adjudicate(stmt, ex, bk, verdicts, info, certify)
         err = ""
     except Exception:  # noqa: BLE001  (a bug in a statement: recorded with the example, the campaign goes on)
         outcome, err = "error", traceback.format_exc(limit=12)
     return Decision(stmt.key, ex, outcome, verdicts, bk.name, time.perf_counter() - t0, err,
-                    certified=bool(info.get("certified")) and outcome != "error", arb=info.get("arb", ""))
+                    certified=bool(info.get("certified")) and outcome != "error", arb=info.get("arb", ""),
+                    screened=bool(info.get("screened")) and outcome != "error")
 
 
 def ball_rungs(stmt, horizon=None) -> tuple[tuple[int, ...], str]:
@@ -239,11 +284,22 @@ def _balls(stmt, ex, verdicts, info, horizon=None):
     return cert
 
 
-def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
-    v0, _ = run_once(stmt, ex, bk)
+def _adjudicate(stmt, ex, bk, verdicts, info, certify="all") -> str:
+    v0, traj = run_once(stmt, ex, bk)
+    reads = traj.reads if traj is not None else None
     verdicts[rung_name(bk.name, stmt.simulator)] = v0
     if v0.status == "vacuous" or (v0.status == "undecided" and not _doubtful(stmt, v0)):
         return v0.status  # the hypotheses failed, or the horizon (not the precision) left it undecided
+    if certify == "doubtful":
+        if not _doubtful(stmt, v0):
+            info["screened"] = True  # a comfortable holds: certified only if the campaign samples it
+            return v0.status
+        if bk.bounded_exponent and reduced_allowed(stmt, ex, reads):
+            vr, _ = run_once(stmt, ex, bk, "reduced")  # floor-free: no false rising edges at ρ ~ eps
+            verdicts[rung_name(bk.name, "reduced")] = vr
+            if vr.status == "holds" and not _doubtful(stmt, vr):
+                info["screened"] = True
+                return "artefact" if v0.status == "violated" else "holds"
     cert = _balls(stmt, ex, verdicts, info, v0.horizon) if ARB_BITS and not bk.encloses else None
     if cert is not None:
         if cert.horizon_limited:  # exact arithmetic decides nothing more here: mpmath would only repeat it
@@ -252,7 +308,7 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
             info["certified"] = True
             return "artefact" if v0.status == "violated" else cert.status
         # certified violated: reported only if the independent mpmath ladder confirms it
-        out = _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion=True)
+        out = _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion=True, reads=reads)
         if out == "violated":
             info["certified"] = True
             return "violated"
@@ -260,16 +316,16 @@ def _adjudicate(stmt, ex, bk, verdicts, info) -> str:
         return "undecided"
     if not _doubtful(stmt, v0):
         return v0.status
-    return _mpmath_ladder(stmt, ex, bk, v0, verdicts)
+    return _mpmath_ladder(stmt, ex, bk, v0, verdicts, reads=reads)
 
 
-def _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion: bool = False) -> str:
+def _mpmath_ladder(stmt, ex, bk, v0, verdicts, second_opinion: bool = False, reads=None) -> str:
     """Today's mpmath ladder above the primary verdict ``v0`` (see :func:`decide`). As the second
     opinion on a *certified* violation (``second_opinion``) it stops at the first two successive
     rungs that confirm it: the balls already prove that the violation is not rounding, mpmath only
     has to agree."""
     prev, prev_eps = None, None
-    rungs = ladder_for(stmt, ex, bk)
+    rungs = ladder_for(stmt, ex, bk, reads)
     floor_hit = False
     confirmed = False
     prev_vacuous = False

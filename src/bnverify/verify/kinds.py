@@ -14,7 +14,7 @@ from bnverify.regimes.edges import edge_horizon, pilot_first_edge
 from bnverify.verify.example import Example
 from bnverify.numerics.hyper import Hyper
 from bnverify.regimes.logistic import assumption1, assumption2, assumption3, assumption4, geometry
-from bnverify.verify.statement import Statement
+from bnverify.verify.statement import REDUCTION, Statement
 from bnverify.regimes.whitened import initial_state, whitened_hypotheses
 
 def _long_edge_examples():
@@ -38,6 +38,7 @@ class RisingRegimeStatement:
     recurrence (Lemma 7 (e)); the long-edge examples pinned; the delayed-onset strategy."""
 
     simulator = "reduced"
+    trusts = (REDUCTION,)  # column provenance: ρ, η_eff, τ are the recurrence of Lemma 7
     pinned = LONG_EDGE_EXAMPLES
     cap = 30000
     search_scale = 0.15  # up to 30,000 steps per example (and a pilot run): fewer draws in the report

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from bnverify.numerics.backends import Uncertain, midpoint
+from bnverify.numerics.trajectory import DECOMPOSITION, REDUCTION  # noqa: F401  (authors' names for trusts)
 
 PROVENANCES = ("exact", "reconstructed", "paper")
 KINDS = ("identity", "upper bound", "lower bound", "existence", "implication")
@@ -152,6 +153,12 @@ class Statement:
     bound_source: str = "step-t quantities"
     # Share of the report's per-statement draws (< 1 where one example costs seconds).
     search_scale: float = 1.0
+    # Column provenance (AUTHORING §3): the statements (ids) whose closed forms may stand in for
+    # simulated columns when the ladder re-decides this claim. The reduced recurrence derives every
+    # column from Lemma 7's updates (``lemma7.dynamics``) and the loss/excess from Lemma 1
+    # (``lemma1.decomposition``); a claim that trusts neither is never decided there, and a claim is
+    # never decided on columns derived from itself, whatever it declares.
+    trusts: tuple[str, ...] = ()
 
     # --- to override ---------------------------------------------------------------------------
     def hypotheses(self, instance, hyper) -> list[str]:
