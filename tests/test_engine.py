@@ -218,8 +218,9 @@ def test_run_campaigns_from_a_store_equals_a_fresh_run(probe, tmp_path):
     ran = []
     second = eng.run_campaigns([probe], b, seed=4, workers=1, store=Store(tmp_path / "s"),
                                progress=lambda d, t, u, r: ran.append(u))
-    assert ran == [None, None]  # both phases came from the store
+    assert ran == [None, None, None]  # the three phases (search, hunt, certification) came from the store
     assert decisions(first[0].records) == decisions(second[0].records)
+    assert first[0].certification == second[0].certification
 
 
 def test_user_folder_statement_pickles_by_value(tmp_path):

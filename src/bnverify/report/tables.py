@@ -53,18 +53,42 @@ def verdict_word(r: dict) -> str:
 
 def certified_text(r: dict) -> str:
     """``certified / decided`` (share): decided examples (holds, violated, artefact) whose outcome rests on
-    a ball-arithmetic certificate."""
+    a ball-arithmetic certificate; then, where comfortable holds were *screened* (decided in float64,
+    not certified), how many, and the certified share of the seeded sample sent up the ladder with its
+    one-sided 95 % Clopper–Pearson lower bound (``bnverify.verify.search.apply_certificates``)."""
     dec, cert = r.get("decided"), r.get("certified")
     if dec is None or cert is None:
         return "–"
-    return f"{cert}/{dec} ({cert / dec:.0%})" if dec else "0/0"
+    text = f"{cert}/{dec} ({cert / dec:.0%})" if dec else "0/0"
+    c = r.get("certification") or {}
+    if c.get("screened"):
+        s, t = c["sample"], c["tightest"]
+        text += f"; {c['screened']} screened"
+        if s["n"]:
+            text += f"; sample {s['certified']}/{s['n']} certified (≥ {s['lower95']:.0%} at 95 %)"
+        if t["n"]:
+            text += f"; tightest {t['certified']}/{t['n']}"
+    if c.get("overturned"):
+        text += f"; **{len(c['overturned'])} screened verdicts overturned by the ladder**"
+    return text
 
 
 def certified_sum(rs: list[dict]) -> str:
     """:func:`certified_text` over several campaigns of one statement."""
     if any(r.get("decided") is None for r in rs):
         return "–"
-    return certified_text({"decided": sum(r["decided"] for r in rs), "certified": sum(r["certified"] for r in rs)})
+    cs = [r.get("certification") for r in rs if r.get("certification")]
+    merged = None
+    if cs:
+        n, k = sum(c["sample"]["n"] for c in cs), sum(c["sample"]["certified"] for c in cs)
+        from bnverify.verify.search import clopper_pearson_lower
+
+        merged = dict(screened=sum(c["screened"] for c in cs), overturned=[o for c in cs for o in c["overturned"]],
+                      sample=dict(n=n, certified=k, lower95=clopper_pearson_lower(k, n)),
+                      tightest=dict(n=sum(c["tightest"]["n"] for c in cs),
+                                    certified=sum(c["tightest"]["certified"] for c in cs)))
+    return certified_text({"decided": sum(r["decided"] for r in rs), "certified": sum(r["certified"] for r in rs),
+                           "certification": merged})
 
 
 def tightness(r: dict) -> tuple[float | None, float | None]:

@@ -198,10 +198,12 @@ def _prefill(stmt, examples) -> list:
     return list(zip(insts, hypers))
 
 
-def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False) -> list[Decision | None]:
+def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
+                certify: str = "doubtful") -> list[Decision | None]:
     """Decisions for ``examples`` (None entries give None), the same as ``adjudicate.decide`` one by
-    one gives: the float64 runs simulated in lanes first, then each example through ``run_once``;
-    verdicts that are not doubtful are final, the others are decided by ``adjudicate.decide``.
+    one gives with the same ``certify`` policy: the float64 runs simulated in lanes first, then each
+    example through ``run_once``; with ``certify="doubtful"`` verdicts that are not doubtful are
+    final (*screened*), the others (all of them with ``certify="all"``) are decided by ``adjudicate.decide``.
     ``stop_at_first``: stop after the first ``violated`` decision (the list ends there)."""
     bk = get_backend(backend)
     out: list[Decision | None] = []
@@ -219,11 +221,11 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False) 
                 v0, _ = run_once(stmt, ex, bk)
             except Exception:  # noqa: BLE001  (decide records the error with its traceback)
                 v0 = None
-            if v0 is not None and (v0.status == "vacuous" or not _doubtful(stmt, v0)):
+            if v0 is not None and (v0.status == "vacuous" or (certify == "doubtful" and not _doubtful(stmt, v0))):
                 out.append(Decision(stmt.key, ex, v0.status, {name: v0}, bk.name,
-                                    share + time.perf_counter() - t1))
+                                    share + time.perf_counter() - t1, screened=v0.status == "holds"))
             else:
-                d = decide(stmt, ex, primary=bk)
+                d = decide(stmt, ex, primary=bk, certify=certify)
                 d.seconds += share
                 out.append(d)
                 if stop_at_first and d.outcome == "violated":

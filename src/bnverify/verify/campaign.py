@@ -28,6 +28,8 @@ DECIDED = ("holds", "violated", "artefact")
 def record_certified(r: dict) -> bool:
     """Whether a search record's outcome rests on a certificate: its decision says so, or (records of
     a "holds", which keep only the final verdict) the final verdict is a certified ball verdict."""
+    if "certified" in r:  # re-decided up the ladder in phase 3 (bnverify.verify.search.apply_certificates)
+        return bool(r["certified"])
     dec = r.get("decision")
     if dec is not None:
         return bool(dec.get("certified"))
@@ -86,6 +88,7 @@ class CampaignResult:
     budget: dict | None = None
     records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
     certified_added: int = 0  # certified decisions counted by add() (search.summarise reads records)
+    certification: dict | None = None  # search.apply_certificates: policy, screened, tightest, sample, overturned
 
     @property
     def met(self) -> int:
@@ -154,7 +157,8 @@ class CampaignResult:
                  coverage=self.coverage, tightness_sup=self.tightness_sup, tightest=self.tightest,
                  first_caught_by=self.first_caught_by, per_searcher=self.per_searcher,
                  unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
-                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget)
+                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget,
+                 certification=self.certification)
         if records:
             d["records"] = self.records
         return d

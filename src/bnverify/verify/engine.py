@@ -40,7 +40,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bnverify.verify.provenance import git_commit
-from bnverify.verify.search import Budget, Unit, pinned_records, plan_first, plan_hunt, run_unit, summarise
+from bnverify.verify.search import (Budget, Unit, pinned_records, plan_certify, plan_first, plan_hunt, run_unit,
+                                    summarise)
 
 SCHEDULER_ENV = "BNVERIFY_SCHEDULER"
 INLINE = "inline"
@@ -370,9 +371,21 @@ def run_campaigns(statements, budget_for, *, seed=0, backends=("float64",), engi
             owner += [ci] * len(units)
         for ci, rs in zip(owner, eng.run_units(second, statements=ships, store=store, progress=progress)):
             camps[ci]["p2"].extend(rs)
+        third, owner = [], []  # the tightest and a seeded sample of the screened draws, up the ladder
+        for ci, c in enumerate(camps):
+            c["p3"] = []
+            if c["stop"] and any(r["outcome"] == "violated" for r in c["p1"] + c["p2"]):
+                continue
+            s = c["stmt"]
+            units = plan_certify(s.key, c["budget"], c["p1"] + c["p2"], seed=seed, backend=c["backend"],
+                                 mutant=s.is_mutant)
+            third += units
+            owner += [ci] * len(units)
+        for ci, rs in zip(owner, eng.run_units(third, statements=ships, store=store, progress=progress)):
+            camps[ci]["p3"].extend(rs)
         results = []
         for c in camps:
-            records = c["pinned"] + c["p1"] + c["p2"]
+            records = c["pinned"] + c["p1"] + c["p2"] + c["p3"]
             res = summarise(c["stmt"], records, backend=c["backend"], seed=seed, budget=c["budget"])
             res.seconds = float(sum(r.get("seconds") or 0.0 for r in records))
             results.append(res)

@@ -19,6 +19,7 @@ coverage, tightness sup and where it is attained, counterexamples, per-searcher 
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
@@ -28,7 +29,7 @@ import numpy as np
 
 from bnverify.verify.adjudicate import decide
 from bnverify.numerics.backends import get_backend
-from bnverify.verify.campaign import CampaignResult
+from bnverify.verify.campaign import DECIDED, CampaignResult, record_certified
 from bnverify.verify.space import coverage
 
 SEARCHERS = ("hypothesis", "sweep", "hunt")
@@ -56,11 +57,13 @@ class Unit:
     sigma0: float = 0.15
     stop_at_first: bool = False
     focus: str | None = None  # sweep: a named focus region of the space instead of the whole space
+    certify: str = "doubtful"  # adjudicate.decide's policy: "all" sends every decided verdict to the balls
+    targets: tuple = ()  # searcher "certify": ((role, searcher, index, example JSON), …) to certify
 
     @property
     def id(self) -> str:
         return f"{self.key}|{self.backend}|{self.searcher}|{self.seed}|{self.start}+{self.count}" + \
-            (f"|focus={self.focus}" if self.focus else "")
+            (f"|focus={self.focus}" if self.focus else "") + (f"|certify={self.certify}" if self.certify != "doubtful" else "")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,7 +93,7 @@ def tightness_of(kind: str, verdict) -> float | None:
     return o / b if b > 0 else None
 
 
-def decide_point(stmt, space, u, backend, searcher: str, index: int) -> dict:
+def decide_point(stmt, space, u, backend, searcher: str, index: int, certify: str = "doubtful") -> dict:
     """Decide the example at ``u`` and return its record (plain data)."""
     t0 = time.perf_counter()
     values = space.values(u)
@@ -109,7 +112,7 @@ def decide_point(stmt, space, u, backend, searcher: str, index: int) -> dict:
                     key=list(space.key(values)), used=sorted(space.used(values)), example=None, outcome="error",
                     slack=None, tightness=None, seconds=time.perf_counter() - t0,
                     final=dict(status="error", message=tb.strip().splitlines()[-1]), decision=dict(error=tb))
-    return _record(stmt, space, u, values, ex, decide(stmt, ex, primary=backend), searcher, index, t0)
+    return _record(stmt, space, u, values, ex, decide(stmt, ex, primary=backend, certify=certify), searcher, index, t0)
 
 
 def _build_point(space, u):
@@ -134,6 +137,8 @@ def _record(stmt, space, u, values, ex, d, searcher, index, t0) -> dict:
         rec["decision"] = d.to_dict()
     if d.outcome == "vacuous":
         rec["unmet"] = list(fv.unmet or [fv.message])
+    if d.screened:
+        rec["screened"] = True
     return rec
 
 
@@ -148,7 +153,8 @@ def _until_first_violation(records, stop: bool) -> list[dict]:
     return out
 
 
-def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_first: bool = False) -> list[dict]:
+def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_first: bool = False,
+                  certify: str = "doubtful") -> list[dict]:
     """:func:`decide_point` for several points. Reduced-recurrence statements with a float64 primary
     are decided as a batch (:func:`bnverify.verify.batch.decide_many`: the float64 runs simulated together,
     each check the statement's own, doubtful verdicts up the ladder); the records are the same.
@@ -156,18 +162,18 @@ def decide_points(stmt, space, points, backend, searcher: str, indices, stop_at_
     from bnverify.verify.batch import batchable, decide_many
 
     if not batchable(stmt, backend) or len(points) < 2:
-        return _until_first_violation((decide_point(stmt, space, u, backend, searcher, i)
+        return _until_first_violation((decide_point(stmt, space, u, backend, searcher, i, certify)
                                        for u, i in zip(points, indices)), stop_at_first)
     t0 = time.perf_counter()
     built = [_build_point(space, u) for u in points]
-    ds = decide_many(stmt, [ex for _, ex in built], backend, stop_at_first=stop_at_first)
+    ds = decide_many(stmt, [ex for _, ex in built], backend, stop_at_first=stop_at_first, certify=certify)
     share = (time.perf_counter() - t0) - sum(d.seconds for d in ds if d is not None)
     share /= max(1, len(ds))
 
     def records():  # zip ends where decide_many stopped
         for u, i, (values, ex), d in zip(points, indices, built, ds):
             if ex is None:  # recorded by the per-example path (vacuous point or an error in the space)
-                yield decide_point(stmt, space, u, backend, searcher, i)
+                yield decide_point(stmt, space, u, backend, searcher, i, certify)
                 continue
             rec = _record(stmt, space, u, values, ex, d, searcher, i, time.perf_counter())
             rec["seconds"] = d.seconds + share
@@ -218,7 +224,7 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
     step = BATCH if unit.stop_at_first else max(1, len(pts))
     for c in range(0, len(pts), step):
         recs = decide_points(stmt, space, pts[c:c + step], unit.backend, name, range(unit.start + c, unit.start + c + step),
-                             stop_at_first=unit.stop_at_first)
+                             stop_at_first=unit.stop_at_first, certify=unit.certify)
         for rec in recs:
             out.append(rec)
             on_record(rec)
@@ -259,7 +265,8 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
                 new.append((u, k))
                 planned.add(k)
         recs = decide_points(stmt, space, [u for u, _ in new], unit.backend, "hunt",
-                             [unit.start * 100000 + n + j for j in range(len(new))], stop_at_first=unit.stop_at_first)
+                             [unit.start * 100000 + n + j for j in range(len(new))], stop_at_first=unit.stop_at_first,
+                             certify=unit.certify)
         for (u, k), rec in zip(new, recs):
             n += 1
             seen[k] = rec
@@ -295,7 +302,7 @@ def _hypothesis(stmt, space, unit: Unit, on_record) -> list[dict]:
     def one(u):
         if found:
             return
-        rec = decide_point(stmt, space, np.array(u), unit.backend, "hypothesis", len(out))
+        rec = decide_point(stmt, space, np.array(u), unit.backend, "hypothesis", len(out), unit.certify)
         out.append(rec)
         on_record(rec)
         if rec["slack"] is not None and math.isfinite(rec["slack"]):
@@ -321,7 +328,30 @@ def _hypothesis(stmt, space, unit: Unit, on_record) -> list[dict]:
     return out
 
 
-_RUN = {"sweep": _sweep, "hunt": _hunt, "hypothesis": _hypothesis}
+def _certify(stmt, space, unit: Unit, on_record) -> list[dict]:
+    """Phase 3: the unit's target examples (screened in phases 1–2) decided again with every
+    verdict up the ladder (``certify="all"``); each record names the draw it certifies (``of``)."""
+    from bnverify.verify.example import Example
+
+    out = []
+    for i, (role, searcher, index, example) in enumerate(unit.targets):
+        t0 = time.perf_counter()
+        ex = Example.from_dict(json.loads(example))
+        d = decide(stmt, ex, primary=unit.backend, certify="all")
+        fv = d.final
+        rec = dict(searcher="certify", index=unit.start + i, of=[searcher, index], role=role, example=ex.to_dict(),
+                   outcome=d.outcome, certified=d.certified,
+                   slack=_finite_or_none(fv.slack) if d.outcome in ("holds", "violated") else None,
+                   tightness=tightness_of(stmt.kind, fv) if d.outcome in ("holds", "violated") else None,
+                   seconds=time.perf_counter() - t0, final=fv.to_dict())
+        if d.outcome not in ("holds", "vacuous"):
+            rec["decision"] = d.to_dict()
+        out.append(rec)
+        on_record(rec)
+    return out
+
+
+_RUN = {"sweep": _sweep, "hunt": _hunt, "hypothesis": _hypothesis, "certify": _certify}
 
 
 def load_statement(key: str, theorems=(), *, mutant: bool | None = None):
@@ -341,7 +371,7 @@ def run_unit(unit: Unit, stmt=None, on_record=None) -> list[dict]:
     """Run one unit (``stmt`` given, or loaded by key). A point whose decision raised is recorded
     with outcome ``error`` (traceback kept) by :func:`decide`; the unit goes on."""
     if unit.searcher not in _RUN:
-        raise ValueError(f"searcher: unknown {unit.searcher!r}; expected one of {SEARCHERS}")
+        raise ValueError(f"searcher: unknown {unit.searcher!r}; expected one of {SEARCHERS} (or 'certify')")
     stmt = stmt if stmt is not None else load_statement(unit.key, unit.theorems, mutant=unit.mutant)
     space = stmt.space()
     if unit.focus:
@@ -360,6 +390,11 @@ class Budget:
     hunt_restarts: int = 3
     chunk: int = 64
     focus: int = 0  # Sobol draws in the space's named focus regions (split evenly), shown as searcher "focus"
+    # what goes up the precision ladder: "doubtful" verdicts (then the `certify_tightest` tightest and
+    # a seeded sample of `certify_sample` screened holds, phase 3), or "all" decided verdicts
+    certify: str = "doubtful"
+    certify_tightest: int = 8
+    certify_sample: int = 32
 
     def total(self) -> int:
         return self.hypothesis + self.sweep + self.hunt + self.focus
@@ -377,15 +412,15 @@ def plan_first(key, budget: Budget, *, seed=0, backend="float64", mutant=False, 
     units = []
     if budget.hypothesis:
         units.append(Unit(key, "hypothesis", 0, budget.hypothesis, seed, backend, mutant, tuple(theorems),
-                          stop_at_first=stop_at_first))
+                          stop_at_first=stop_at_first, certify=budget.certify))
     for start in range(0, budget.sweep, budget.chunk):
         units.append(Unit(key, "sweep", start, min(budget.chunk, budget.sweep - start), seed, backend, mutant,
-                          tuple(theorems), stop_at_first=stop_at_first))
+                          tuple(theorems), stop_at_first=stop_at_first, certify=budget.certify))
     if budget.focus and focus_names:
         per = max(1, budget.focus // len(focus_names))
         for name in focus_names:
             units.append(Unit(key, "sweep", 0, per, seed, backend, mutant, tuple(theorems),
-                              stop_at_first=stop_at_first, focus=name))
+                              stop_at_first=stop_at_first, focus=name, certify=budget.certify))
     return units
 
 
@@ -407,7 +442,39 @@ def plan_hunt(key, budget: Budget, phase1: list[dict], *, seed=0, backend="float
             break
     per = [budget.hunt // k + (1 if i < budget.hunt % k else 0) for i in range(k)]
     return [Unit(key, "hunt", i, per[i], seed, backend, mutant, tuple(theorems),
-                 x0=starts[i] if i < len(starts) else None, stop_at_first=stop_at_first) for i in range(k) if per[i]]
+                 x0=starts[i] if i < len(starts) else None, stop_at_first=stop_at_first, certify=budget.certify)
+            for i in range(k) if per[i]]
+
+
+CERTIFY_CHUNK = 8  # targets per phase-3 unit (they spread over the workers)
+
+
+def plan_certify(key, budget: Budget, records: list[dict], *, seed=0, backend="float64", mutant=False,
+                 theorems=()) -> list[Unit]:
+    """Phase 3 units: the screened draws (decided at the primary, not certified) the campaign's
+    evidence rests on go up the ladder — the ``certify_tightest`` of smallest slack (distinct cases;
+    they carry the tightness sup) and a seeded random sample of ``certify_sample`` of the rest (the
+    certified share's estimate). Nothing with ``certify="all"``: every verdict went up already."""
+    if budget.certify == "all":
+        return []
+    pool, seen = [], set()
+    for r in records:
+        k = tuple(r["key"]) if r.get("key") is not None else None
+        if r.get("screened") and r["outcome"] in ("holds", "artefact") and r.get("example") is not None \
+                and k not in seen:
+            seen.add(k)
+            pool.append(r)
+    with_slack = sorted((r for r in pool if r.get("slack") is not None), key=lambda r: r["slack"])
+    tight = with_slack[:budget.certify_tightest]
+    chosen = {(r["searcher"], r["index"]) for r in tight}
+    rest = [r for r in pool if (r["searcher"], r["index"]) not in chosen]
+    rng = np.random.default_rng([int(seed) if seed is not None and seed >= 0 else 0, 0xCE27])
+    pick = sorted(rng.choice(len(rest), size=min(budget.certify_sample, len(rest)), replace=False)) if rest else []
+    targets = [("tightest", r) for r in tight] + [("sample", rest[i]) for i in pick]
+    targets = [(role, r["searcher"], r["index"], json.dumps(r["example"], sort_keys=True)) for role, r in targets]
+    return [Unit(key, "certify", s, len(targets[s:s + CERTIFY_CHUNK]), seed, backend, mutant, tuple(theorems),
+                 certify="all", targets=tuple(targets[s:s + CERTIFY_CHUNK]))
+            for s in range(0, len(targets), CERTIFY_CHUNK)]
 
 
 def run_campaign(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_first=None, on_record=None,
@@ -428,6 +495,9 @@ def run_campaign(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_fir
     if not (stop and any(r["outcome"] == "violated" for r in p1)):
         hunt = plan_hunt(stmt.key, budget, p1, seed=seed, backend=backend, mutant=mutant, theorems=theorems, stop_at_first=stop)
         records += [r for rs in run(hunt) for r in rs]
+    if not (stop and any(r["outcome"] == "violated" for r in records)):
+        cert = plan_certify(stmt.key, budget, records, seed=seed, backend=backend, mutant=mutant, theorems=theorems)
+        records += [r for rs in run(cert) for r in rs]
     res = summarise(stmt, records, backend=backend, seed=seed, budget=budget)
     res.seconds = time.perf_counter() - t0
     return res
@@ -458,6 +528,7 @@ def summarise(stmt, records: list[dict], *, backend="float64", seed=None, budget
     space = stmt.space()
     bk = get_backend(backend)
     res = CampaignResult(stmt.key, stmt.describe(), bk.name, seed=seed, profile=profile)
+    records, res.certification = apply_certificates(records, budget)
     res.space = space.describe()
     res.covered_params = [dict(name=p.name, scale=p.scale) for p in space.covered()]
     res.region = space.region
@@ -531,6 +602,54 @@ def summarise(stmt, records: list[dict], *, backend="float64", seed=None, budget
     res.budget = asdict(budget) if budget is not None else None
     res.records = records
     return res
+
+
+def clopper_pearson_lower(k: int, n: int, confidence: float = 0.95) -> float:
+    """One-sided lower confidence bound on a share from ``k`` successes in ``n`` trials."""
+    if n <= 0 or k <= 0:
+        return 0.0
+    from scipy.stats import beta
+
+    return float(beta.ppf(1 - confidence, k, n - k + 1))
+
+
+def apply_certificates(records: list[dict], budget: Budget | None) -> tuple[list[dict], dict | None]:
+    """Phase 3's records (searcher ``certify``) applied to the draws they re-decided: each target
+    is marked ``certified`` (or not) with its role; where the ladder's outcome differs from the
+    screened one, the ladder's stands (listed in ``overturned``). Returns the draws and the
+    campaign's certification summary: policy, decided, certified, still screened, the tightest and
+    the sample (with the certified share's one-sided 95 % Clopper–Pearson lower bound)."""
+    certs = [r for r in records if r["searcher"] == "certify"]
+    draws = [r for r in records if r["searcher"] != "certify"]
+    at = {(r["searcher"], r["index"]): i for i, r in enumerate(draws)}
+    roles = {"tightest": [0, 0], "sample": [0, 0]}
+    overturned = []
+    for c in certs:
+        i = at.get(tuple(c["of"]))
+        if i is None:
+            continue
+        r = dict(draws[i])
+        r.pop("screened", None)
+        r.update(certified=bool(c["certified"]), certify_role=c["role"])
+        roles[c["role"]][0] += 1
+        roles[c["role"]][1] += int(bool(c["certified"]) and c["outcome"] == draws[i]["outcome"])
+        if c["outcome"] != draws[i]["outcome"]:
+            overturned.append(dict(searcher=r["searcher"], index=r["index"], screened=draws[i]["outcome"],
+                                   decided=c["outcome"], values=r.get("values"), example=r["example"]))
+            r.update(outcome=c["outcome"], slack=c["slack"], tightness=c["tightness"], final=c["final"])
+            r.pop("decision", None)
+            if "decision" in c:
+                r["decision"] = c["decision"]
+        draws[i] = r
+    decided = [r for r in draws if r["outcome"] in DECIDED]
+    k, n = roles["sample"][1], roles["sample"][0]
+    summary = dict(policy=budget.certify if budget is not None else "all", decided=len(decided),
+                   certified=sum(1 for r in decided if record_certified(r)),
+                   screened=sum(1 for r in decided if r.get("screened")),
+                   tightest=dict(n=roles["tightest"][0], certified=roles["tightest"][1]),
+                   sample=dict(n=n, certified=k, share=k / n if n else None, lower95=clopper_pearson_lower(k, n)),
+                   overturned=overturned)
+    return draws, summary
 
 
 _SEARCH_ORDER = {"pinned": 0, "hypothesis": 1, "sweep": 2, "focus": 3, "hunt": 4}
