@@ -113,7 +113,8 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
                     f"not certified ({ce.get('arb') or 'balls not run'}); confirmed by the mpmath ladder")
             out += [f"### Counterexample {i} ({b}, found by {ce.get('searcher', '?')})", "", cert, "",
                     T.md(T.parameters_of(ce["example"])), "",
-                    T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"]), "```", ""]
+                    T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"], r.get("source_file")),
+                    "```", ""]
         if len(ces) > max_listed:
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
         tight = r.get("tightest")
