@@ -188,7 +188,8 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
     distinct = sum(r.get("distinct", 0) for r in results)
     draws = sum(r["examples"] for r in results)
     link = (lambda k, r: f"[{k}]({pages[k]})")
-    out[2:2] = [f"Code: commit `{env.get('git commit', 'unknown')}`; generated {settings.get('started', '')}; "
+    out[2:2] = [f"Code: commit `{env.get('git commit', 'unknown')}`; dependencies: {env.get('lock file', 'unknown')}; "
+                f"generated {settings.get('started', '')}; "
                 f"wall time {wall:.0f} s. Settings, environment and how to read below.", "", "## Verdicts", "",
                 f"{len(by_key)} statement versions: **{sum(1 for v in verdicts.values() if v == 'holds')} hold**, "
                 f"{n_viol} violated, {sum(1 for v in verdicts.values() if v.startswith('refuted'))} refuted and revised, "

@@ -24,7 +24,7 @@ from importlib import metadata
 import numpy as np
 
 from bnverify.numerics.backends import get_backend
-from bnverify.verify.provenance import git_commit
+from bnverify.verify.provenance import git_commit, lock_file
 
 # default examples per statement and precision of `bnverify report` / `bnverify check`
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~26 statements + 27 mutants:
@@ -336,7 +336,8 @@ def _version(dist: str) -> str | None:
 
 
 def environment() -> dict:
-    """Versions of Python and the numeric stack (torch only when installed), platform, commit."""
+    """Versions of Python and the numeric stack (torch only when installed), platform, commit, and
+    the lock file the dependencies came from."""
     from bnverify.numerics.backends import mpmath_uses_gmpy
 
     env = {"python": platform.python_version(), "platform": platform.platform(),
@@ -347,6 +348,7 @@ def environment() -> dict:
             env[dist] = v or "not installed"
     env["mpmath backend"] = "gmpy" if mpmath_uses_gmpy() else "python (slow)"
     env["git commit"] = git_commit()
+    env["lock file"] = lock_file()
     return env
 
 
