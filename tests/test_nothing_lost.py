@@ -371,3 +371,22 @@ def test_make_installs_from_the_lock_and_the_report_names_it():
     from bnverify.report.run import environment
 
     assert environment()["lock file"].startswith("requirements.lock sha256 ")
+
+
+def test_the_readme_snippet_prints_what_the_readme_says(capsys):
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in readme.split("```python")[1:] if "first_onset" in b).split("```")[0]
+    exec(compile(block, "README.md", "exec"), {})
+    f64, exact = map(int, capsys.readouterr().out.split())
+    assert exact == 99 and f64 < exact  # the float64 onset is a false one, at the rounding floor
+    text = " ".join(readme.split())
+    assert "its step depends on numpy and the machine's BLAS" in text
+    from bnverify.verify.provenance import lock_file
+
+    if lock_file().endswith("installed versions match it"):
+        assert f"{f64} with the locked versions" in text
+
+
+def test_the_readme_says_pytest_theorems_needs_pytest():
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert "`pytest --theorems` needs pytest" in text and "pip install 'bnverify[test]'" in text
