@@ -310,6 +310,18 @@ def test_the_deep_summary_first_line_gives_the_total_over_legs():
     assert "30.4 min" in text and "7.3 min, units stored 431 → 543" in text
 
 
+def test_the_committed_deep_summary_gives_the_total_of_its_legs():
+    import re
+
+    path = ROOT / "reports" / "deep" / "SUMMARY.md"
+    if not path.is_file():
+        pytest.skip("no committed deep run")
+    lines = path.read_text().splitlines()
+    legs = [float(m.group(1)) for ln in lines if (m := re.match(r"- run started .*: ([\d.]+) min, units", ln))]
+    total = re.match(r"# Deep run: ([\d.]+) min wall time", lines[0])
+    assert legs and total and abs(float(total.group(1)) - sum(legs)) < 0.1 * len(legs), (lines[0], legs)
+
+
 # --- 15. docs and messages ---------------------------------------------------------------------------------------------------
 def test_params_that_are_json_but_not_an_object_are_named_as_such(tiny, capsys):
     rc, _, err = run(capsys, "reproduce", "tiny.true", "--theorems", tiny, "--params", "[1,2,3]")
