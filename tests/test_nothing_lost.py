@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bnverify.cli import main
 from bnverify.report import build as B
 from test_safety import (_ON_TINY, FAST, GOOD_HYPER, ROOT, fake_report, no_figures, one_line,  # noqa: F401
                          only_user_theorems, run, tiny)
@@ -402,3 +401,14 @@ def test_the_readme_snippet_prints_what_the_readme_says(capsys):
 def test_the_readme_says_pytest_theorems_needs_pytest():
     text = " ".join((ROOT / "README.md").read_text().split())
     assert "`pytest --theorems` needs pytest" in text and "pip install 'bnverify[test]'" in text
+
+
+def test_a_run_failing_outside_the_file_system_does_not_blame_out(tiny, tmp_path, capsys, monkeypatch):
+    """A scheduler that goes away mid-run (an OSError with no file name) is exit 3, not an --out error."""
+    def lost(*a, **k):
+        raise TimeoutError("Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s")
+
+    monkeypatch.setattr(B, "collect", lost)
+    rc, _, err = run(capsys, "report", "tiny.true", "--theorems", tiny, "--out", tmp_path / "r", *FAST)
+    line = one_line(err)
+    assert rc == 3 and "--out" not in line and "TimeoutError" in line and not (tmp_path / "r").exists()

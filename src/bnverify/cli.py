@@ -15,10 +15,13 @@ Exit status (one meaning each; :data:`EXIT_STATUS_TEXT`):
 1  a statement was violated (a confirmed counterexample; statements recorded as refuted excluded),
    or a mutant was not caught (``check`` of a mutant key: caught is the expected outcome, exit 0;
    in ``report`` caught mutants are expected and never a violation)
-2  usage error: bad flag, id, JSON, folder or environment variable (one line on stderr)
+2  usage error: bad flag, id, JSON, folder or environment variable, a value past a limit, a
+   malformed or closed scheduler address, an unusable ``--out`` (one line on stderr, before any
+   work starts)
 3  a statement or the suite raised: a campaign or an example, or a theorem file at import (one
    line on stderr naming the log with the statement key, the example and the traceback)
-   — a NaN or infinite bound or observed value is such an error (never a rounding artefact)
+   — a NaN observed value or bound (or a violation with a NaN excess) is such an error, never a
+   rounding artefact
 4  nothing was checked: no statements found, no examples run, or a statement none of whose
    examples held or was violated in any precision (all vacuous, undecided, precision artefacts
    or raising) — not a success
@@ -36,12 +39,12 @@ import sys
 import time
 from pathlib import Path
 
-from bnverify.report.run import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, EXIT_VIOLATED, MAX_EXAMPLES
+from bnverify.report.run import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, MAX_EXAMPLES
 
 EXIT_STATUS_TEXT = ("exit status: 0 every checked statement holds (each decided >= 1 example); "
                     "1 a statement was violated, or a mutant was not caught; 2 usage error; "
                     "3 a statement, theorem file or the suite raised (the one-line message names a log "
-                    "with the traceback; a NaN or infinite bound or observed value is such an error); 4 nothing "
+                    "with the traceback; a NaN observed value or bound is such an error); 4 nothing "
                     "checked (no statements, no examples, or no example of a statement held or was violated: "
                     "vacuous, undecided or precision artefacts only). 1 before 3 before 4. 130/143: interrupted.")
 
@@ -446,6 +449,11 @@ def cmd_report(args) -> int:
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
+        if e.filename is None:  # not the file system (e.g. a scheduler that went away): not --out's fault
+            import traceback
+
+            log = write_error_log(traceback.format_exc())
+            raise CommandFailed(f"the run failed: {type(e).__name__}: {e} (traceback in {log})", EXIT_ERROR) from None
         raise UsageError(f"--out: cannot write the report to {args.out}: "
                          f"{e.strerror or e}{f' ({e.filename})' if e.filename else ''}") from None
     print(f"report written to {info['out']}/REPORT.md: {info['statements']} statements, {info['mutants']} mutants, "
