@@ -226,6 +226,15 @@ def test_an_empty_theorems_folder_name_is_refused(tmp_path, capsys, monkeypatch,
     assert not (tmp_path / "executed").exists()
 
 
+def test_pytest_refuses_an_empty_theorems_folder_name(tmp_path):
+    from test_safety import _pytest
+
+    (tmp_path / "script.py").write_text("open('executed', 'w').write('1')\n")
+    r = _pytest(tmp_path, "--theorems", "")
+    assert r.returncode == 4 and "empty folder name" in r.stderr + r.stdout, r.stdout + r.stderr
+    assert not (tmp_path / "executed").exists()
+
+
 # --- 9. limits, before any work -------------------------------------------------------------------------------------------
 def test_examples_are_limited(tiny, capsys, monkeypatch):
     from bnverify.report.run import MAX_EXAMPLES
