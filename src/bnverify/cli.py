@@ -536,8 +536,9 @@ def _reproduce_backends() -> list:
 
 
 def _check_memory(ex) -> None:
-    """Refuse, before building anything, an instance whose every precision would not fit in half
-    the available memory (the estimate is :meth:`~bnverify.verify.example.Example.memory_estimate`)."""
+    """Refuse, before building anything, an instance whose builds in every precision together
+    would take more than half the available memory
+    (:meth:`~bnverify.verify.example.Example.memory_estimate`)."""
     from bnverify.verify.example import available_memory
 
     need, have = ex.memory_estimate(_reproduce_backends()), available_memory()

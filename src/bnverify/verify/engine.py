@@ -45,6 +45,7 @@ from bnverify.verify.search import Budget, Unit, pinned_records, plan_first, pla
 SCHEDULER_ENV = "BNVERIFY_SCHEDULER"
 INLINE = "inline"
 RETRIES = 3
+USER_MODULE_PREFIX = "bnverify_theorems_"
 SCHEDULER_SCHEMES = ("tcp", "tls")
 
 
@@ -69,7 +70,6 @@ def check_scheduler(address: str, *, source: str = "--scheduler", timeout: float
         raise ValueError(f"{source}: no Dask scheduler answers at {address} "
                          f"({e.strerror or type(e).__name__})") from None
     return address
-USER_MODULE_PREFIX = "bnverify_theorems_"
 
 
 def default_workers() -> int:
