@@ -146,6 +146,14 @@ def test_a_nan_bound_is_an_error_naming_the_statement_and_the_example(tmp_path, 
     assert rc == 3 and "nan.bound@v1" in err
 
 
+def test_pytest_fails_a_nan_bound(tmp_path):
+    from test_safety import _pytest
+
+    d = statement_file(tmp_path, "nanb", NAN_BOUND)
+    r = _pytest(tmp_path, "--theorems", d, "--bnverify-examples", "2")
+    assert r.returncode == 1 and "nan.bound@v1 [float64]" in r.stdout and "bound = nan" in r.stdout, r.stdout[-3000:]
+
+
 def test_a_statement_with_only_artefacts_is_not_a_pass(tmp_path, capsys):
     d = statement_file(tmp_path, "arte", FLOAT64_ONLY_FALSE)
     rc, out, err = run(capsys, "check", "only.artefacts", "--theorems", d, *FAST)
