@@ -4,19 +4,34 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test deep bench install clean
+LOCK   := requirements.lock
+
+.PHONY: report test deep bench install lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# (Re)install when the project metadata changes. The oracle extra (torch==2.13.0) comes from the
-# machine's local CPU wheel; see README.
-$(STAMP): $(PY) pyproject.toml
+# (Re)install when the project metadata or the lock changes: every dependency (runtime, test and
+# oracle extras) at the version the lock pins, then the project itself without resolving again.
+# The oracle's torch==2.13.0+cpu comes from the machine's local CPU wheel (or the PyTorch CPU
+# index); see README.
+$(STAMP): $(PY) pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,oracle]'
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate the lock after changing the dependencies in pyproject.toml (pip-compile keeps the
+# versions the lock already pins; LOCK_FLAGS=--upgrade moves everything to the newest, and
+# LOCK_FLAGS='-P hypothesis==X' one package). The committed lock was made with
+# -P hypothesis==6.170.17 -P pandas==3.1.1: the versions reports/results.json records.
+LOCK_FLAGS ?=
+lock: $(PY)
+	$(PY) -m pip install --quiet pip-tools==7.7.0
+	$(PY) -m piptools compile --quiet --extra test --extra oracle --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_FLAGS) -o $(LOCK) pyproject.toml
 
 report: $(STAMP)
 	$(PY) -m bnverify report --out reports

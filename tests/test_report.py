@@ -3,6 +3,7 @@ figure horizons) writes every section, every figure (non-empty PNG) and one page
 with its counterexamples and reproduce lines; an interrupted run leaves the previous report
 intact; the phase-diagram T_1 scan agrees with its definition."""
 import json
+import shlex
 import math
 import shutil
 from pathlib import Path
@@ -79,7 +80,9 @@ def test_statement_pages(report, tiny):
     # every counterexample says whether ball arithmetic certified it; the evidence table gives the share
     assert "**certified** by ball arithmetic and confirmed by mpmath" in false_page
     assert "certified" in false_page.split("## Evidence per precision")[1].split("### Searchers")[0]
-    assert "bnverify reproduce 'tiny.false@v1' --params '" in false_page
+    # a statement from a user's folder: the line names the folder, or it is "unknown id" pasted as printed
+    assert f"bnverify reproduce 'tiny.false@v1' --theorems {shlex.quote(str(Path(tiny).resolve()))} --params '" \
+        in false_page
     assert "## Evidence per precision" in false_page and "mpmath50" in false_page
     assert "## Declared space" in false_page and "### Searchers (float64 primary)" in false_page
     assert "Derivation: [tiny.md](" in false_page

@@ -15,11 +15,18 @@ Exit status (one meaning each; :data:`EXIT_STATUS_TEXT`):
 1  a statement was violated (a confirmed counterexample; statements recorded as refuted excluded),
    or a mutant was not caught (``check`` of a mutant key: caught is the expected outcome, exit 0;
    in ``report`` caught mutants are expected and never a violation)
-2  usage error: bad flag, id, JSON, folder or environment variable (one line on stderr)
+2  usage error: bad flag, id, JSON, folder or environment variable, a value past a limit, a
+   malformed or closed scheduler address, an unusable ``--out`` (one line on stderr, before any
+   work starts)
 3  a statement or the suite raised: a campaign or an example, or a theorem file at import (one
    line on stderr naming the log with the statement key, the example and the traceback)
-4  nothing was checked: no statements found, no examples run, or a statement whose examples were
-   all vacuous (or raised) in every precision — not a success
+   — a NaN observed value or bound (or a violation with a NaN excess) is such an error, never a
+   rounding artefact
+4  nothing was checked: no statements found, no examples run, or a statement none of whose
+   examples held or was violated in any precision (all vacuous, undecided, precision artefacts
+   or raising) — not a success
+
+``reproduce`` follows the same table for its one example (both primaries).
 
 When several apply, the first of 1, 3, 4 wins. Interrupted: 130 (SIGINT), 143 (SIGTERM).
 """
@@ -32,12 +39,14 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_ERROR, EXIT_NOTHING = 0, 1, 2, 3, 4
+from bnverify.report.run import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, MAX_EXAMPLES
+
 EXIT_STATUS_TEXT = ("exit status: 0 every checked statement holds (each decided >= 1 example); "
                     "1 a statement was violated, or a mutant was not caught; 2 usage error; "
                     "3 a statement, theorem file or the suite raised (the one-line message names a log "
-                    "with the traceback); 4 nothing checked (no statements, no examples, or every "
-                    "example of a statement vacuous). 1 before 3 before 4. 130/143: interrupted.")
+                    "with the traceback; a NaN observed value or bound is such an error); 4 nothing "
+                    "checked (no statements, no examples, or no example of a statement held or was violated: "
+                    "vacuous, undecided or precision artefacts only). 1 before 3 before 4. 130/143: interrupted.")
 
 
 class UsageError(Exception):
@@ -89,10 +98,39 @@ def _int_at_least(lo: int, hi: int | None = None):
 
 _nonneg_int = _int_at_least(0)
 _pos_int = _int_at_least(1)
+_examples_int = _int_at_least(0, MAX_EXAMPLES)
 
 
-def _default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+def _cores() -> int:
+    from bnverify.verify.engine import default_workers
+
+    return default_workers()
+
+
+def _workers(args, scheduler: str | None = None) -> int:
+    """``--workers`` (default min(2, cores)): at most the cores this process may use, unless the
+    campaigns go to a Dask ``scheduler`` (its workers are elsewhere)."""
+    if args.workers is None:
+        return min(2, _cores())
+    if not scheduler and args.workers > _cores():
+        raise UsageError(f"--workers: at most {_cores()} (this machine's cores) without a --scheduler, "
+                         f"got {args.workers}")
+    return args.workers
+
+
+def _scheduler(args) -> str | None:
+    """The Dask scheduler of ``report`` (``--scheduler``, else ``BNVERIFY_SCHEDULER``), checked
+    before any work: well formed, and a scheduler answers there."""
+    from bnverify.verify.engine import SCHEDULER_ENV, check_scheduler
+
+    address, source = ((args.scheduler, "--scheduler") if args.scheduler is not None
+                       else (os.environ.get(SCHEDULER_ENV) or None, SCHEDULER_ENV))
+    if address is None:
+        return None
+    try:
+        return check_scheduler(address, source=source)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _theorems_arg(p):
@@ -101,16 +139,18 @@ def _theorems_arg(p):
 
 
 def _examples_args(p, f64_default, mp_default):
-    p.add_argument("--examples", type=_nonneg_int, default=None, metavar="N",
-                   help=f"examples per statement with float64 primary (default {f64_default}; "
-                        "env BNVERIFY_EXAMPLES='N,M')")
-    p.add_argument("--mp-examples", type=_nonneg_int, default=None, metavar="M",
+    p.add_argument("--examples", type=_examples_int, default=None, metavar="N",
+                   help=f"examples per statement with float64 primary (default {f64_default}, at most {MAX_EXAMPLES}; "
+                        "env BNVERIFY_EXAMPLES='N,M'); with the default --search all, a costly statement runs "
+                        "N times its search_scale (< 1, shown on its page)")
+    p.add_argument("--mp-examples", type=_examples_int, default=None, metavar="M",
                    help=f"examples per statement with mpmath primary (default {mp_default}, "
                         "or N/10 when --examples is given)")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="Hypothesis seed (default: derandomised, reproducible)")
     p.add_argument("--workers", type=_pos_int, default=None, metavar="W",
-                   help="worker processes for campaigns (default: min(2, CPUs))")
+                   help="worker processes for campaigns (default: min(2, CPUs); at most the CPUs unless "
+                        "the campaigns go to a --scheduler)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", default="reports", metavar="DIR", help="report folder (default reports/)")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
-    q.add_argument("--mutant-examples", type=_nonneg_int, default=None, metavar="N",
+    q.add_argument("--mutant-examples", type=_examples_int, default=None, metavar="N",
                    help="float64 examples per mutant (default: half of --examples, 20 by default; "
                         "mpmath: a tenth, at least 1)")
     q.add_argument("--fast-figures", action="store_true", help="short horizons and coarse grids for the figures")
@@ -222,7 +262,8 @@ def _check_profile() -> str:
 def _exit_status(summary: dict, *, mutants_count: bool, log_path=None) -> int:
     """Exit status of a run from :func:`bnverify.report.run.summarise` (module docstring), with
     one line on stderr per kind of failure. ``mutants_count``: an uncaught mutant is exit 1."""
-    failed_mutants = summary["mutants_missed"] if mutants_count else []
+    from bnverify.report.run import exit_status
+
     if summary["errors"]:
         n = len(summary["errors"])
         first = summary["errors"][0]
@@ -231,15 +272,9 @@ def _exit_status(summary: dict, *, mutants_count: bool, log_path=None) -> int:
               file=sys.stderr)
     if summary["undecided"]:
         print(f"bnverify: nothing decided for {len(summary['undecided'])} statement(s) (no examples run, or "
-              f"all vacuous or raising): {', '.join(summary['undecided'][:5])}"
-              f"{' …' if len(summary['undecided']) > 5 else ''}", file=sys.stderr)
-    if summary["violated"] or failed_mutants:
-        return EXIT_VIOLATED
-    if summary["errors"]:
-        return EXIT_ERROR
-    if summary["undecided"] or not summary["statements"] and not summary["mutants"]:
-        return EXIT_NOTHING
-    return EXIT_OK
+              f"none held or was violated: all vacuous, undecided, precision artefacts or raising): "
+              f"{', '.join(summary['undecided'][:5])}{' …' if len(summary['undecided']) > 5 else ''}", file=sys.stderr)
+    return exit_status(summary, mutants_count=mutants_count)
 
 
 def _examples(args, default_precision_both=True) -> tuple[int, int]:
@@ -309,6 +344,7 @@ def cmd_check(args) -> int:
 
     _check_profile()
     f64, mp = _examples(args)
+    workers = _workers(args)
     stmts, muts = _select(args)
     precisions = ("float64", "mpmath") if args.precision == "both" else (args.precision,)
     from bnverify.report.build import report_budget
@@ -320,7 +356,7 @@ def cmd_check(args) -> int:
 
     jobs = [job(s, m, p) for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
     t0 = time.perf_counter()
-    results = run_jobs(jobs, workers=args.workers or _default_workers(), desc="check")
+    results = run_jobs(jobs, workers=workers, desc="check")
     wall = time.perf_counter() - t0
     from bnverify.report.run import error_log_text, summarise
 
@@ -363,7 +399,7 @@ def _print_check(results, wall):
     for r in results:
         for ce in r["counterexamples"][:3]:
             print(f"\n{r['key']} [{r['backend']} primary] counterexample:")
-            print(describe_counterexample(r["key"], ce))
+            print(describe_counterexample(r["key"], ce, r.get("source_file")))
         if len(r["counterexamples"]) > 3:
             print(f"  … {len(r['counterexamples']) - 3} more (use --json for all)")
     print(f"\nwall time {wall:.1f} s")
@@ -373,7 +409,7 @@ def cmd_report(args) -> int:
     from bnverify.report.build import write_report
     from bnverify.report.run import RunSettings
 
-    from bnverify.report.build import UnsafeOutput, check_out_dir
+    from bnverify.report.build import UnsafeOutput, prepare_out
 
     profile = _check_profile()
     f64, mp = _examples(args)
@@ -385,11 +421,14 @@ def cmd_report(args) -> int:
         raise UsageError(str(e)) from None
     out = Path(args.out)
     try:
-        check_out_dir(out.resolve())  # refuse a folder that is not a report before any work
+        prepare_out(args.out, quiet=False)  # refuse a folder that is not a report, or cannot be written, before any work
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
-        raise UsageError(f"--out: cannot use {args.out}: {e.strerror or e}") from None
+        raise UsageError(f"--out: cannot use {args.out}: {e.strerror or e}"
+                         f"{f' ({e.filename})' if e.filename and e.filename != args.out else ''}") from None
+    scheduler = _scheduler(args)
+    workers = _workers(args, scheduler)
     _select(args)  # fail early, with one line, on an unknown id or a broken statement file
 
     from bnverify.report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
@@ -403,17 +442,25 @@ def cmd_report(args) -> int:
     settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, mutant_f64=mf, mutant_mp=mm,
                            theorems=tuple(args.theorems),
                            ids=tuple(args.ids),
-                           workers=args.workers or _default_workers(), profile=profile, scheduler=args.scheduler,
+                           workers=workers, profile=profile, scheduler=scheduler,
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})
     try:
         info = write_report(out, settings, fast_figures=args.fast_figures)
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
+        if e.filename is None:  # not the file system (e.g. a scheduler that went away): not --out's fault
+            import traceback
+
+            log = write_error_log(traceback.format_exc())
+            raise CommandFailed(f"the run failed: {type(e).__name__}: {e} (traceback in {log})", EXIT_ERROR) from None
         raise UsageError(f"--out: cannot write the report to {args.out}: "
                          f"{e.strerror or e}{f' ({e.filename})' if e.filename else ''}") from None
     print(f"report written to {info['out']}/REPORT.md: {info['statements']} statements, {info['mutants']} mutants, "
           f"wall time {info['wall']:.1f} s (campaigns {info['campaigns_seconds']:.1f} s)")
+    if not info["replaced"]:
+        print(f"bnverify: this run exits {info['status']}, so the previous report in {args.out} is left as it was; "
+              f"this run's report is in {info['out']}", file=sys.stderr)
     if info["mutants_missed"]:
         print(f"mutants NOT caught: {', '.join(info['mutants_missed'])}")
     for k, e in info["figure_errors"].items():
@@ -426,7 +473,7 @@ def cmd_report(args) -> int:
 
 def _read_params(s: str) -> dict:
     text = s
-    if not s.lstrip().startswith("{"):
+    if not s.lstrip().startswith(("{", "[")):
         p = Path(s)
         if not p.is_file():
             raise UsageError(f"--params: neither JSON nor a readable file: {s[:80]}")
@@ -435,6 +482,9 @@ def _read_params(s: str) -> dict:
         d = json.loads(text)
     except json.JSONDecodeError as e:
         raise UsageError(f"--params: invalid JSON: {e}") from None
+    if not isinstance(d, dict):
+        raise UsageError(f"--params: expected a JSON object with 'instance' and 'hyper', got {type(d).__name__} "
+                         f"{json.dumps(d)[:60]}")
     if isinstance(d, dict) and "example" in d:
         d = d["example"]
     if not (isinstance(d, dict) and "instance" in d and "hyper" in d):
@@ -461,6 +511,7 @@ def cmd_reproduce(args) -> int:
         raise UsageError("--params: 'instance' needs a 'builder' name (a string)")
     try:
         ex = Example.from_dict(d)
+        _check_memory(ex)
         ex.instance("float64")
     except (TypeError, ValueError, KeyError, IndexError, OverflowError, AttributeError) as e:
         raise UsageError(f"--params: not a valid example: {e}") from None
@@ -477,17 +528,46 @@ def cmd_reproduce(args) -> int:
                             f"(traceback in {log})", EXIT_ERROR) from None
 
 
+def _reproduce_backends() -> list:
+    """Every precision ``reproduce`` may build the instance in: both primaries and their ladders."""
+    from bnverify.verify.adjudicate import ARB_BITS, LADDER, REDUCED_LADDER
+
+    return ["float64", "mpmath", *(f"arb{b}" for b in ARB_BITS or ()), *LADDER, *REDUCED_LADDER]
+
+
+def _check_memory(ex) -> None:
+    """Refuse, before building anything, an instance whose builds in every precision together
+    would take more than half the available memory
+    (:meth:`~bnverify.verify.example.Example.memory_estimate`)."""
+    from bnverify.verify.example import available_memory
+
+    need, have = ex.memory_estimate(_reproduce_backends()), available_memory()
+    if need is not None and have is not None and need > have // 2:
+        kw = dict(ex.kwargs)
+        raise UsageError(f"--params: the instance n={kw['n']}, d={kw['d']} needs about {need / 1e9:.1f} GB in the "
+                         f"precisions reproduce builds it in (float64, balls, mpmath ladder); {have / 1e9:.1f} GB "
+                         "available, at most half used — refused before building it")
+
+
 def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
+    from bnverify.report.run import error_log_text, summarise
+
     print(f"{stmt.key} — {stmt.reference}")
     print(f"example: {ex.short()}")
-    outcomes = {}
+    results = []
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
     for primary in ("float64", "mpmath"):
         dec = decide(stmt, ex, primary=primary)
-        outcomes[primary] = dec.outcome
+        results.append(dict(key=stmt.key, mutant=stmt.is_mutant, known_false=getattr(stmt, "known_false", None),
+                            backend=dec.primary, counts={dec.outcome: 1},
+                            errors=[dict(example=ex.to_dict(), traceback=dec.error)] if dec.error else []))
         print(f"\n== {primary} primary: outcome {dec.outcome.upper()} ({dec.seconds:.2f} s)")
         print(verdicts_of(dec.to_dict()).to_string(index=False))
+    summary = summarise(results)  # the exit status as `check` gives it, for this one example
+    if summary["errors"]:
+        log = write_error_log(error_log_text(summary["errors"]))
+        return _exit_status(summary, mutants_count=True, log_path=log)
     cols = ["t", "loss", "rho", "edge", "gamma", "wnorm", "eta_eff", "tau", "grad_w_norm"]
     for backend in ("float64", "mpmath"):
         v, traj = run_once(stmt, ex, backend)
@@ -502,7 +582,7 @@ def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
               f"witness t = {v.witness} (verdict {v.status}):")
         with pd.option_context("display.float_format", lambda x: f"{x:.10g}"):
             print(df.to_string(index=False))
-    return EXIT_VIOLATED if "violated" in outcomes.values() else EXIT_OK
+    return _exit_status(summary, mutants_count=True)
 
 
 def cmd_figure(args) -> int:
@@ -529,12 +609,21 @@ COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "reprodu
             "figure": cmd_figure}
 
 
+def _stopped(command: str | None) -> str:
+    """What an interruption of ``command`` left behind, for its one line."""
+    if command == "report":
+        return "; campaigns stopped, the previous report left intact"
+    return "; campaigns stopped" if command == "check" else ""
+
+
 def main(argv=None) -> int:
     from bnverify.report.run import Terminated, sigterm_as_interrupt
 
+    command = None
     try:
         with sigterm_as_interrupt():
             args = build_parser().parse_args(argv)
+            command = args.command
             return COMMANDS[args.command](args)
     except UsageError as e:
         print(str(e) if str(e).startswith("bnverify") else f"bnverify: error: {e}", file=sys.stderr)
@@ -543,10 +632,10 @@ def main(argv=None) -> int:
         print(f"bnverify: error: {e}", file=sys.stderr)
         return e.code
     except Terminated:
-        print("bnverify: terminated (SIGTERM); campaigns stopped, the previous report left intact", file=sys.stderr)
+        print(f"bnverify: terminated (SIGTERM){_stopped(command)}", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print("bnverify: interrupted; campaigns stopped, the previous report left intact", file=sys.stderr)
+        print(f"bnverify: interrupted{_stopped(command)}", file=sys.stderr)
         return 130
 
 

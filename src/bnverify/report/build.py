@@ -1,16 +1,19 @@
 """Building the report folder: campaigns → figures → markdown, written beside ``out`` and swapped
 in atomically, so an interrupted run leaves the previous report intact.
 
-Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report (it holds
-the marker file :data:`MARKER` and only the entries a report writes, besides the ``deep/`` folder of
-``make deep``, which is kept across the swap); anything else is refused
-(:class:`UnsafeOutput`) before any work. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
+Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report — its
+marker file :data:`MARKER` lists every file the report wrote with its sha256, and the folder holds
+exactly those, unchanged, at any depth (besides the ``deep/`` folder of ``make deep``, which is
+kept across the swap); anything else is refused, naming the file (:class:`UnsafeOutput`), before
+any work. A run whose exit status is not 0 never replaces a previous report: its report goes to
+``<out>.failed``. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
 left by a killed run are removed by the next run when their PID is dead (an ``.old`` one is put
 back when ``out`` itself is missing), and named when their run is still alive."""
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
 import shutil
@@ -25,10 +28,13 @@ from bnverify.report import figures as F
 from bnverify.report.coverage_fig import coverage_figure
 from bnverify.report import markdown as M
 from bnverify.report import tables as T
-from bnverify.report.run import Job, RunSettings, environment, error_log_text, json_safe, run_jobs, summarise
+from bnverify.report.run import (Job, RunSettings, environment, error_log_text, exit_status, json_safe, run_jobs,
+                                 summarise)
 
-MARKER = ".bnverify-report"  # written into every report folder; only such folders are replaced
+MARKER = ".bnverify-report"  # written into every report folder, with the manifest of what the report wrote
+MARKER_NOTE = "a bnverify report folder: `bnverify report --out` may replace it (files: what it wrote, sha256)"
 REPORT_ENTRIES = frozenset({"REPORT.md", "statements", "figures", "results.json", "errors.log", MARKER})
+REPORT_DIRS = frozenset({"statements", "statements/img", "figures"})  # created by every report, even if empty
 # entries of a report folder that another command writes (``make deep``: its resumable store and
 # summary); a report keeps them, moving them into the new report folder when it is swapped in
 KEPT_ENTRIES = frozenset({"deep"})
@@ -38,39 +44,124 @@ class UnsafeOutput(ValueError):
     """``--out`` names a folder that is not a bnverify report: refused, nothing touched."""
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse (:class:`UnsafeOutput`) an ``out`` that is not new, empty, or a previous report."""
+def failed_dir(out: Path) -> Path:
+    """Where a run that exits non-zero writes its report when ``out`` holds a previous one
+    (``<out>.failed``): a failed run never replaces a report."""
     out = Path(out)
+    return out.parent / f"{out.name}.failed"
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse (:class:`UnsafeOutput`) an ``out`` that is not new, empty, or a previous report
+    holding only what that report wrote (its manifest), at any depth and unchanged."""
+    out = Path(out)
+    if out.is_symlink() and not out.exists():
+        raise UnsafeOutput(f"--out: {out} is a dangling symbolic link")
     if not out.exists():
-        if out.is_symlink():
-            raise UnsafeOutput(f"--out: {out} is a dangling symbolic link")
         return
     if not out.is_dir():
         raise UnsafeOutput(f"--out: not a directory: {out}")
     entries = sorted(p.name for p in out.iterdir() if p.name not in KEPT_ENTRIES)
     if not entries:
         return
-    if MARKER not in entries and not _legacy_report(out, entries):
+    written = report_manifest(out)
+    if written is None:
         shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
         raise UnsafeOutput(f"--out: {out} is not a bnverify report folder (no {MARKER}; holds {shown}); "
                            "refusing to replace it — give a new folder")
-    foreign = [e for e in entries if e not in REPORT_ENTRIES]
+    foreign = foreign_files(out, written)
     if foreign:
-        raise UnsafeOutput(f"--out: {out} holds files a report does not write ({', '.join(foreign[:3])}"
-                           f"{', …' if len(foreign) > 3 else ''}); refusing to replace it — move them first")
+        raise UnsafeOutput(f"--out: {out} holds {foreign[0]}, which the report did not write"
+                           f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}; "
+                           "refusing to replace it — move it first")
 
 
-def _legacy_report(out: Path, entries: list[str]) -> bool:
-    """A report written before the marker existed: only report entries, and a results.json
-    with the report's own top-level fields."""
-    if not {"REPORT.md", "results.json"} <= set(entries) or not set(entries) <= REPORT_ENTRIES:
-        return False
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _entries(folder: Path) -> list[tuple[str, Path]]:
+    """Every file, folder and link under ``folder`` as ``(relative path, path)``, sorted; links are
+    not followed, the marker and the kept entries (and what they hold) are left out."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        if Path(root) == Path(folder):
+            dirs[:] = [d for d in dirs if d not in KEPT_ENTRIES]
+        for name in dirs + files:
+            p = Path(root) / name
+            rel = p.relative_to(folder).as_posix()
+            if rel != MARKER and rel not in KEPT_ENTRIES:
+                found.append((rel, p))
+    return sorted(found)
+
+
+def written_files(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (the marker and the kept entries excepted), relative path →
+    sha256: the manifest a report records of what it wrote."""
+    return {rel: _sha256(p) for rel, p in _entries(folder) if p.is_file() and not p.is_symlink()}
+
+
+def report_manifest(out: Path) -> dict[str, str | None] | None:
+    """What the report in ``out`` wrote (relative path → sha256, or None where a report written
+    before manifests existed cannot say), or None when ``out`` is not a report."""
+    try:
+        d = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        if isinstance(d, dict) and isinstance(d.get("files"), dict):
+            return d["files"]
+    except (OSError, ValueError):
+        pass
+    return _legacy_manifest(out)
+
+
+def _legacy_manifest(out: Path) -> dict[str, None] | None:
+    """A report written before the manifest: the file names its results.json implies (content
+    unchecked), or only ``REPORT.md`` when it has none; None when ``out`` is no report at all."""
+    entries = {p.name for p in out.iterdir() if p.name not in KEPT_ENTRIES}
+    if not entries <= REPORT_ENTRIES or not ((MARKER in entries and "REPORT.md" in entries)
+                                            or {"REPORT.md", "results.json"} <= entries):
+        return None
+    names = {"REPORT.md", "errors.log"}
     try:
         with open(out / "results.json", encoding="utf-8") as f:
             d = json.load(f)
+    except FileNotFoundError:
+        d = None
     except (OSError, ValueError):
-        return False
-    return isinstance(d, dict) and {"settings", "environment", "statements", "mutants"} <= set(d)
+        return None
+    if d is not None:
+        if not (isinstance(d, dict) and {"settings", "environment", "statements", "mutants"} <= set(d)):
+            return None
+        names.add("results.json")
+        for r in d["statements"] + d["mutants"]:
+            name = T.sanitise(r["key"])
+            names |= {f"statements/{name}.md", f"statements/img/{name}-slack.png",
+                      f"statements/img/{name}-coverage.png"}
+        names |= {f["rel"] for f in d.get("figures", {}).values() if isinstance(f, dict) and f.get("rel")}
+    elif MARKER not in entries:
+        return None
+    return dict.fromkeys(names)
+
+
+def foreign_files(out: Path, written: dict[str, str | None]) -> list[str]:
+    """Paths under ``out`` (relative, sorted) that the report did not write or that changed since:
+    files outside ``written``, symbolic links, folders holding none of its files."""
+    dirs = set(REPORT_DIRS) | {"/".join(k.split("/")[:i]) for k in written for i in range(1, k.count("/") + 1)}
+    foreign = []
+    for rel, p in _entries(out):
+        if p.is_symlink():
+            foreign.append(f"{rel} (a symbolic link)")
+        elif p.is_dir():
+            if rel not in dirs:
+                foreign.append(rel + "/")
+        elif rel not in written:
+            foreign.append(rel)
+        elif written[rel] is not None and _sha256(p) != written[rel]:
+            foreign.append(f"{rel} (changed since the report wrote it)")
+    return foreign
 
 
 def _pid_alive(pid: int) -> bool:
@@ -314,30 +405,77 @@ def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bo
     pool.shutdown(wait=True)
 
 
-def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figures=False, quiet=False) -> dict:
-    """Run everything and write the report folder ``out`` (atomically replaced). Returns a
-    summary dict (wall time, counts, paths)."""
-    out = Path(out).resolve()
+def prepare_out(out: Path | str, quiet: bool = True) -> None:
+    """Before any work: ``out`` and ``<out>.failed`` must be new, empty or previous reports
+    (:func:`check_out_dir`), beside a folder this process can write, and ``out`` no mount point (it
+    is swapped by renaming); leftovers of killed runs are dealt with (:func:`clean_leftovers`)."""
+    if not str(out).strip():  # Path("") is the current folder
+        raise UnsafeOutput("--out: empty folder name (an unset shell variable?)")
+    out = Path(out)
     check_out_dir(out)
+    out = out.resolve()
+    if out.is_dir() and os.path.ismount(out):
+        raise UnsafeOutput(f"--out: {out} is a mount point; the report is swapped in by renaming — "
+                           "give a folder inside it")
+    parent = next((p for p in [out.parent, *out.parent.parents] if p.exists()), None)
+    if parent is None or not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(13, "Permission denied", str(parent or out.parent))
     out.parent.mkdir(parents=True, exist_ok=True)
-    for m in clean_leftovers(out):
-        _log(f"bnverify: {m}", quiet)
-    check_out_dir(out)  # a restored previous report is still a report
+    for folder in (out, failed_dir(out)):
+        for m in clean_leftovers(folder):
+            _log(f"bnverify: {m}", quiet)
+        check_out_dir(folder)  # a restored previous report is still a report
+
+
+def _swap_in(tmp: Path, dest: Path) -> None:
+    """Move the finished folder ``tmp`` in as ``dest``: the previous one aside, the new one in
+    (signals held for the two renames, so a report folder is always there), the kept entries
+    across, then the previous one deleted."""
+    old = dest.parent / f".{dest.name}.old-{os.getpid()}"
+    hold = getattr(signal, "pthread_sigmask", None)
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    if hold is not None:
+        hold(signal.SIG_BLOCK, blocked)
+    try:
+        if dest.exists():
+            os.replace(dest, old)
+        os.replace(tmp, dest)
+        for name in sorted(KEPT_ENTRIES):  # the deep run's store and summary stay
+            if (old / name).exists():
+                os.replace(old / name, dest / name)
+    except BaseException:
+        if old.exists() and not dest.exists():
+            os.replace(old, dest)
+        raise
+    finally:
+        if hold is not None:
+            hold(signal.SIG_UNBLOCK, blocked)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figures=False, quiet=False) -> dict:
+    """Run everything and write the report folder ``out`` (atomically replaced). A run whose exit
+    status is not 0 never replaces a previous report: it goes to :func:`failed_dir` instead.
+    Returns a summary dict (wall time, counts, paths, ``status``, ``replaced``)."""
+    prepare_out(out, quiet)
+    out = Path(out).resolve()
     t0 = time.perf_counter()
     settings.started = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
         (tmp / "statements" / "img").mkdir(parents=True)
         (tmp / "figures").mkdir()
-        (tmp / MARKER).write_text("a bnverify report folder: `bnverify report --out` may replace it\n",
-                                  encoding="utf-8")
         with beside_campaigns(settings, tmp / "figures", fast_figures, quiet) as side:
             results, mutant_results = collect(settings, progress=progress, quiet=quiet)
             t_campaigns = time.perf_counter() - t0
             figs, premise_rows = side()
+        summary = summarise(results + mutant_results)
+        status = exit_status(summary, mutants_count=False)
+        previous = out.is_dir() and report_manifest(out) is not None
+        dest = failed_dir(out) if status != 0 and previous else out
         env = environment()
         pages: dict[str, str] = {}
         by_key: dict[str, list[dict]] = {}
@@ -352,7 +490,7 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             except Exception as e:  # noqa: BLE001  (a figure must not sink the verification report)
                 figs["_errors"][f"coverage {key}"] = f"{type(e).__name__}: {e}"
                 cov = None
-            page = M.statement_page(key, rs, final_dir=out, figure=f"img/{fig.name}",
+            page = M.statement_page(key, rs, final_dir=dest, figure=f"img/{fig.name}",
                                     coverage_figure=f"img/{cov.name}" if cov is not None else None)
             (tmp / "statements" / f"{name}.md").write_text(page, encoding="utf-8")
             pages[key] = f"statements/{name}.md"
@@ -366,40 +504,20 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
                        figures={k: v for k, v in figs.items() if k != "_errors"}, figure_errors=figs["_errors"],
                        premises=premise_rows)
         (tmp / "results.json").write_text(json.dumps(json_safe(payload), indent=1, sort_keys=True), encoding="utf-8")
-        summary = summarise(results + mutant_results)
         if summary["errors"]:
             (tmp / "errors.log").write_text(error_log_text(summary["errors"]), encoding="utf-8")
-        # swap in: move the old report aside, the new one in, then delete the old one (signals
-        # are held for the two renames, so a report folder is always there)
-        check_out_dir(out)  # nothing foreign appeared while the campaigns ran
-        hold = getattr(signal, "pthread_sigmask", None)
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        if hold is not None:
-            hold(signal.SIG_BLOCK, blocked)
-        try:
-            if out.exists():
-                os.replace(out, old)
-            os.replace(tmp, out)
-            for name in sorted(KEPT_ENTRIES):  # the deep run's store and summary stay
-                if (old / name).exists():
-                    os.replace(old / name, out / name)
-        finally:
-            if hold is not None:
-                hold(signal.SIG_UNBLOCK, blocked)
-        if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+        (tmp / MARKER).write_text(json.dumps({"note": MARKER_NOTE, "files": written_files(tmp)}, indent=1,
+                                             sort_keys=True), encoding="utf-8")
+        check_out_dir(dest)  # nothing foreign appeared while the campaigns ran
+        _swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists():
-            if out.exists():  # interrupted after the swap: the new report is in place
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(old, out)
         raise
-    return dict(out=str(out), wall=time.perf_counter() - t0, campaigns_seconds=t_campaigns,
+    return dict(out=str(dest), replaced=dest == out, status=status, wall=time.perf_counter() - t0,
+                campaigns_seconds=t_campaigns,
                 statements=len({r["key"] for r in results}), mutants=len({r["key"] for r in mutant_results}),
                 violated=len(summary["violated"]), violated_keys=summary["violated"],
                 mutants_missed=summary["mutants_missed"], undecided=summary["undecided"],
                 figure_errors=figs["_errors"],
                 errors=[f"{e['key']} [{e['backend']}]: {e['message']}" for e in summary["errors"]],
-                error_log=str(out / "errors.log") if summary["errors"] else None, summary=summary)
+                error_log=str(dest / "errors.log") if summary["errors"] else None, summary=summary)

@@ -113,7 +113,8 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
                     f"not certified ({ce.get('arb') or 'balls not run'}); confirmed by the mpmath ladder")
             out += [f"### Counterexample {i} ({b}, found by {ce.get('searcher', '?')})", "", cert, "",
                     T.md(T.parameters_of(ce["example"])), "",
-                    T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"]), "```", ""]
+                    T.md(T.verdicts_of(ce)), "", "```sh", reproduce_command(key, ce["example"], r.get("source_file")),
+                    "```", ""]
         if len(ces) > max_listed:
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
         tight = r.get("tightest")
@@ -187,7 +188,8 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
     distinct = sum(r.get("distinct", 0) for r in results)
     draws = sum(r["examples"] for r in results)
     link = (lambda k, r: f"[{k}]({pages[k]})")
-    out[2:2] = [f"Code: commit `{env.get('git commit', 'unknown')}`; generated {settings.get('started', '')}; "
+    out[2:2] = [f"Code: commit `{env.get('git commit', 'unknown')}`; dependencies: {env.get('lock file', 'unknown')}; "
+                f"generated {settings.get('started', '')}; "
                 f"wall time {wall:.0f} s. Settings, environment and how to read below.", "", "## Verdicts", "",
                 f"{len(by_key)} statement versions: **{sum(1 for v in verdicts.values() if v == 'holds')} hold**, "
                 f"{n_viol} violated, {sum(1 for v in verdicts.values() if v.startswith('refuted'))} refuted and revised, "

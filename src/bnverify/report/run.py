@@ -24,7 +24,7 @@ from importlib import metadata
 import numpy as np
 
 from bnverify.numerics.backends import get_backend
-from bnverify.verify.provenance import git_commit
+from bnverify.verify.provenance import git_commit, lock_file
 
 # default examples per statement and precision of `bnverify report` / `bnverify check`
 # (chosen so that `make report` fits in 15 minutes on 2 cores with ~26 statements + 27 mutants:
@@ -35,18 +35,23 @@ DEFAULT_F64, DEFAULT_MP = 96, 8
 # still measured); override with --mutant-examples
 DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP = 16, 2
 PRECISIONS = ("float64", "mpmath")
+# examples per statement and precision at most (--examples, --mp-examples, --mutant-examples,
+# BNVERIFY_EXAMPLES): every decided example is kept in memory with its verdicts (~10 kB), and one
+# float64 example costs ~0.1-1 s, so 100,000 is hours per statement on 2 cores
+MAX_EXAMPLES = 100_000
 
 
 def default_examples() -> tuple[int, int]:
     """``(float64, mpmath)`` examples per statement: ``BNVERIFY_EXAMPLES='N'`` or ``'N,M'``
-    (integers >= 0, validated like ``--examples``; M defaults to N/10, at least 1 when N > 0),
-    else the defaults."""
+    (integers in [0, MAX_EXAMPLES], validated like ``--examples``; M defaults to N/10, at least 1
+    when N > 0), else the defaults."""
     env = os.environ.get("BNVERIFY_EXAMPLES", "").strip()
     if not env:
         return DEFAULT_F64, DEFAULT_MP
     parts = [p.strip() for p in env.split(",")]
-    if len(parts) > 2 or not all(p.isdigit() and p.isascii() for p in parts):
-        raise ValueError(f"BNVERIFY_EXAMPLES: expected 'N' or 'N,M' with integers >= 0, got {env!r}")
+    if len(parts) > 2 or not all(p.isdigit() and p.isascii() and int(p) <= MAX_EXAMPLES for p in parts):
+        raise ValueError(f"BNVERIFY_EXAMPLES: expected 'N' or 'N,M' with integers >= 0 and <= {MAX_EXAMPLES}, "
+                         f"got {env!r}")
     n = int(parts[0])
     return n, int(parts[1]) if len(parts) > 1 else (max(1, n // 10) if n else 0)
 
@@ -331,7 +336,8 @@ def _version(dist: str) -> str | None:
 
 
 def environment() -> dict:
-    """Versions of Python and the numeric stack (torch only when installed), platform, commit."""
+    """Versions of Python and the numeric stack (torch only when installed), platform, commit, and
+    the lock file the dependencies came from."""
     from bnverify.numerics.backends import mpmath_uses_gmpy
 
     env = {"python": platform.python_version(), "platform": platform.platform(),
@@ -342,6 +348,7 @@ def environment() -> dict:
             env[dist] = v or "not installed"
     env["mpmath backend"] = "gmpy" if mpmath_uses_gmpy() else "python (slow)"
     env["git commit"] = git_commit()
+    env["lock file"] = lock_file()
     return env
 
 
@@ -371,13 +378,16 @@ def timed(f, *a, **kw):
     return out, time.perf_counter() - t0
 
 
-# --- what a set of campaign results means: the exit status of `check` and `report` ----------------
-DECIDED = ("holds", "violated", "artefact")  # outcomes that say something about the statement
+# --- what a set of campaign results means: the exit status of `check`, `report` and `reproduce` ---------
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_ERROR, EXIT_NOTHING = 0, 1, 2, 3, 4
+# outcomes that decide a statement: an artefact (a primary verdict high precision refuted) says
+# nothing about the statement, so a statement whose examples are all artefacts is not a pass
+DECIDED = ("holds", "violated")
 
 
 def decided_examples(r: dict) -> int:
-    """Examples of a campaign whose outcome was decided (holds, violated, or a float64 artefact
-    re-decided at higher precision); vacuous, undecided and raising examples are not."""
+    """Examples of a campaign whose outcome was decided (holds or violated); vacuous, undecided,
+    artefact and raising examples are not."""
     return sum(r["counts"].get(k, 0) for k in DECIDED)
 
 
@@ -406,7 +416,7 @@ def summarise(results: list[dict]) -> dict:
     * ``mutants_missed``: mutants no campaign caught;
     * ``errors``: every raised campaign or example (:func:`campaign_errors`);
     * ``undecided``: statements with no decided example in any precision (none run, every
-      example vacuous or raising) — nothing was checked for them."""
+      example vacuous, undecided, an artefact or raising) — nothing was checked for them."""
     stmts = [r for r in results if not r.get("mutant")]
     muts = [r for r in results if r.get("mutant")]
     violated = sorted({r["key"] for r in stmts if r["counts"].get("violated", 0) and not r.get("known_false")})
@@ -418,6 +428,19 @@ def summarise(results: list[dict]) -> dict:
                 errors=[e for r in results for e in campaign_errors(r)],
                 undecided=sorted(k for k, n in decided.items() if n == 0),
                 statements=len(decided), mutants=len({r["key"] for r in muts}))
+
+
+def exit_status(summary: dict, *, mutants_count: bool) -> int:
+    """The exit status of a run from its :func:`summarise` (``bnverify.cli``'s table): 1 a
+    statement violated (or, with ``mutants_count``, a mutant not caught), else 3 an error, else 4
+    nothing checked, else 0."""
+    if summary["violated"] or (mutants_count and summary["mutants_missed"]):
+        return EXIT_VIOLATED
+    if summary["errors"]:
+        return EXIT_ERROR
+    if summary["undecided"] or not summary["statements"] and not summary["mutants"]:
+        return EXIT_NOTHING
+    return EXIT_OK
 
 
 def error_log_text(errors: list[dict]) -> str:

@@ -43,11 +43,11 @@ def verdict_word(r: dict) -> str:
         return "VACUOUS (hypotheses never met)"
     if c["violated"]:
         return "refuted (known)" if r.get("known_false") else "VIOLATED"
-    if c["undecided"] and not c["holds"] and not c["artefact"]:
-        return "undecided"
     note = [f"{c['artefact']} precision artefact(s)"] if c["artefact"] else []
     if c["undecided"]:
         note.append(f"{c['undecided']} undecided")
+    if not c["holds"]:  # artefacts and undecided examples decide nothing: not a pass
+        return "undecided" + (f" ({', '.join(note)})" if c["artefact"] else "")
     return "holds" + (f" ({', '.join(note)})" if note else "")
 
 
@@ -193,6 +193,8 @@ def statement_verdict(rs: list[dict]) -> str:
         return "refuted (known)" if rs[0].get("known_false") else "**VIOLATED**"
     if sum(r.get("distinct", 0) + r.get("pinned_decided", 0) for r in rs) == 0:
         return "VACUOUS (hypotheses never met)"
+    if not any(r["counts"].get("holds") for r in rs):
+        return "**NOTHING DECIDED** (no example held: undecided or precision artefacts only)"
     return "holds"
 
 

@@ -23,8 +23,10 @@ precisions (50 → 100 → 200 digits by default) until two consecutive rungs ag
 * ``artefact`` — the primary precision said "violated" and high precision refutes it, or the
   violation's size shrinks with the working precision like its rounding unit (below): counted on
   its own, never as a pass and never as a violation;
-* ``error`` — the statement (hypotheses, constants, check) raised, or returned the wrong type; the
-  traceback is kept with the example, and the campaign goes on.
+* ``error`` — the statement (hypotheses, constants, check) raised, or returned the wrong type, or a
+  verdict with a NaN observed value or bound, or a violation whose excess is NaN (a lower bound
+  of +∞: ``(observed − ∞)/∞``); the traceback is kept with the example, and the campaign goes on.
+  Infinities themselves are values (a rise from 0, an edge that never ends, a vacuous bound).
 
 **A violation is confirmed only if it survives precision** (whoever wrote the statement, with no
 ``resolved=`` logic needed): every decided rung of the ladder must say "violated" *and* the
@@ -88,6 +90,11 @@ def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None
     if not isinstance(v, Verdict):
         raise StatementError(f"{stmt.key}: check() must return a Verdict (use the helpers upper_bound, "
                              f"lower_bound, identity, holds, violated, undecided), got {type(v).__name__}")
+    nan = [k for k in ("observed", "bound") + (("slack",) if v.status == "violated" else ())
+           if getattr(v, k) is not None and math.isnan(getattr(v, k))]
+    if nan:  # NaN compares False: a "violation" without an excess, never a verdict (nor an artefact)
+        raise StatementError(f"{stmt.key}: check() gave {', '.join(f'{k} = nan' for k in nan)} "
+                             f"(observed = {v.observed}, bound = {v.bound}) at {bk.name} on {ex.short()}")
     if v.horizon is None:
         v.horizon = horizon
     return v, traj

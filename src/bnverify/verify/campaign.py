@@ -42,6 +42,23 @@ PROFILE_EXAMPLES = {"ci": (25, 4), "dev": (200, 20), "deep": (10_000, 200)}
 _COMMON = dict(database=None, deadline=None, print_blob=False,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                       HealthCheck.data_too_large])
+def hypothesis_home() -> str:
+    """Where Hypothesis keeps its files (its cache of constants; the example database is off):
+    ``HYPOTHESIS_STORAGE_DIRECTORY`` when set, else ``$XDG_CACHE_HOME/bnverify/hypothesis``
+    (``~/.cache/…``) — never ``.hypothesis/`` in the current directory. Set in the environment too,
+    so every worker process started from here uses it."""
+    from pathlib import Path
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    home = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bnverify" / "hypothesis")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
+    set_hypothesis_home_dir(home)
+    return home
+
+
+hypothesis_home()
 settings.register_profile("ci", derandomize=True, max_examples=PROFILE_EXAMPLES["ci"][0], **_COMMON)
 settings.register_profile("dev", max_examples=PROFILE_EXAMPLES["dev"][0], **_COMMON)
 settings.register_profile("deep", max_examples=PROFILE_EXAMPLES["deep"][0], **_COMMON)

@@ -47,6 +47,30 @@ SCHEDULER_ENV = "BNVERIFY_SCHEDULER"
 INLINE = "inline"
 RETRIES = 3
 USER_MODULE_PREFIX = "bnverify_theorems_"
+SCHEDULER_SCHEMES = ("tcp", "tls")
+
+
+def check_scheduler(address: str, *, source: str = "--scheduler", timeout: float = 5.0) -> str:
+    """``address`` as given, once it is ``inline`` or ``[tcp://|tls://]host:port`` with a scheduler
+    listening there; otherwise ValueError, one line naming ``source`` (the flag or the variable).
+    Called before any work: a closed port is refused in seconds, not after the run."""
+    import socket
+
+    if address == INLINE:
+        return address
+    scheme, sep, rest = address.strip().rpartition("://")
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if (sep and scheme not in SCHEDULER_SCHEMES) or not colon or not host or "/" in rest \
+            or not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"{source}: expected '{INLINE}' or a Dask scheduler address "
+                         f"[{'|'.join(s + '://' for s in SCHEDULER_SCHEMES)}]HOST:PORT, got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ValueError(f"{source}: no Dask scheduler answers at {address} "
+                         f"({e.strerror or type(e).__name__})") from None
+    return address
 
 
 def default_workers() -> int:
@@ -421,16 +445,20 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
                      runs: list[dict] | None = None, partial: str = "") -> str:
     """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
     coverage of the declared space, outcomes, tightness sup and where), then every violation found.
-    ``runs``: the invocations that filled the store (wall time each); ``partial``: why the table is
-    not the whole budget (a summary written from an interrupted run's store)."""
+    ``runs``: the invocations (legs) that filled the store, from ``runs.json`` (wall time each; the
+    first line gives their total); ``wall``: the total when there are none; ``partial``: why the table is not
+    the whole budget (a summary written from an interrupted run's store)."""
     import datetime
 
-    lines = ["# Deep run", ""]
+    legs = [run["wall"] for run in runs or []] or [wall]
+    in_legs = f" in {len(legs)} legs" if len(legs) > 1 else ""
+    lines = [f"# Deep run: {sum(legs) / 60:.1f} min wall time{in_legs}", ""]
     if partial:
         lines += [f"**Partial:** {partial}", ""]
     lines += [f"- engine: {engine_text}; seed {seed}; budget per statement: Hypothesis {budget.hypothesis}, "
               f"sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt} ({budget.hunt_restarts} restarts)",
-              f"- wall time: {wall / 60:.1f} min; decision time (summed over workers): "
+              f"- wall time: {sum(legs) / 60:.1f} min{in_legs}{' (each below)' if in_legs else ''}; "
+              "decision time (summed over workers): "
               f"{sum(r.seconds for r in results) / 60:.1f} min; "
               f"{sum(r.distinct for r in results)} distinct decided examples in {sum(r.examples for r in results)} draws"]
     for run in runs or []:
@@ -492,6 +520,13 @@ def main(argv=None) -> int:
     ap.add_argument("--from-store", action="store_true",
                     help="decide nothing: write the summary from what the store holds (an interrupted run)")
     a = ap.parse_args(argv)
+    for address, source in ((a.scheduler, "--scheduler"), (os.environ.get(SCHEDULER_ENV), SCHEDULER_ENV)):
+        if address and not a.from_store:
+            try:
+                check_scheduler(address, source=source)
+            except ValueError as e:
+                ap.error(str(e))
+            break
     budget = Budget(hypothesis=a.hypothesis, sweep=a.sweep, hunt=a.hunt, hunt_restarts=a.hunt_restarts, chunk=a.chunk)
     stmts = select(load(a.theorems), a.statement) + (load(a.theorems, mutants=True) if a.mutants else [])
     skipped, chosen = {}, []
@@ -545,7 +580,7 @@ def main(argv=None) -> int:
                                  runs=runs, partial=partial))
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([r.to_dict() for r in results], f, indent=1, default=str)
-    print(f"[engine] wrote {a.summary} ({wall / 60:.1f} min)", file=sys.stderr)
+    print(f"[engine] wrote {a.summary} (this leg {wall / 60:.1f} min)", file=sys.stderr)
     return 0
 
 

@@ -44,6 +44,8 @@ def _folders(config) -> list[Path]:
     given = [p for p in os.environ.get(ENV, "").split(os.pathsep) if p] + list(config.getoption("theorems") or [])
     out: list[Path] = []
     for d in given:
+        if not str(d).strip():  # Path("") is the current folder: every *.py in it would be executed
+            raise pytest.UsageError("--theorems: empty folder name (an unset shell variable?)")
         p = Path(d).expanduser().resolve()
         if not p.is_dir():
             raise pytest.UsageError(f"--theorems: not a directory: {d}")

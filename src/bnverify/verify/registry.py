@@ -49,6 +49,8 @@ def theorem_dirs(extra=()) -> list[Path]:
     dirs = [DEFAULT_DIR] if DEFAULT_DIR.is_dir() else []
     env = os.environ.get("BNVERIFY_THEOREMS", "")
     for d in [*(p for p in env.split(os.pathsep) if p), *extra]:
+        if not str(d).strip():  # Path("") is the current folder: every *.py in it would be executed
+            raise ValueError("theorems: empty folder name (an unset shell variable?)")
         p = Path(d).resolve()
         if not p.is_dir():
             raise ValueError(f"theorems: not a directory: {d}")

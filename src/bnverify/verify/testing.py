@@ -4,6 +4,7 @@ command that reproduces it. Results are also kept in :data:`RESULTS` for the ses
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bnverify.verify.campaign import CampaignResult, falsify
 from bnverify.verify.registry import load
@@ -19,18 +20,26 @@ def find(key: str, *, mutants: bool = False):
     raise LookupError(f"no {'mutant' if mutants else 'statement'} {key!r}; known: {[s.key for s in pool]}")
 
 
-def reproduce_command(key: str, example: dict) -> str:
-    return f"bnverify reproduce '{key}' --params '{json.dumps(example, sort_keys=True)}'"
+def reproduce_command(key: str, example: dict, source_file: str | None = None) -> str:
+    """The command that re-runs ``example``; with ``--theorems DIR`` when the statement's
+    ``source_file`` lies outside the shipped theorems (a user's folder: unknown id without it)."""
+    import shlex
+
+    from bnverify.verify import registry
+
+    folder = Path(source_file).resolve().parent if source_file else None
+    theorems = f" --theorems {shlex.quote(str(folder))}" if folder and folder != registry.DEFAULT_DIR.resolve() else ""
+    return f"bnverify reproduce '{key}'{theorems} --params '{json.dumps(example, sort_keys=True)}'"
 
 
-def describe_counterexample(key: str, ce: dict) -> str:
+def describe_counterexample(key: str, ce: dict, source_file: str | None = None) -> str:
     lines = [f"  example: {json.dumps(ce['example'], sort_keys=True)}",
              "  certified by ball arithmetic and confirmed by mpmath" if ce.get("certified") else
              f"  not certified ({ce.get('arb') or 'balls not run'}); confirmed by mpmath"]
     for prec, v in ce["verdicts"].items():
         lines.append(f"    {prec:>20}: {v['status']:<9} observed={v['observed']} bound={v['bound']} "
                      f"slack={v['slack']} witness t={v['witness']} {v['message']}")
-    lines.append(f"  reproduce: {reproduce_command(key, ce['example'])}")
+    lines.append(f"  reproduce: {reproduce_command(key, ce['example'], source_file)}")
     return "\n".join(lines)
 
 
@@ -53,7 +62,8 @@ def check_statement(key: str, backend: str = "float64", *, max_examples=None, se
         assert res.counterexamples or getattr(stmt, "pinned", ()), f"{stmt.key}: recorded as refuted ({known}) but no counterexample was found"
         return res
     if res.counterexamples:
-        body = "\n".join(describe_counterexample(stmt.key, c) for c in res.counterexamples[:5])
+        body = "\n".join(describe_counterexample(stmt.key, c, getattr(stmt, "source_file", None))
+                         for c in res.counterexamples[:5])
         raise AssertionError(
             f"{stmt.key} ({stmt.reference}) VIOLATED in {len(res.counterexamples)} of {res.met} examples "
             f"[{res.backend} primary]:\n{body}")
