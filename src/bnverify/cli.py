@@ -148,6 +148,9 @@ def _examples_args(p, f64_default, mp_default):
                         "or N/10 when --examples is given)")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="Hypothesis seed (default: derandomised, reproducible)")
+    p.add_argument("--certify", choices=("doubtful", "all"), default="doubtful",
+                   help="what goes up the precision ladder: every doubtful verdict, the 8 tightest and a seeded "
+                        "sample of 32 screened holds per campaign (default), or every decided verdict (all)")
     p.add_argument("--workers", type=_pos_int, default=None, metavar="W",
                    help="worker processes for campaigns (default: min(2, CPUs); at most the CPUs unless "
                         "the campaigns go to a --scheduler)")
@@ -351,8 +354,9 @@ def cmd_check(args) -> int:
 
     def job(s, m, p):
         n = f64 if p == "float64" else mp
-        budget = report_budget(s, n, p, mutant=m) if args.search == "all" else None
-        return Job(s.key, m, p, n, args.seed, tuple(args.theorems), searcher=args.search, budget=budget)
+        budget = report_budget(s, n, p, mutant=m, certify=args.certify) if args.search == "all" else None
+        return Job(s.key, m, p, n, args.seed, tuple(args.theorems), searcher=args.search, budget=budget,
+                   certify=args.certify)
 
     jobs = [job(s, m, p) for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
     t0 = time.perf_counter()
@@ -442,7 +446,7 @@ def cmd_report(args) -> int:
     settings = RunSettings(examples_f64=f64, examples_mp=mp, seed=args.seed, mutant_f64=mf, mutant_mp=mm,
                            theorems=tuple(args.theorems),
                            ids=tuple(args.ids),
-                           workers=workers, profile=profile, scheduler=scheduler,
+                           workers=workers, profile=profile, scheduler=scheduler, certify=args.certify,
                            extra={"command": "bnverify " + " ".join(sys.argv[1:])})
     try:
         info = write_report(out, settings, fast_figures=args.fast_figures)

@@ -218,7 +218,7 @@ def _mut(settings) -> str:
     return f"{settings.mutant_f64} / {settings.mutant_mp}"
 
 
-def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
+def report_budget(stmt, n: int, precision: str, *, mutant: bool, certify: str = "doubtful") -> dict:
     """Examples per searcher of one report campaign from its example count ``n``: float64
     statements split ``n`` over Hypothesis (¼), the Sobol sweep (½) and the CMA-ES hunt (¼), scaled
     by the statement's ``search_scale`` (< 1 where one example costs seconds); mpmath-primary
@@ -230,22 +230,22 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool) -> dict:
     from bnverify.verify.search import Budget
 
     if n <= 0:
-        return asdict(Budget())
+        return asdict(Budget(certify=certify))
     if mutant:
         # a needle (false on ~1 % of the space) gets at least the budget its own test needs for the
         # searchers it names (sweep, then hunt from the sweep's tightest points)
         # (float64 primary: an mpmath-primary campaign of a needle would cost ~100 × its draws)
         needle = getattr(stmt, "needle_share", None) and precision == "float64"
         m = max(n, int(getattr(stmt, "ci_budget", 0) or 0)) if needle else n
-        return asdict(Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2)))
+        return asdict(Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2), certify=certify))
     if precision != "float64":
         k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
-        return asdict(Budget(sweep=k, chunk=max(1, k)))
+        return asdict(Budget(sweep=k, chunk=max(1, k), certify=certify))
     k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
     sweep = max(1, k // 2)
     hyp = k // 4 if k >= 4 else 0
     focus = k // 8 if stmt.space().focus_regions else 0
-    return asdict(Budget(hypothesis=hyp, sweep=sweep - focus, hunt=k - hyp - sweep, focus=focus, chunk=max(16, k // 8)))
+    return asdict(Budget(hypothesis=hyp, sweep=sweep - focus, hunt=k - hyp - sweep, focus=focus, chunk=max(16, k // 8), certify=certify))
 
 
 def selected(settings: RunSettings) -> tuple[list, list]:
@@ -273,7 +273,7 @@ def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[
                 else:
                     n = settings.examples_f64 if p == "float64" else settings.examples_mp
                 jobs.append(Job(s.key, group, p, n, settings.seed, tuple(settings.theorems),
-                                budget=report_budget(s, n, p, mutant=group)))
+                                budget=report_budget(s, n, p, mutant=group, certify=settings.certify)))
     _log(f"bnverify: {len(stmts)} statements, {len(muts)} mutants, {len(jobs)} campaigns "
          f"({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples per statement, "
          f"{_mut(settings)} per mutant, "

@@ -160,6 +160,10 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "examples per mutant, float64 / mpmath": (f"{settings['mutant_f64']} / {settings['mutant_mp']}"
                                                           if settings.get("mutant_f64") is not None else "as statements"),
                 "seed (Hypothesis)": settings["seed"] if settings["seed"] is not None else "derandomised (profile ci)",
+                "certification": ("every decided verdict up the ladder (--certify all)"
+                                  if settings.get("certify") == "all" else
+                                  "doubtful verdicts, the 8 tightest and a seeded sample of 32 screened holds per "
+                                  "campaign up the ladder; other comfortable holds screened in float64"),
                 "Hypothesis profile": settings.get("profile"), "precisions": ", ".join(settings["precisions"]),
                 "extra theorem folders": ", ".join(settings["theorems"]) or "–",
                 "statements": ", ".join(settings.get("ids") or ()) or "all",

@@ -108,6 +108,7 @@ class Job:
     theorems: tuple = ()
     searcher: str = "hypothesis"  # or sweep / hunt / all; ignored when budget is given
     budget: dict | None = None  # bnverify.verify.search.Budget fields: examples per searcher
+    certify: str = "doubtful"  # adjudicate.decide's policy (a budget carries its own)
 
 
 def result_dict(res, *, mutant: bool, statement=None) -> dict:
@@ -204,7 +205,8 @@ def _run_job(job: Job) -> dict:
 
         res.profile = profile_name()
     else:
-        res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, searcher=job.searcher)
+        res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, searcher=job.searcher,
+                      certify=job.certify)
     out = result_dict(res, mutant=job.mutant, statement=stmt)
     # the draws over the space (values, slack, outcome, searcher): the page's coverage figure
     out["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
@@ -364,6 +366,7 @@ class RunSettings:
     ids: tuple = ()  # restrict to these statements (and their mutants); () = all
     workers: int = 1
     scheduler: str | None = None  # a Dask scheduler address (None: BNVERIFY_SCHEDULER or an embedded cluster)
+    certify: str = "doubtful"  # what goes up the precision ladder (bnverify.verify.search.Budget.certify)
     profile: str = "ci"
     started: str = ""
     extra: dict = field(default_factory=dict)

@@ -182,7 +182,8 @@ class CampaignResult:
 
 
 def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = None, seed: int | None = None,
-            profile: str | None = None, searcher: str = "hypothesis", on_decision=None) -> CampaignResult:
+            profile: str | None = None, searcher: str = "hypothesis", on_decision=None,
+            certify: str = "doubtful") -> CampaignResult:
     """Search for counterexamples to ``stmt`` at the primary precision ``backend`` with one searcher
     (``hypothesis`` by default; ``sweep``; ``hunt``; ``all``: the report's three) over the
     statement's declared space; pinned examples first. ``on_decision(record)`` sees every draw."""
@@ -200,11 +201,11 @@ def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = No
         sweep = max(1, n // 2)
         hyp = n // 4 if n >= 4 else 0
         focus = n // 8 if stmt.space().focus_regions else 0
-        budget = Budget(hypothesis=hyp, sweep=sweep - focus, hunt=n - hyp - sweep, focus=focus)
+        budget = Budget(hypothesis=hyp, sweep=sweep - focus, hunt=n - hyp - sweep, focus=focus, certify=certify)
     elif searcher == "sweep+hunt":  # the hunt restarted from a short sweep's tightest examples
-        budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4))
+        budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4), certify=certify)
     else:
-        budget = Budget.only(searcher, n)
+        budget = Budget.only(searcher, n, certify=certify)
     res = run_campaign(stmt, budget, seed=seed, backend=bk, on_record=on_decision)
     res.profile = profile
     return res

@@ -511,6 +511,9 @@ def main(argv=None) -> int:
     ap.add_argument("--hunt-restarts", type=int, default=8)
     ap.add_argument("--chunk", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--certify", choices=("doubtful", "all"), default="doubtful",
+                    help="what goes up the precision ladder: doubtful verdicts + 8 tightest + a sample of 32 "
+                         "screened holds per campaign (default), or every decided verdict")
     ap.add_argument("--backend", action="append", default=None, help="primary precision (repeatable; default float64)")
     ap.add_argument("--statement", action="append", default=[], help="statement id or key (repeatable; default all)")
     ap.add_argument("--theorems", action="append", default=[], help="extra theorem folder")
@@ -527,7 +530,8 @@ def main(argv=None) -> int:
             except ValueError as e:
                 ap.error(str(e))
             break
-    budget = Budget(hypothesis=a.hypothesis, sweep=a.sweep, hunt=a.hunt, hunt_restarts=a.hunt_restarts, chunk=a.chunk)
+    budget = Budget(hypothesis=a.hypothesis, sweep=a.sweep, hunt=a.hunt, hunt_restarts=a.hunt_restarts, chunk=a.chunk,
+                    certify=a.certify)
     stmts = select(load(a.theorems), a.statement) + (load(a.theorems, mutants=True) if a.mutants else [])
     skipped, chosen = {}, []
     for s in stmts:
