@@ -119,9 +119,12 @@ STATEMENTS = [NanBound()]
 FLOAT64_ONLY_FALSE = '''
 
 class Float64Artefact(TinyTrue):
-    """Violated in float64 and at 50 digits, holds at every higher precision: only artefacts."""
+    """Violated in float64 and at 50 digits, holds at every higher precision: only artefacts (the
+    balls, which would prove it holds — a certified artefact is a decided example — are off)."""
 
     id = "only.artefacts"
+    ball_certifiable = False
+    ball_note = "test: uncertified artefacts only"
 
     def check(self, traj, c):
         low = traj.backend.name in ("float64", "mpmath50")
@@ -163,6 +166,19 @@ def test_a_statement_with_only_artefacts_is_not_a_pass(tmp_path, capsys):
                           "hyper": GOOD_HYPER})
     rc, out, err = run(capsys, "reproduce", "only.artefacts", "--theorems", d, "--params", example)
     assert rc == 4 and out.count("outcome ARTEFACT") == 2, out + err
+
+
+def test_a_certified_artefact_is_a_decided_example(tmp_path, capsys):
+    """The balls prove the claim where float64 saw a violation: a decided example of the higher
+    precision (the artefact stays recorded apart), so the statement holds."""
+    d = statement_file(tmp_path, "arte", FLOAT64_ONLY_FALSE.replace("    ball_certifiable = False\n", ""))
+    rc, out, err = run(capsys, "check", "only.artefacts", "--theorems", d, "--precision", "float64", *FAST)
+    assert rc == 0 and "nothing decided" not in err, out + err
+    assert "holds" in out.split("\n\n")[0].split("only.artefacts@v1")[1]
+    example = json.dumps({"instance": {"builder": "whitened_regression", "n": 5, "d": 2, "seed": 0},
+                          "hyper": {**GOOD_HYPER, "gamma0": 0.5}})  # (γ_0 = a: balls cannot decide γ_0 ≤ a)
+    rc, out, err = run(capsys, "reproduce", "only.artefacts", "--theorems", d, "--params", example)
+    assert rc == 0 and "outcome ARTEFACT" in out and "arb128" in out, out + err
 
 
 # --- 3. reproduce follows check's exit-code table ----------------------------------------------------------------

@@ -565,6 +565,7 @@ def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
         dec = decide(stmt, ex, primary=primary)
         results.append(dict(key=stmt.key, mutant=stmt.is_mutant, known_false=getattr(stmt, "known_false", None),
                             backend=dec.primary, counts={dec.outcome: 1},
+                            artefacts=[dec.to_dict()] if dec.outcome == "artefact" else [],
                             errors=[dict(example=ex.to_dict(), traceback=dec.error)] if dec.error else []))
         print(f"\n== {primary} primary: outcome {dec.outcome.upper()} ({dec.seconds:.2f} s)")
         print(verdicts_of(dec.to_dict()).to_string(index=False))

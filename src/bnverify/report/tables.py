@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from bnverify.report.run import certified_artefacts
+
 OUTCOME_COLUMNS = ("holds", "violated", "artefact", "undecided", "vacuous")
 
 
@@ -46,8 +48,8 @@ def verdict_word(r: dict) -> str:
     note = [f"{c['artefact']} precision artefact(s)"] if c["artefact"] else []
     if c["undecided"]:
         note.append(f"{c['undecided']} undecided")
-    if not c["holds"]:  # artefacts and undecided examples decide nothing: not a pass
-        return "undecided" + (f" ({', '.join(note)})" if c["artefact"] else "")
+    if not c["holds"] and not certified_artefacts(r):  # uncertified artefacts and undecided examples
+        return "undecided" + (f" ({', '.join(note)})" if c["artefact"] else "")  # decide nothing: not a pass
     return "holds" + (f" ({', '.join(note)})" if note else "")
 
 
