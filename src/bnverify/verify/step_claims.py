@@ -1,0 +1,213 @@
+"""Region claims of the whitened per-step line (THEORY.md §3–§6), over the state box
+``(ρ, η_eff)`` of one GD step: the claims ``bnverify prove`` decides for Lemma 6 (C)/(D), Lemma 7 (d)
+and the one-step facts of Theorem 3's peak bound. Each reads the statement's own attributes (``k``,
+``direction``, ``tau_factor``, ``factor``, a needle's tightening), so a mutant's claim is the
+mutated claim.
+
+Reduction (THEORY.md §4): along whitened GD a step depends on ``(ρ_t, η_eff,t)`` only; in the
+scale-free state ``α = 1, β = ρ`` (``bnverify.regimes.whitened.step_factors``) one step gives
+``α⁺ = A = 1 + η_eff ρ² c``, ``β⁺ = ρB``, ``B = 1 − η_eff c`` and, for ρ > 0, the step rises iff
+``|B| > A`` — the comparison ``ρ_{t+1} > ρ_t`` divided by ρ > 0, which is why the claims are stated
+on the closed box ``ρ ∈ [0, 1]`` (the divided form is continuous at ρ = 0) and imply the statement
+on ``(0, 1)``. The box's ``η_eff`` range is ``[0, H]`` with ``H`` the largest ``H_0`` of the
+statement's space: ``η_eff,t = H_t γ_t/a ≤ H_0`` (``γ_t ≤ a``, ``‖w_t‖ ≥ ‖w_0‖``; Theorem 2 (1)'s
+argument, itself proved by ``thm2.no_rising_edge``'s invariant claims).
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+from bnverify.numerics.backends import Uncertain
+from bnverify.numerics.interval import DUAL, Dual, Interval, centred
+from bnverify.regimes.whitened import step_factors, tau, tau_inv
+from bnverify.verify.region import BK, RegionClaim, space_bound, whitened_step_example
+
+__all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "BAND", "rising", "imax"]
+
+BAND = 1e-2  # relative half-width ε of the band |η_eff − τ(ρ)| < ε τ(ρ) left out of Lemma 7 (d)'s claim
+
+
+def _margin(x, bk=BK):
+    A, B, _ = step_factors(x["rho"], x["eta_eff"], bk)
+    return abs(B) - A
+
+
+def rising(x) -> bool:
+    """``ρ_{t+1} > ρ_t`` at the state ``x`` (ρ > 0), as ``|B| − A > 0`` (module docstring), the
+    difference enclosed in the centred (mean-value) form: ``B`` and ``A`` both grow with η_eff, and
+    their naive difference over a wide box loses the cancellation."""
+    return centred(lambda y: _margin(y, DUAL if isinstance(y["rho"], Dual) else BK), x) > 0
+
+
+def any_of(*tests) -> bool:
+    """Three-valued ``or`` of the comparisons ``tests`` (callables): True if one is True on the box,
+    False if all are False, else :class:`Uncertain` (Python's ``or`` would stop at the first
+    undecided one)."""
+    undecided = None
+    for t in tests:
+        try:
+            if t():
+                return True
+        except Uncertain as exc:
+            undecided = exc
+    if undecided is not None:
+        raise undecided
+    return False
+
+
+def imax(a, b):
+    a, b = BK.scalar(a), BK.scalar(b)
+    return Interval(max(a.lo, b.lo), max(a.hi, b.hi))
+
+
+def _rise_margin(x):
+    A, B, _ = step_factors(x["rho"], x["eta_eff"], BK)
+    return abs(B) - A
+
+
+def _example(stmt):
+    return lambda p: whitened_step_example(stmt, p["rho"], p["eta_eff"])
+
+
+def _state_box(stmt, H_name="H0", offset=0.0) -> dict:
+    return {"rho": (0.0, 1.0), "eta_eff": (0.0, offset + space_bound(stmt, H_name))}
+
+
+def lemma6_claims(stmt) -> list[RegionClaim]:
+    """Lemma 6 (C) / (D) in the whitened reduction (THEORY.md §3: ``P = ρ``, ``x = η_eff s``).
+    The statement's premise ``−k⟨g, e⟩‖w‖² ≥ ηα‖g‖²`` is ``γas²(k‖w‖ − η_eff α) ≥ 0`` there, i.e.
+    ``k ≥ η_eff c`` for ρ > 0; (D)'s ``−⟨g, e⟩‖w‖²(k + x) < ηα‖g‖²`` is ``k + η_eff s < η_eff c``."""
+    k = stmt.k
+    if stmt.direction == "convergence":
+        def premise(x):
+            _, _, c = step_factors(x["rho"], x["eta_eff"], BK)
+            return k >= x["eta_eff"] * c
+
+        def conclusion(x):
+            return not rising(x)
+        text = (f"whitened step with k = {k:g} >= eta_eff cos(theta) (Lemma 6 (C): P >= x/{k:g}) does not raise rho: "
+                "|1 - eta_eff c| <= 1 + eta_eff rho^2 c")
+    else:
+        def premise(x):
+            _, _, c = step_factors(x["rho"], x["eta_eff"], BK)
+            e = x["eta_eff"]
+            return k + e * (x["rho"] * c) < e * c
+
+        def conclusion(x):
+            return rising(x)
+        text = (f"whitened step with {k:g} + eta_eff sin(theta) < eta_eff cos(theta) (Lemma 6 (D): P < x/({k:g} + x)) "
+                "raises rho: |1 - eta_eff c| > 1 + eta_eff rho^2 c")
+    return [RegionClaim(stmt, "step", text, _state_box(stmt), conclusion, premise, _example(stmt),
+                        extra={"margins": lambda x: [_rise_margin(x)]})]
+
+
+def _tau_box(tau_fn, rho):
+    """τ over a box of ρ by ``tau_fn(r)`` (the statement's own ``tau``; None = +∞ for ρ ≥ 1): a box
+    reaching ρ = 1 gets ``[τ(ρ_lo), +∞]`` (τ increases on [0, 1) and is +∞ from 1 on)."""
+    if rho.hi < 1:
+        return tau_fn(rho)
+    if rho.lo >= 1:
+        return BK.inf
+    t = tau_fn(Interval(rho.lo))
+    return Interval(t.lo, math.inf)
+
+
+def lemma7_claims(stmt, band: float = BAND) -> list[RegionClaim]:
+    """Lemma 7 (d), ``ρ_{t+1} > ρ_t ⟺ η_eff > τ(ρ)`` with the statement's τ (``tau_factor``):
+    ``off-band`` — both directions wherever ``|η_eff − τ(ρ)| ≥ ε τ(ρ)`` (ε = ``band``); ``exact`` —
+    the same claim with no band (its residue is the curve η_eff = τ(ρ), where it is tight: there
+    ``ρ_{t+1} = ρ_t`` exactly, THEORY.md §4)."""
+    def tau_fn(r):
+        return stmt.tau(BK, r)
+
+    def predicted(x):
+        t = _tau_box(tau_fn, x["rho"])
+        return x["eta_eff"] > t
+
+    def conclusion(x):
+        return rising(x) == predicted(x)
+
+    def off_band(x):
+        t = _tau_box(tau_fn, x["rho"])
+        e = x["eta_eff"]
+        if t.lo == math.inf:
+            return True
+        return any_of(lambda: e >= (1 + band) * t, lambda: e <= (1 - band) * t)
+
+    box = _state_box(stmt)
+    ex = _example(stmt)
+
+    def margins(x):
+        return [_rise_margin(x), x["eta_eff"] - _tau_box(tau_fn, x["rho"])]
+    return [RegionClaim(stmt, "off-band", f"rho_(t+1) > rho_t <=> eta_eff > tau(rho) (tau(0) = {stmt.tau_factor:g}) "
+                        f"wherever |eta_eff - tau(rho)| >= {band:g} tau(rho)", box, conclusion, off_band, ex,
+                        notes=f"band eps = {band:g}", extra={"margins": margins}),
+            RegionClaim(stmt, "exact", "rho_(t+1) > rho_t <=> eta_eff > tau(rho), no band (tight on the curve)",
+                        box, conclusion, example_at=ex, extra={"margins": margins})]
+
+
+def _needle_factor(stmt):
+    """1 for the statement; a needle's tightening factor; None for another replaced check."""
+    from bnverify.verify.statement import _tightened_check
+
+    f = getattr(stmt, "_check_override", None)
+    if f is None:
+        return 1.0
+    if isinstance(f, functools.partial) and f.func is _tightened_check:
+        return float(f.keywords["factor"])
+    return None
+
+
+def _tau_inv_rising(e):
+    """τ⁻¹(η_eff) where it matters: a rising step has η_eff > τ(ρ) ≥ 2, so η_eff is clipped to
+    [2, ∞) (the conclusion is read only at rising points)."""
+    return tau_inv(Interval(max(e.lo, 2.0), max(e.hi, 2.0)), BK)
+
+
+def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
+    """Theorem 3's peak bound at one step, and (for the statement itself) the two one-step facts its
+    proof rests on. ``peak-step``: a rising step from ρ at η_eff ends at most at
+    ``n·max(ρ, f·τ⁻¹(η_eff)(η_eff − 1))`` (f = the statement's ``factor``, n a needle's tightening;
+    with H_0 = η_eff,0 this is the check on a one-step run; along a run η_eff,t ≤ H_0 and
+    τ⁻¹(H)(H − 1) increases, so the step bound implies P). ``rise-needs``: a rising step has
+    ``ρ < τ⁻¹(η_eff)`` (off the ε-band of Lemma 7 (d)); ``rise-factor``: it multiplies ρ by at most
+    ``η_eff − 1``."""
+    n = _needle_factor(stmt)
+    if n is None:
+        return []
+    f = stmt.factor
+    box = _state_box(stmt, "H0_minus_2", 2.0)
+
+    def peak(x):
+        r, e = x["rho"], x["eta_eff"]
+        A, B, _ = step_factors(r, e, BK)
+        return r * abs(B) / A <= n * imax(r, f * _tau_inv_rising(e) * (e - 1))
+
+    claims = [RegionClaim(stmt, "peak-step", f"rising step => rho_(t+1) <= {n:g} max(rho_t, {f:g} tau_inv(eta_eff)(eta_eff - 1))",
+                          box, peak, rising, _example(stmt), extra={"margins": lambda x: [_rise_margin(x)]})]
+    if stmt.is_mutant:
+        return claims
+
+    def needs(x):
+        return x["rho"] < _tau_inv_rising(x["eta_eff"])
+
+    def needs_premise(x):
+        if not rising(x):
+            return False
+        t = _tau_box(lambda r: tau(r, BK), x["rho"])
+        e = x["eta_eff"]
+        if t.lo == math.inf:
+            return True
+        return any_of(lambda: e >= (1 + band) * t, lambda: e <= (1 - band) * t)
+
+    def factor(x):
+        A, B, _ = step_factors(x["rho"], x["eta_eff"], BK)
+        return abs(B) <= (x["eta_eff"] - 1) * A
+
+    claims += [RegionClaim(stmt, "rise-needs", f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
+                           box, needs, needs_premise, notes=f"band eps = {band:g}",
+                           extra={"margins": lambda x: [_rise_margin(x)]}),
+               RegionClaim(stmt, "rise-factor", "rising step => rho_(t+1)/rho_t = |B|/A <= eta_eff - 1", box, factor, rising,
+                           extra={"margins": lambda x: [_rise_margin(x)]})]
+    return claims
