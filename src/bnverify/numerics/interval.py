@@ -466,9 +466,15 @@ DUAL = DualBackend()
 
 def centred(f, box: dict) -> Interval:
     """An enclosure of ``f`` (a function of a dict name → number, written over :data:`DUAL` /
-    :data:`INTERVAL` arithmetic) over ``box``: the naive enclosure intersected with the mean-value form
-    ``f(m) + Σ_i ∂_i f(box)·(x_i − m_i)`` (derivatives by :class:`Dual`). Falls back to the naive
-    enclosure where a derivative is not enclosed (a division by an interval containing 0)."""
+    :data:`INTERVAL` arithmetic) over ``box``: the intersection of
+
+    * the naive enclosure (``f`` evaluated on the box);
+    * the mean-value form ``f(m) + Σ_i ∂_i f(box)·(x_i − m_i)`` (derivatives by :class:`Dual`);
+    * the monotone form: where ``∂_i f`` has one sign over the box, the lower (upper) bound is
+      taken with ``x_i`` at the end where ``f`` is smallest (largest).
+
+    Falls back to the naive enclosure where a derivative is not enclosed (a division by an interval
+    containing 0)."""
     names = list(box)
     n = len(names)
     z = Interval._raw(0.0, 0.0)
@@ -480,11 +486,21 @@ def centred(f, box: dict) -> Interval:
         return f(box)
     naive = fd.val
     m = {k: Interval(box[k].mid) for k in names}
-    fm = f(m)
-    mv = fm
+    mv = f(m)
     for i, k in enumerate(names):
         mv = mv + fd.d[i] * (box[k] - m[k])
     lo, hi = max(naive.lo, mv.lo), min(naive.hi, mv.hi)
-    if lo > hi:  # both enclose f(box): cannot be disjoint
-        raise AssertionError(f"centred: naive {naive!r} and mean-value {mv!r} enclosures are disjoint")
+    signs = [1 if d.lo >= 0 else (-1 if d.hi <= 0 else 0) for d in fd.d]
+    if any(signs):
+        b_lo = {k: (Interval(box[k].lo) if s > 0 else Interval(box[k].hi) if s < 0 else box[k])
+                for k, s in zip(names, signs)}
+        b_hi = {k: (Interval(box[k].hi) if s > 0 else Interval(box[k].lo) if s < 0 else box[k])
+                for k, s in zip(names, signs)}
+        try:
+            lo = max(lo, f(b_lo).lo)
+            hi = min(hi, f(b_hi).hi)
+        except Uncertain:
+            pass
+    if lo > hi:  # every form encloses f(box): they cannot be disjoint
+        raise AssertionError(f"centred: enclosures of f over {box!r} are disjoint")
     return Interval._raw(lo, hi)

@@ -90,17 +90,19 @@ class RegionClaim:
         return SPLIT, why
 
 
-def whitened_step_example(stmt, rho: float, eta_eff: float, *, eta_gamma: float = 0.5):
+def whitened_step_example(stmt, rho: float, eta_eff: float, *, eta_gamma: float = 0.5, gamma0_over_a: float = 1.0):
     """A whitened example of ``stmt`` whose step 0 has ``ρ_0 = rho`` and ``η_eff,0 = eta_eff``
-    (``γ_0 = a``, so ``η_eff,0 = H_0``); the inert parameters at fixed values (d = 3, n = 8, real
-    labels, a = 1, seed 0)."""
+    (``γ_0 = a``, so ``η_eff,0 = H_0``; with ``gamma0_over_a = g``, ``H_0 = eta_eff`` and
+    ``η_eff,0 = g·H_0``); the inert parameters at fixed values (d = 3, n = 8, real labels, a = 1,
+    seed 0)."""
     from bnverify.numerics.hyper import Hyper
     from bnverify.verify.example import Example
 
-    if not (rho > 0 and eta_eff > 0):
+    if not (rho > 0 and eta_eff > 0 and gamma0_over_a > 0):
         return None
     return Example.make("whitened_regression",
-                        Hyper(H0=float(eta_eff), rho0=float(rho), eta_gamma=eta_gamma, gamma0_over_a=1.0),
+                        Hyper(H0=float(eta_eff), rho0=float(rho), eta_gamma=float(eta_gamma),
+                              gamma0_over_a=float(gamma0_over_a)),
                         n=8, d=3, labels="real", a=1.0, residual=0.5, seed=0)
 
 

@@ -23,7 +23,7 @@ from bnverify.numerics.interval import DUAL, Dual, Interval, centred
 from bnverify.regimes.whitened import step_factors, tau, tau_inv
 from bnverify.verify.region import BK, RegionClaim, space_bound, whitened_step_example
 
-__all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "BAND", "rising", "imax"]
+__all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "thm2_claims", "BAND", "rising", "imax"]
 
 BAND = 1e-2  # relative half-width ε of the band |η_eff − τ(ρ)| < ε τ(ρ) left out of Lemma 7 (d)'s claim
 
@@ -211,3 +211,98 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
                RegionClaim(stmt, "rise-factor", "rising step => rho_(t+1)/rho_t = |B|/A <= eta_eff - 1", box, factor, rising,
                            extra={"margins": lambda x: [_rise_margin(x)]})]
     return claims
+
+
+# --- Theorem 2 (1): an inductive invariant and three one-step lemmas --------------------------------
+def thm2_claims(stmt, horizons=(2, 4, 8)) -> list[RegionClaim]:
+    """Theorem 2 (1) (H_0 ≤ H0_max ⇒ ρ never rises) for every horizon, by induction on the invariant
+
+        I_t:  0 ≤ ρ_t ≤ 1,  0 ≤ g_t = γ_t/a ≤ 1,  0 ≤ y_t = ‖w_0‖²/‖w_t‖² ≤ 1   (so η_eff,t = H_0 y_t g_t)
+
+    which holds at t = 0 under the hypotheses (0 < ρ_0 < 1, 0 < γ_0 ≤ a, y_0 = 1), and three one-step
+    lemmas over the invariant's box (with H_0 ∈ [0, H0_max], η_γ ∈ [0, 1]):
+
+    * ``no-rise``: the step does not raise ρ (|B| ≤ A, ``rising`` false) and keeps α > 0 (A > 0) —
+      so ρ_{t+1} ≤ ρ_t ≤ 1;
+    * ``scale``: y_{t+1} = y_t/(1 + η_eff² s²) ∈ [0, 1] (Lemma 7 (c), exact, checked by
+      ``lemma7.dynamics``; Lemma 12);
+    * ``gamma``: g_{t+1} = g_t + η_γ(c − g_t) ∈ [0, 1] (Lemma 7 (b), the reduced step's γ⁺).
+
+    Hence I_{t+1}, and no-rise at every t. Plus ``direct-T`` for small T: the reduced recurrence
+    (``reduced_step``) propagated T steps over the box of (ρ_0, H_0, g_0, η_γ) in intervals, the claim
+    checked at each step — the comparison the invariant makes unnecessary."""
+    from bnverify.numerics.simulate import reduced_step
+
+    H = stmt.H0_max
+    inv = {"rho": (0.0, 1.0), "H0": (0.0, H), "y": (0.0, 1.0), "g": (0.0, 1.0)}
+
+    def eta(x):
+        return x["H0"] * x["y"] * x["g"]
+
+    def no_rise(x):
+        A, B, _ = step_factors(x["rho"], eta(x), BK)
+        return A > 0 and not (abs(B) - A > 0)
+
+    def no_rise_example(p):
+        return whitened_step_example(stmt, p["rho"], p["H0"] * p["y"], gamma0_over_a=p["g"])
+
+    def y_next(x, bk):
+        # Lemma 7 (c): ‖w_{t+1}‖² = ‖w_t‖²(1 + η_eff² s²), so y_{t+1} = y_t/(1 + η_eff² s²)
+        r = x["rho"]
+        e = x["H0"] * x["y"] * x["g"]
+        s2 = r * r / (1 + r * r)
+        return x["y"] / (1 + e * e * s2)
+
+    def scale(x):
+        y1 = centred(lambda z: y_next(z, DUAL if isinstance(z["rho"], Dual) else BK), x)
+        return y1 >= 0 and y1 <= 1
+
+    def g_next(x, bk):
+        # γ⁺ of the reduced step (Lemma 7 (b)) at a = 1, α = 1, β = ρ: g + η_γ(c − g)
+        return reduced_step(1, x["rho"], x["g"], 0, x["eta_gamma"], 1, bk.sqrt)[2]
+
+    def gamma(x):
+        g1 = centred(lambda z: g_next(z, DUAL if isinstance(z["rho"], Dual) else BK), x)
+        return g1 >= 0 and g1 <= 1
+
+    def rise_margin(x):
+        A, B, _ = step_factors(x["rho"], eta(x), BK)
+        return [abs(B) - A]
+
+    claims = [RegionClaim(stmt, "no-rise", f"invariant box (eta_eff = H0 y g <= {H:g}) => rho_(t+1) <= rho_t and alpha_(t+1) > 0",
+                          inv, no_rise, example_at=no_rise_example, extra={"margins": rise_margin})]
+    if stmt.is_mutant:
+        return claims
+    claims += [RegionClaim(stmt, "scale", "invariant box => y_(t+1) = y/(1 + eta_eff^2 s^2) in [0, 1] (Lemma 7 (c))",
+                           inv, scale),
+               RegionClaim(stmt, "gamma", "invariant box, eta_gamma in [0, 1] => g_(t+1) = g + eta_gamma (c - g) in [0, 1] (Lemma 7 (b))",
+                           {"rho": (0.0, 1.0), "g": (0.0, 1.0), "eta_gamma": (0.0, 1.0)}, gamma)]
+    for T in horizons:
+        claims.append(_direct_claim(stmt, T))
+    return claims
+
+
+def _direct_claim(stmt, T: int) -> RegionClaim:
+    """Direct propagation: ρ_{t+1} ≤ ρ_t for t < T from every initial state of the box
+    (ρ_0, H_0, g_0, η_γ), by ``reduced_step`` in intervals (a = 1, α_0 = 1, β_0 = ρ_0, η = H_0‖w_0‖²)."""
+    from bnverify.numerics.simulate import reduced_step
+
+    H = stmt.H0_max
+
+    def run(x):
+        alpha, beta, gamma = Interval(1.0), x["rho0"], x["g0"]
+        eta = x["H0"] * (1 + x["rho0"] * x["rho0"])
+        for _ in range(T):
+            a1, b1, g1, e, c, _ = reduced_step(alpha, beta, gamma, eta, x["eta_gamma"], 1.0, BK.sqrt)
+            # ρ_{t+1} ≤ ρ_t  ⟺  |1 − η_eff c|·α ≤ α⁺  (β⁺ = β(1 − η_eff c); α, α⁺ > 0; divided by |β| > 0)
+            if not (a1 > 0 and abs(1 - e * c) * alpha <= a1):
+                return False
+            alpha, beta, gamma = a1, b1, g1
+        return True
+
+    def example(p):
+        return whitened_step_example(stmt, p["rho0"], p["H0"], gamma0_over_a=p["g0"], eta_gamma=p["eta_gamma"])
+
+    return RegionClaim(stmt, f"direct-T{T}", f"rho_(t+1) <= rho_t for t < {T}, propagated from the initial box",
+                       {"rho0": (0.0, 1.0), "H0": (0.0, H), "g0": (0.0, 1.0), "eta_gamma": (0.0, 1.0)}, run,
+                       example_at=example, extra={"horizon": T})
