@@ -450,6 +450,19 @@ class Dual:
         r = self.val.sqrt()
         return Dual(r, tuple(a / (2 * r) for a in self.d))
 
+    # comparisons decide on the value's enclosure (a closed form may branch on its argument)
+    def __lt__(self, o):
+        return self.val < (o.val if isinstance(o, Dual) else o)
+
+    def __le__(self, o):
+        return self.val <= (o.val if isinstance(o, Dual) else o)
+
+    def __gt__(self, o):
+        return self.val > (o.val if isinstance(o, Dual) else o)
+
+    def __ge__(self, o):
+        return self.val >= (o.val if isinstance(o, Dual) else o)
+
 
 class DualBackend(IntervalBackend):
     name = "interval53-dual"

@@ -19,7 +19,7 @@ import functools
 import math
 
 from bnverify.numerics.backends import Uncertain
-from bnverify.numerics.interval import DUAL, Dual, Interval, centred
+from bnverify.numerics.interval import DUAL, Dual, Interval, centred, hull
 from bnverify.regimes.whitened import step_factors, tau, tau_inv
 from bnverify.verify.region import BK, RegionClaim, space_bound, whitened_step_example
 
@@ -59,6 +59,16 @@ def any_of(*tests) -> bool:
 def imax(a, b):
     a, b = BK.scalar(a), BK.scalar(b)
     return Interval(max(a.lo, b.lo), max(a.hi, b.hi))
+
+
+def _bk(x):
+    """The arithmetic of a box: :data:`DUAL` inside :func:`centred`, intervals otherwise."""
+    return DUAL if any(isinstance(v, Dual) for v in x.values()) else BK
+
+
+def nonneg(f, x) -> bool:
+    """``f(x) ≥ 0`` on the box, ``f`` enclosed in the centred and monotone forms."""
+    return centred(f, x) >= 0
 
 
 def _rise_margin(x):
@@ -159,10 +169,15 @@ def _needle_factor(stmt):
     return None
 
 
-def _tau_inv_rising(e):
+def _tau_inv_rising(e, bk=BK):
     """τ⁻¹(η_eff) where it matters: a rising step has η_eff > τ(ρ) ≥ 2, so η_eff is clipped to
     [2, ∞) (the conclusion is read only at rising points)."""
-    return tau_inv(Interval(max(e.lo, 2.0), max(e.hi, 2.0)), BK)
+    if isinstance(e, Dual):
+        if e.val.lo < 2:  # clipped: the derivative of the clip is 0 below 2
+            v = Interval(max(e.val.lo, 2.0), max(e.val.hi, 2.0))
+            e = Dual(v, tuple(hull(d, Interval(0.0)) for d in e.d))
+        return tau_inv(e, bk)
+    return tau_inv(Interval(max(e.lo, 2.0), max(e.hi, 2.0)), bk)
 
 
 def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
@@ -179,10 +194,15 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
     f = stmt.factor
     box = _state_box(stmt, "H0_minus_2", 2.0)
 
+    def after(z, bk):
+        A, B, _ = step_factors(z["rho"], z["eta_eff"], bk)
+        return z["rho"] * abs(B) / A
+
     def peak(x):
-        r, e = x["rho"], x["eta_eff"]
-        A, B, _ = step_factors(r, e, BK)
-        return r * abs(B) / A <= n * imax(r, f * _tau_inv_rising(e) * (e - 1))
+        # ρ_{t+1} ≤ n·max(ρ, f·τ⁻¹(η)(η − 1))  ⟺  ρ_{t+1} ≤ nρ  or  ρ_{t+1} ≤ n f τ⁻¹(η)(η − 1)
+        return any_of(lambda: nonneg(lambda z: n * z["rho"] - after(z, _bk(z)), x),
+                      lambda: nonneg(lambda z: n * f * _tau_inv_rising(z["eta_eff"], _bk(z)) * (z["eta_eff"] - 1)
+                                     - after(z, _bk(z)), x))
 
     claims = [RegionClaim(stmt, "peak-step", f"rising step => rho_(t+1) <= {n:g} max(rho_t, {f:g} tau_inv(eta_eff)(eta_eff - 1))",
                           box, peak, rising, _example(stmt), extra={"margins": lambda x: [_rise_margin(x)]})]
@@ -190,7 +210,7 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
         return claims
 
     def needs(x):
-        return x["rho"] < _tau_inv_rising(x["eta_eff"])
+        return centred(lambda z: _tau_inv_rising(z["eta_eff"], _bk(z)) - z["rho"], x) > 0
 
     def needs_premise(x):
         if not rising(x):
@@ -202,8 +222,10 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
         return any_of(lambda: e >= (1 + band) * t, lambda: e <= (1 - band) * t)
 
     def factor(x):
-        A, B, _ = step_factors(x["rho"], x["eta_eff"], BK)
-        return abs(B) <= (x["eta_eff"] - 1) * A
+        def m(z):
+            A, B, _ = step_factors(z["rho"], z["eta_eff"], _bk(z))
+            return (z["eta_eff"] - 1) * A - abs(B)
+        return nonneg(m, x)
 
     claims += [RegionClaim(stmt, "rise-needs", f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
                            box, needs, needs_premise, notes=f"band eps = {band:g}",
