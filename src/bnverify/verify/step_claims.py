@@ -23,7 +23,7 @@ from bnverify.numerics.interval import DUAL, Dual, Interval, centred, hull
 from bnverify.regimes.whitened import step_factors, tau, tau_inv
 from bnverify.verify.region import BK, RegionClaim, space_bound, whitened_step_example
 
-__all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "thm2_claims", "BAND", "rising", "imax"]
+__all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "thm2_claims", "BAND", "rising", "imax", "any_of", "all_of"]
 
 BAND = 1e-2  # relative half-width ε of the band |η_eff − τ(ρ)| < ε τ(ρ) left out of Lemma 7 (d)'s claim
 
@@ -54,6 +54,21 @@ def any_of(*tests) -> bool:
     if undecided is not None:
         raise undecided
     return False
+
+
+def all_of(*tests) -> bool:
+    """Three-valued ``and`` of the comparisons ``tests`` (callables): False if one is False on the box,
+    True if all are True, else :class:`Uncertain`."""
+    undecided = None
+    for t in tests:
+        try:
+            if not t():
+                return False
+        except Uncertain as exc:
+            undecided = exc
+    if undecided is not None:
+        raise undecided
+    return True
 
 
 def imax(a, b):
@@ -187,7 +202,14 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
     with H_0 = η_eff,0 this is the check on a one-step run; along a run η_eff,t ≤ H_0 and
     τ⁻¹(H)(H − 1) increases, so the step bound implies P). ``rise-needs``: a rising step has
     ``ρ < τ⁻¹(η_eff)`` (off the ε-band of Lemma 7 (d)); ``rise-factor``: it multiplies ρ by at most
-    ``η_eff − 1``."""
+    ``η_eff − 1``; ``never-above-1``: a step from ρ ≥ 1 (u = 1/ρ ∈ [0, 1]) does not rise.
+
+    With Theorem 2 (1)'s ``scale`` and ``gamma`` lemmas (y_t, g_t ∈ [0, 1] for any H_0, so
+    η_eff,t = H_0 y_t g_t ≤ H_0) these make the peak bound an induction for every T on the invariant
+    ρ_t ≤ P = max(ρ_0, E(H_0)), E(H) = τ⁻¹(H)(H − 1): a rising step from ρ_t < 1 ends at most at
+    max(ρ_t, E(η_eff,t)) ≤ max(ρ_t, E(H_0)) ≤ P (``peak-step``; E increases: τ⁻¹ is the inverse of the
+    increasing τ and H − 1 > 0 grows), a step from ρ_t ≥ 1 does not rise (``never-above-1``), a
+    non-rising step keeps ρ_{t+1} ≤ ρ_t ≤ P."""
     n = _needle_factor(stmt)
     if n is None:
         return []
@@ -213,13 +235,13 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
         return centred(lambda z: _tau_inv_rising(z["eta_eff"], _bk(z)) - z["rho"], x) > 0
 
     def needs_premise(x):
-        if not rising(x):
-            return False
-        t = _tau_box(lambda r: tau(r, BK), x["rho"])
-        e = x["eta_eff"]
-        if t.lo == math.inf:
-            return True
-        return any_of(lambda: e >= (1 + band) * t, lambda: e <= (1 - band) * t)
+        def off_band():
+            t = _tau_box(lambda r: tau(r, BK), x["rho"])
+            e = x["eta_eff"]
+            if t.lo == math.inf:
+                return True
+            return any_of(lambda: e >= (1 + band) * t, lambda: e <= (1 - band) * t)
+        return all_of(off_band, lambda: rising(x))
 
     def factor(x):
         def m(z):
@@ -227,7 +249,18 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
             return (z["eta_eff"] - 1) * A - abs(B)
         return nonneg(m, x)
 
-    claims += [RegionClaim(stmt, "rise-needs", f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
+    def above_one(x):
+        # ρ = 1/u ≥ 1: Lemma 7 (a) at α = 1, β = ρ with c = u/√(1 + u²), ρ²c = 1/(u√(1 + u²)) (+∞ at
+        # u = 0): A = 1 + η ρ²c, B = 1 − η c; the step does not rise iff |B| ≤ A
+        u, e = x["u"], x["eta_eff"]
+        r = BK.sqrt(1 + u * u)
+        A, B = 1 + e * (1 / (u * r)), 1 - e * (u / r)
+        return not (abs(B) > A)
+
+    claims += [RegionClaim(stmt, "never-above-1", "rho_t >= 1 (u = 1/rho in [0, 1]) => the step does not raise rho "
+                           "(tau = +inf there)", {"u": (0.0, 1.0), "eta_eff": box["eta_eff"]}, above_one,
+                           ),
+               RegionClaim(stmt, "rise-needs", f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
                            box, needs, needs_premise, notes=f"band eps = {band:g}",
                            extra={"margins": lambda x: [_rise_margin(x)]}),
                RegionClaim(stmt, "rise-factor", "rising step => rho_(t+1)/rho_t = |B|/A <= eta_eff - 1", box, factor, rising,
