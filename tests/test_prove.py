@@ -198,3 +198,21 @@ def test_cli_prove_exit_codes(tmp_path, capsys):
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--box", "nope=0:1"]) == 2
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--box", "rho=1:0"]) == 2
     assert main(["prove", "lemma1.decomposition@exact-v1"]) == 2
+
+
+# --- a finding of the region search -------------------------------------------------------------------
+def test_theorem3_peak_bound_is_nearly_attained_near_H0_2():
+    """The refuted boxes of the peak needle sit at gamma0 = a, rho0 just below tau_inv(H0): one rising
+    step from there already ends near P = tau_inv(H0)(H0 - 1) when H0 - 1 is near 1. Tightness
+    (observed peak / P) 0.989 at H0 = 2.01 (0.908 at 2.1, 0.9989 at 2.001): the bound is attained in the
+    limit H0 -> 2+, against the 0.285 the searches reported (THEORY.md, errata 4 and 14)."""
+    from bnverify.numerics.model import tau_inv
+    from bnverify.verify.adjudicate import decide
+    from bnverify.verify.region import whitened_step_example
+
+    stmt = load_statement("thm3.peak_bound@reconstructed-v1")
+    ex = whitened_step_example(stmt, tau_inv(2.01) * 0.999, 2.01)
+    d = decide(stmt, ex)
+    v = d.final
+    assert d.outcome == "holds" and v.informative
+    assert 0.985 < v.observed / v.bound <= 1.0
