@@ -197,6 +197,7 @@ def test_cli_prove_exit_codes(tmp_path, capsys):
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--budget", "0.2"]) == 4
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--box", "nope=0:1"]) == 2
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--box", "rho=1:0"]) == 2
+    assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--box", "rho=0:2"]) == 2
     assert main(["prove", "lemma1.decomposition@exact-v1"]) == 2
 
 

@@ -535,13 +535,13 @@ def _prove_parsers(sub) -> None:
     q = sub.add_parser("prove", help="prove a statement's region claims over a box (interval branch and bound)",
                        description="Decide a statement's region claims (a claim over a box of real variables, "
                        "e.g. the state (rho, eta_eff) of one whitened step) by interval branch and bound: a cover "
-                       "of the box by proved boxes, refuted boxes (each confirmed at an interior point by the "
+                       "of the box by proved boxes, refuted boxes (the first five confirmed at their midpoints by the "
                        "precision ladder, with a reproduce line) and an undecided residue. Exit 0 proved over the "
                        "whole box, 1 refuted, 4 undecided residue left, 2 usage, 3 error.")
     q.add_argument("id", metavar="ID", help="statement or mutant key (id@version, id@version+name) or id")
     q.add_argument("--claim", default=None, metavar="NAME", help="one region claim of the statement (default: all)")
     q.add_argument("--box", action="append", default=[], metavar="NAME=LO:HI",
-                   help="restrict a variable of the claim's box (repeatable)")
+                   help="restrict a variable of the claim's box to a sub-range (repeatable)")
     q.add_argument("--budget", type=float, default=30.0, metavar="S", help="seconds per claim (default 30)")
     q.add_argument("--certificate", default=None, metavar="FILE",
                    help="write the certificate (one claim: FILE; several: FILE with #NAME before the suffix)")
@@ -602,7 +602,7 @@ def cmd_prove(args) -> int:
     out, codes = [], []
     for c in claims:
         try:
-            r = prove(c, box, budget=args.budget, stop_on_refute=stmt.is_mutant)
+            r = prove(c, box, budget=args.budget, stop_on_refute=stmt.is_mutant, confirm_refuted=5)
         except KeyError as e:
             raise UsageError(f"--box: {e.args[0]}") from None
         d = r.summary()

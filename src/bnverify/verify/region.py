@@ -67,6 +67,8 @@ class RegionClaim:
         for k, (lo, hi) in (overrides or {}).items():
             if k not in b:
                 raise KeyError(f"{k}: not a variable of {self.key} (variables: {', '.join(b)})")
+            if not b[k].lo <= lo <= hi <= b[k].hi:
+                raise KeyError(f"{k}: [{lo:g}, {hi:g}] is not inside the claim's box [{b[k].lo:g}, {b[k].hi:g}]")
             b[k] = Interval(lo, hi)
         return b
 
