@@ -9,6 +9,19 @@ interval). Claims: Theorem 2 (1)'s ``no-rise`` lemma (``|1 − η c| ≤ 1 + η 
 monotone forms) for scale.
 
     .venv/bin/python benchmarks/interval.py [--budget S]
+
+Measured (2026-12-07, 2 shared cores, --budget 20):
+
+| claim | arithmetic | status | boxes | seconds | proved share | residue share |
+|---|---|---|---|---|---|---|
+| no-rise (naive) | interval | proved | 1 | 0.00 | 1 | 0 |
+| lemma6 (C) (naive) | interval | undecided | 149741 | 20.09 | 1 | 6.45e-10 |
+| no-rise (naive) | ball | undecided | 230437 | 20.21 | 0.887515 | 0.112 |
+| lemma6 (C) (naive) | ball | undecided | 200284 | 20.13 | 0.999965 | 3.5e-05 |
+| lemma6 (C) shipped (centred + monotone forms, smear) | interval | undecided | 837 | 0.62 | 1 | 6.58e-25 |
+| lemma7 (d) off-band shipped | interval | proved | 8051 | 5.59 | 1 | 0 |
+
+(Lemma 6 (C)'s residue is the tight corner (ρ, η_eff) = (0, 2); over ρ ∈ [1e-6, 1] it is proved.)
 """
 from __future__ import annotations
 

@@ -640,7 +640,8 @@ def cmd_check_certificate(args) -> int:
     if args.json:
         print(json.dumps(r.to_dict(), indent=1))
     else:
-        print(f"{r.claim}: {'OK' if r.ok else 'FAILED'} — leaves proved {r.leaves['P']}, refuted {r.leaves['R']}, "
+        print(f"{r.claim} over {', '.join(f'{k} in [{lo:g}, {hi:g}]' for k, (lo, hi) in r.box.items())}: "
+              f"{'OK' if r.ok else 'FAILED'} — leaves proved {r.leaves['P']}, refuted {r.leaves['R']}, "
               f"residue {r.leaves['U']}; shares proved {r.shares['P']:.6g}, refuted {r.shares['R']:.3g}, residue "
               f"{r.shares['U']:.3g}; re-checked in {r.seconds:.2f} s (certificate of commit {r.commit})")
         for f in r.failures[:5]:

@@ -30,6 +30,7 @@ SHIPPED = [
     ("thm3.peak_bound@reconstructed-v1", "rise-needs", {}, 120, True),
     ("thm3.peak_bound@reconstructed-v1", "rise-factor", {}, 30, True),
     ("thm3.peak_bound@reconstructed-v1", "never-above-1", {}, 30, True),
+    ("thm3.peak_bound@reconstructed-v1", "scale", {}, 30, True),
     ("thm2.no_rising_edge@reconstructed-v1", "no-rise", {}, 30, True),
     ("thm2.no_rising_edge@reconstructed-v1", "scale", {}, 30, True),
     ("thm2.no_rising_edge@reconstructed-v1", "gamma", {}, 30, True),

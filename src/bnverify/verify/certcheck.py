@@ -34,9 +34,10 @@ class CheckResult:
     failures: list = field(default_factory=list)  # (box, recorded, re-evaluated)
     seconds: float = 0.0
     commit: str = ""
+    box: dict = field(default_factory=dict)  # name -> (lo, hi), as recorded
 
     def to_dict(self) -> dict:
-        return dict(claim=self.claim, ok=self.ok, leaves=self.leaves, shares=self.shares,
+        return dict(claim=self.claim, ok=self.ok, box=self.box, leaves=self.leaves, shares=self.shares,
                     failures=self.failures[:20], seconds=round(self.seconds, 4), commit=self.commit)
 
 
@@ -67,7 +68,7 @@ def check(cert: dict, theorems=()) -> CheckResult:
     for k in names:
         total *= box[k].hi - box[k].lo
     res = CheckResult(claim.key, True, {"P": 0, "R": 0, "U": 0}, {"P": 0.0, "R": 0.0, "U": 0.0},
-                      commit=cert.get("commit", ""))
+                      commit=cert.get("commit", ""), box={k: (v.lo, v.hi) for k, v in box.items()})
     stack = [(cert["tree"], box)]
     while stack:
         node, b = stack.pop()

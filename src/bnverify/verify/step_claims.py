@@ -204,7 +204,7 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
     ``ρ < τ⁻¹(η_eff)`` (off the ε-band of Lemma 7 (d)); ``rise-factor``: it multiplies ρ by at most
     ``η_eff − 1``; ``never-above-1``: a step from ρ ≥ 1 (u = 1/ρ ∈ [0, 1]) does not rise.
 
-    With Theorem 2 (1)'s ``scale`` and ``gamma`` lemmas (y_t, g_t ∈ [0, 1] for any H_0, so
+    With ``scale`` (here over H_0 ∈ [0, 102]) and Theorem 2 (1)'s ``gamma`` (y_t, g_t ∈ [0, 1], so
     η_eff,t = H_0 y_t g_t ≤ H_0) these make the peak bound an induction for every T on the invariant
     ρ_t ≤ P = max(ρ_0, E(H_0)), E(H) = τ⁻¹(H)(H − 1): a rising step from ρ_t < 1 ends at most at
     max(ρ_t, E(η_eff,t)) ≤ max(ρ_t, E(H_0)) ≤ P (``peak-step``; E increases: τ⁻¹ is the inverse of the
@@ -257,6 +257,7 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
         A, B = 1 + e * (1 / (u * r)), 1 - e * (u / r)
         return not (abs(B) > A)
 
+    claims.append(scale_claim(stmt, {"rho": (0.0, 1.0), "H0": box["eta_eff"], "y": (0.0, 1.0), "g": (0.0, 1.0)}))
     claims += [RegionClaim(stmt, "never-above-1", "rho_t >= 1 (u = 1/rho in [0, 1]) => the step does not raise rho "
                            "(tau = +inf there)", {"u": (0.0, 1.0), "eta_eff": box["eta_eff"]}, above_one,
                            ),
@@ -301,17 +302,6 @@ def thm2_claims(stmt, horizons=(2, 4, 8)) -> list[RegionClaim]:
     def no_rise_example(p):
         return whitened_step_example(stmt, p["rho"], p["H0"] * p["y"], gamma0_over_a=p["g"])
 
-    def y_next(x, bk):
-        # Lemma 7 (c): ‖w_{t+1}‖² = ‖w_t‖²(1 + η_eff² s²), so y_{t+1} = y_t/(1 + η_eff² s²)
-        r = x["rho"]
-        e = x["H0"] * x["y"] * x["g"]
-        s2 = r * r / (1 + r * r)
-        return x["y"] / (1 + e * e * s2)
-
-    def scale(x):
-        y1 = centred(lambda z: y_next(z, DUAL if isinstance(z["rho"], Dual) else BK), x)
-        return y1 >= 0 and y1 <= 1
-
     def g_next(x, bk):
         # γ⁺ of the reduced step (Lemma 7 (b)) at a = 1, α = 1, β = ρ: g + η_γ(c − g)
         return reduced_step(1, x["rho"], x["g"], 0, x["eta_gamma"], 1, bk.sqrt)[2]
@@ -328,13 +318,29 @@ def thm2_claims(stmt, horizons=(2, 4, 8)) -> list[RegionClaim]:
                           inv, no_rise, example_at=no_rise_example, extra={"margins": rise_margin})]
     if stmt.is_mutant:
         return claims
-    claims += [RegionClaim(stmt, "scale", "invariant box => y_(t+1) = y/(1 + eta_eff^2 s^2) in [0, 1] (Lemma 7 (c))",
-                           inv, scale),
+    claims += [scale_claim(stmt, inv),
                RegionClaim(stmt, "gamma", "invariant box, eta_gamma in [0, 1] => g_(t+1) = g + eta_gamma (c - g) in [0, 1] (Lemma 7 (b))",
                            {"rho": (0.0, 1.0), "g": (0.0, 1.0), "eta_gamma": (0.0, 1.0)}, gamma)]
     for T in horizons:
         claims.append(_direct_claim(stmt, T))
     return claims
+
+
+def scale_claim(stmt, box: dict) -> RegionClaim:
+    """``y_{t+1} = y_t/(1 + η_eff² s²) ∈ [0, 1]`` over ``box`` (ρ, H_0, y, g; η_eff = H_0 y g):
+    Lemma 7 (c), ‖w_{t+1}‖² = ‖w_t‖²(1 + η_eff² s²)."""
+    def y_next(x, bk):
+        r = x["rho"]
+        e = x["H0"] * x["y"] * x["g"]
+        s2 = r * r / (1 + r * r)
+        return x["y"] / (1 + e * e * s2)
+
+    def scale(x):
+        y1 = centred(lambda z: y_next(z, _bk(z)), x)
+        return y1 >= 0 and y1 <= 1
+
+    return RegionClaim(stmt, "scale", "invariant box => y_(t+1) = y/(1 + eta_eff^2 s^2) in [0, 1] (Lemma 7 (c))",
+                       box, scale)
 
 
 def _direct_claim(stmt, T: int) -> RegionClaim:
