@@ -17,9 +17,10 @@ backend :data:`INTERVAL` gives ``sqrt``, ``exp``, ``log``, ``inf`` and ``scalar`
 forms written over a backend (``tau``, ``tau_inv`` of ``bnverify.numerics.model``) evaluate on
 intervals unchanged.
 
-Centred forms: :func:`mean_value` encloses ``f`` over a box as ``f(m) + Σ ∂_i f(box)·(x_i − m_i)``
-(the mean value theorem), for expressions whose variables appear several times (the dependency
-problem widens a naive evaluation by the box's width, the centred form by its square).
+Centred forms: :func:`centred` encloses ``f`` over a box as the intersection of the naive form, the
+mean-value form ``f(m) + Σ ∂_i f(box)·(x_i − m_i)`` (derivatives by forward mode, :class:`Dual`) and
+the monotone form, for expressions whose variables appear several times (the dependency problem
+widens a naive evaluation by the box's width, the mean-value form by its square).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import flint
 
 from bnverify.numerics.backends import Backend, Uncertain
 
-__all__ = ["Interval", "IntervalBackend", "INTERVAL", "iv", "mean_value", "hull"]
+__all__ = ["Interval", "IntervalBackend", "INTERVAL", "iv", "hull", "Dual", "DUAL", "centred"]
 
 _ARB = flint.arb
 _CTX = flint.ctx
@@ -357,20 +358,6 @@ class IntervalBackend(Backend):
 
 
 INTERVAL = IntervalBackend()
-
-
-def mean_value(f, grad, box: dict) -> Interval:
-    """Centred (mean-value) form of ``f`` over ``box`` (a dict name → Interval):
-    ``f(m) + Σ_i g_i·(x_i − m_i)`` with ``m`` the box's midpoint (a point box) and ``g = grad(box)``
-    a dict of enclosures of the partial derivatives over the box. Encloses ``f(box)`` by the mean value
-    theorem (``f`` continuously differentiable on the box); returned intersected with nothing — the
-    caller may intersect it with the naive enclosure."""
-    m = {k: Interval(v.mid) for k, v in box.items()}
-    out = f(m)
-    g = grad(box)
-    for k, v in box.items():
-        out = out + g[k] * (v - m[k])
-    return out
 
 
 class Dual:
