@@ -217,3 +217,18 @@ def test_theorem3_peak_bound_is_nearly_attained_near_H0_2():
     v = d.final
     assert d.outcome == "holds" and v.informative
     assert 0.985 < v.observed / v.bound <= 1.0
+
+
+def test_committed_certificates_still_check():
+    """The small committed certificates re-check with today's code (the large ones — Lemma 7 (d)
+    off-band, Theorem 3's peak-step and rise-needs, 4–14 s each — by `bnverify check-certificate`)."""
+    from pathlib import Path
+
+    from bnverify.verify.certcheck import check_file
+
+    folder = Path(__file__).resolve().parents[1] / "reports" / "certificates"
+    small = [p for p in sorted(folder.glob("*.json")) if p.name != "summary.json" and p.stat().st_size < 50_000]
+    assert len(small) >= 8
+    for p in small:
+        r = check_file(p)
+        assert r.ok, (p.name, r.failures[:3])
