@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import zlib
 from fractions import Fraction
 
 import pytest
@@ -98,7 +99,7 @@ def test_region_claim_agrees_with_the_statement_check_at_points(key):
     stmt = load_statement(key)
     claims = [c for c in region_claims(stmt) if c.example_at is not None and "horizon" not in c.extra]
     assert claims
-    rng = random.Random(hash(key) % 1000)
+    rng = random.Random(zlib.crc32(key.encode()))
     compared = 0
     for c in claims:
         for _ in range(12):
