@@ -30,6 +30,7 @@ from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.verify.kinds import PointwiseLogistic
 from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.verify.statement import mutant
+from bnverify.verify.step_claims import lemma6_claims
 
 
 class SufficientConvergence(SufficientStep):
@@ -49,6 +50,10 @@ class SufficientConvergence(SufficientStep):
     def space(self):
         return whitened_full_space()
 
+    def region_claims(self):
+        """Lemma 6 (C) at one whitened step, over (rho, eta_eff) (bnverify prove)."""
+        return lemma6_claims(self)
+
 
 class SufficientConvergenceLogistic(SufficientConvergence):
     """Lemma 6 convergence condition along logistic GD (e = SVM direction)."""
@@ -64,6 +69,9 @@ class SufficientConvergenceLogistic(SufficientConvergence):
 
     def space(self):
         return pointwise_logistic_space(rho0_free=True)
+
+    def region_claims(self):
+        return []  # no closed-form state box for logistic GD
 
 
 STATEMENTS = [SufficientConvergence(), SufficientConvergenceLogistic()]

@@ -35,6 +35,7 @@ from bnverify.verify.kinds import PointwiseLogistic
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
 from bnverify.verify.statement import mutant
+from bnverify.verify.step_claims import lemma6_claims
 
 
 class SufficientDivergence(SufficientStep):
@@ -55,6 +56,10 @@ class SufficientDivergence(SufficientStep):
         return whitened_full_space(focus={"divergence early (former strategy)": {
             "H0": (2.5, 8.0), "rho0": (1e-3, 0.3), "eta_gamma": (0.05, 1.0), "gamma0_over_a": (0.6, 1.0)}})
 
+    def region_claims(self):
+        """Lemma 6 (D) at one whitened step, over (rho, eta_eff) (bnverify prove)."""
+        return lemma6_claims(self)
+
 
 class SufficientDivergenceLogistic(SufficientDivergence):
     """Lemma 6 divergence condition along logistic GD (e = SVM direction)."""
@@ -74,6 +79,9 @@ class SufficientDivergenceLogistic(SufficientDivergence):
         both sides of the condition are searched."""
         return pointwise_logistic_space(rho0_free=True, x=Param.log("D_factor", 1e-2, 1e2), hyper_of=_eta_from_D,
                                         region_extra="; eta from D: x0 = D 2P0/(1 - P0)")
+
+    def region_claims(self):
+        return []  # no closed-form state box for logistic GD
 
 
 def _eta_from_D(v, inst, geo, h):

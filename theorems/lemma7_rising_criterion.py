@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from bnverify.verify.identities import K_ULPS, StepCriterion, rho_comparison_resolved, rho_error
 from bnverify.verify.statement import mutant
+from bnverify.verify.step_claims import lemma7_claims
 from bnverify.verify.spaces import whitened_full_space
 from bnverify.regimes.theory import whitened_hypotheses
 
@@ -70,6 +71,11 @@ class RisingCriterion(StepCriterion):
     def space(self):
         return whitened_full_space(focus={"both edges early (former strategy)": {
             "H0": (2.2, 8.0), "rho0": (1e-3, 0.3), "eta_gamma": (0.01, 1.0), "gamma0_over_a": (0.5, 1.0)}})
+
+    def region_claims(self):
+        """Lemma 7 (d) at one whitened step, over (rho, eta_eff), off an eps-band of the curve and
+        without it (bnverify prove)."""
+        return lemma7_claims(self)
 
 
 STATEMENTS = [RisingCriterion()]

@@ -21,6 +21,7 @@ import math
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import standing_whitened, whitened_space
 from bnverify.verify.statement import REDUCTION, Statement, mutant, undecided_if_diverged
+from bnverify.verify.step_claims import thm2_claims
 from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
 
 
@@ -68,6 +69,11 @@ class NoRisingEdge(Statement):
         return whitened_space(*standing_whitened(Param.linear("H0", 1e-3, self.H0_max)),
                               region=f"standing hypotheses and H0 <= {self.H0_max:g} (box: H0 in [1e-3, {self.H0_max:g}], "
                                      "rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], gamma0/a in [1e-3, 1])")
+
+    def region_claims(self):
+        """Theorem 2 (1) for every horizon: the invariant's three one-step lemmas, and direct
+        propagation for small T (bnverify prove; bnverify.verify.step_claims.thm2_claims)."""
+        return thm2_claims(self)
 
 
 STATEMENTS = [NoRisingEdge()]

@@ -30,6 +30,7 @@ import numpy as np
 from bnverify.regimes.edges import labels_unresolved, settle_time
 from bnverify.verify.kinds import RisingRegimeStatement
 from bnverify.verify.statement import Statement, details, mutant, tightened, undecided_if_diverged
+from bnverify.verify.step_claims import thm3_claims
 from bnverify.regimes.theory import initial_state, tau_inv
 
 
@@ -75,6 +76,10 @@ class PeakBound(RisingRegimeStatement, Statement):
                                 message=details(note, max_rho=rho[t], at_t=t, P=c["P"], rho0=c["rho0"],
                                                 edge_part=c["edge_part"], H0=c["H0"], pilot_onset=c["pilot_onset"],
                                                 settles_at=settle))
+
+    def region_claims(self):
+        """The peak bound at one whitened step and the one-step facts of its proof (bnverify prove)."""
+        return thm3_claims(self)
 
 
 STATEMENTS = [PeakBound()]

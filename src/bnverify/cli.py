@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"steps, <= {MAX_HORIZON} (default: the published run's)")
     q.add_argument("--sharpness-every", type=_pos_int, default=None, metavar="K",
                    help="compute the sharpness every K steps (default: ~200 points)")
+    _prove_parsers(sub)
     return p
 
 
@@ -619,6 +620,128 @@ def _stopped(command: str | None) -> str:
     if command == "report":
         return "; campaigns stopped, the previous report left intact"
     return "; campaigns stopped" if command == "check" else ""
+
+
+# --- prove / check-certificate (issue 20: region claims, interval branch and bound) -----------------
+def _prove_parsers(sub) -> None:
+    q = sub.add_parser("prove", help="prove a statement's region claims over a box (interval branch and bound)",
+                       description="Decide a statement's region claims (a claim over a box of real variables, "
+                       "e.g. the state (rho, eta_eff) of one whitened step) by interval branch and bound: a cover "
+                       "of the box by proved boxes, refuted boxes (the first five confirmed at their midpoints by the "
+                       "precision ladder, with a reproduce line) and an undecided residue. Exit 0 proved over the "
+                       "whole box, 1 refuted, 4 undecided residue left, 2 usage, 3 error.")
+    q.add_argument("id", metavar="ID", help="statement or mutant key (id@version, id@version+name) or id")
+    q.add_argument("--claim", default=None, metavar="NAME", help="one region claim of the statement (default: all)")
+    q.add_argument("--box", action="append", default=[], metavar="NAME=LO:HI",
+                   help="restrict a variable of the claim's box to a sub-range (repeatable)")
+    q.add_argument("--budget", type=float, default=30.0, metavar="S", help="seconds per claim (default 30)")
+    q.add_argument("--certificate", default=None, metavar="FILE",
+                   help="write the certificate (one claim: FILE; several: FILE with #NAME before the suffix)")
+    q.add_argument("--json", action="store_true", help="machine-readable result")
+    _theorems_arg(q)
+    q = sub.add_parser("check-certificate", help="re-check a certificate of `bnverify prove`",
+                       description="Re-evaluate every leaf of a region certificate with the small separate "
+                       "checker bnverify.verify.certcheck (no search, no bisection). Exit 0 when every leaf "
+                       "re-evaluates to its recorded verdict, 1 when one does not, 2 usage.")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--json", action="store_true")
+    _theorems_arg(q)
+
+
+def _parse_box(items) -> dict:
+    box = {}
+    for it in items:
+        name, sep, rng = it.partition("=")
+        lo, sep2, hi = rng.partition(":")
+        try:
+            if not (sep and sep2):
+                raise ValueError
+            box[name.strip()] = (float(lo), float(hi))
+        except ValueError:
+            raise UsageError(f"--box: expected NAME=LO:HI, got {it!r}") from None
+        if not box[name.strip()][0] <= box[name.strip()][1]:
+            raise UsageError(f"--box: need LO <= HI in {it!r}")
+    return box
+
+
+def _cert_path(base: str, name: str, several: bool) -> str:
+    if not several:
+        return base
+    p = Path(base)
+    return str(p.with_name(f"{p.stem}#{name}{p.suffix}"))
+
+
+def cmd_prove(args) -> int:
+    from bnverify.verify.prove import prove, region_claims, write_certificate
+    from bnverify.verify.search import load_statement
+
+    _load(args.theorems, mutants=True)
+    try:
+        stmt = load_statement(args.id, args.theorems)
+    except LookupError:
+        from bnverify.report.run import find_statement
+
+        stmt = find_statement(args.id, args.theorems)
+    if stmt is None:
+        raise UsageError(f"statement: unknown id {args.id!r}; see `bnverify list --mutants`")
+    claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
+    if not claims:
+        raise UsageError(f"{stmt.key}: no region claim" + (f" named {args.claim!r}" if args.claim else "")
+                         + " (statements with region claims define region_claims())")
+    box = _parse_box(args.box)
+    if not args.budget > 0:
+        raise UsageError("--budget: must be > 0")
+    out, codes = [], []
+    for c in claims:
+        try:
+            r = prove(c, box, budget=args.budget, stop_on_refute=stmt.is_mutant, confirm_refuted=5)
+        except KeyError as e:
+            raise UsageError(f"--box: {e.args[0]}") from None
+        d = r.summary()
+        if args.certificate:
+            path = _cert_path(args.certificate, c.name, len(claims) > 1)
+            d["certificate"], d["certificate_bytes"] = path, write_certificate(r, path)
+        out.append(d)
+        codes.append({"proved": EXIT_OK, "refuted": EXIT_VIOLATED, "undecided": EXIT_NOTHING}.get(r.status, EXIT_ERROR))
+        if not args.json:
+            print(f"{c.short_key}: {r.status.upper()} over " + ", ".join(f"{k} in [{v.lo:.6g}, {v.hi:.6g}]" for k, v in r.box.items()))
+            print(f"  {c.text}")
+            print(f"  {r.boxes} boxes in {r.seconds:.2f} s ({r.stopped}); leaves proved {r.leaves['proved']}, refuted "
+                  f"{r.leaves['refuted']}, residue {r.leaves['residue']}; volume share proved {r.proved_share:.6g}, "
+                  f"residue {r.residue_share:.3g}" + (f"; certificate {d['certificate']} ({d['certificate_bytes']} bytes)"
+                                                       if args.certificate else ""))
+            for n in r.refuted[:3]:
+                print("  refuted box: " + ", ".join(f"{k} in [{v.lo!r}, {v.hi!r}]" for k, v in n.box.items()))
+                if n.confirm:
+                    print(f"    at its midpoint the ladder says {n.confirm['outcome']}: {n.confirm['reproduce']}")
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+    for code in (EXIT_VIOLATED, EXIT_ERROR, EXIT_NOTHING):
+        if code in codes:
+            return code
+    return EXIT_OK
+
+
+def cmd_check_certificate(args) -> int:
+    from bnverify.verify.certcheck import CertificateError, check_file
+
+    try:
+        r = check_file(args.file, args.theorems)
+    except CertificateError as e:
+        raise UsageError(f"certificate: {e}") from None
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=1))
+    else:
+        print(f"{r.claim} over {', '.join(f'{k} in [{lo:g}, {hi:g}]' for k, (lo, hi) in r.box.items())}: "
+              f"{'OK' if r.ok else 'FAILED'} — leaves proved {r.leaves['P']}, refuted {r.leaves['R']}, "
+              f"residue {r.leaves['U']}; shares proved {r.shares['P']:.6g}, refuted {r.shares['R']:.3g}, residue "
+              f"{r.shares['U']:.3g}; re-checked in {r.seconds:.2f} s (certificate of commit {r.commit})")
+        for f in r.failures[:5]:
+            print(f"  leaf {f[0]}: recorded {f[1]}, re-evaluated {f[2]}")
+    return EXIT_OK if r.ok else EXIT_VIOLATED
+
+
+COMMANDS.update({"prove": cmd_prove, "check-certificate": cmd_check_certificate})
 
 
 def main(argv=None) -> int:

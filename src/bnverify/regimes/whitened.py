@@ -46,3 +46,15 @@ def whitened_hypotheses(inst, hyper) -> list[str]:
     elif not (0 < s["rho0"] < 1):
         unmet.append(f"rho0 = {float(s['rho0']):.6g} not in (0, 1)")
     return unmet
+
+
+def step_factors(rho, eta_eff, bk: Backend = FLOAT64):
+    """One step of Lemma 7 (a) from a state with ratio ``ρ`` and effective step ``η_eff``, in the
+    scale-free form (α_t = 1, β_t = ρ; ρ depends on β/α only): returns ``(A, B, c)`` with
+    ``α_{t+1} = A = 1 + η_eff·s·ρ``, ``β_{t+1} = ρ·B``, ``B = 1 − η_eff·c`` (c = cos θ =
+    1/√(1 + ρ²), s = sin θ = ρc), so ``ρ_{t+1} = ρ·|B|/A`` (Lemma 7 (d)) and, for ρ > 0, the step
+    rises iff ``|B| > A``. Written over a backend (float64, mpmath, balls, intervals): the region
+    claims of ``bnverify prove`` evaluate it on boxes of ``(ρ, η_eff)``; it is
+    ``reduced_step``'s α⁺ = α + η_eff β²/‖w‖, β⁺ = β(1 − η_eff c) at α = 1."""
+    c = 1 / bk.sqrt(1 + rho * rho)
+    return 1 + eta_eff * (rho * rho) * c, 1 - eta_eff * c, c
