@@ -233,3 +233,25 @@ def test_committed_certificates_still_check():
     for p in small:
         r = check_file(p)
         assert r.ok, (p.name, r.failures[:3])
+
+
+def test_the_report_shows_the_committed_certificates_and_keeps_their_folder(tmp_path):
+    """`make proofs` writes reports/certificates/; `make report` keeps the folder across its swap and
+    renders its summary as the "Proved over whole boxes" section."""
+    import shutil
+    from pathlib import Path
+
+    from bnverify.report.build import KEPT_ENTRIES, proofs_summary
+    from bnverify.report.proofs import proofs_markdown
+
+    assert "certificates" in KEPT_ENTRIES
+    committed = Path(__file__).resolve().parents[1] / "reports"
+    assert proofs_summary(tmp_path) is None
+    shutil.copytree(committed / "certificates", tmp_path / "certificates")
+    summary = proofs_summary(tmp_path)
+    text = proofs_markdown(summary)
+    assert text.startswith("## Proved over whole boxes")
+    for r in summary["claims"]:
+        if r.get("certificate"):
+            assert f"(certificates/{r['certificate']})" in text
+            assert (tmp_path / "certificates" / r["certificate"]).exists()

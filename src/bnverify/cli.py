@@ -39,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from bnverify.report.run import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, MAX_EXAMPLES
+from bnverify.report.run import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, EXIT_USAGE, EXIT_VIOLATED, MAX_EXAMPLES
 
 EXIT_STATUS_TEXT = ("exit status: 0 every checked statement holds (each decided >= 1 example); "
                     "1 a statement was violated, or a mutant was not caught; 2 usage error; "

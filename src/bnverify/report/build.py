@@ -3,8 +3,8 @@ in atomically, so an interrupted run leaves the previous report intact.
 
 Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report — its
 marker file :data:`MARKER` lists every file the report wrote with its sha256, and the folder holds
-exactly those, unchanged, at any depth (besides the ``deep/`` folder of ``make deep``, which is
-kept across the swap); anything else is refused, naming the file (:class:`UnsafeOutput`), before
+exactly those, unchanged, at any depth (besides the ``deep/`` folder of ``make deep`` and the
+``certificates/`` folder of ``make proofs``, which are kept across the swap); anything else is refused, naming the file (:class:`UnsafeOutput`), before
 any work. A run whose exit status is not 0 never replaces a previous report: its report goes to
 ``<out>.failed``. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
 left by a killed run are removed by the next run when their PID is dead (an ``.old`` one is put
@@ -36,8 +36,9 @@ MARKER_NOTE = "a bnverify report folder: `bnverify report --out` may replace it 
 REPORT_ENTRIES = frozenset({"REPORT.md", "statements", "figures", "results.json", "errors.log", MARKER})
 REPORT_DIRS = frozenset({"statements", "statements/img", "figures"})  # created by every report, even if empty
 # entries of a report folder that another command writes (``make deep``: its resumable store and
-# summary); a report keeps them, moving them into the new report folder when it is swapped in
-KEPT_ENTRIES = frozenset({"deep"})
+# summary; ``make proofs``: the region claims' certificates and their summary); a report keeps them,
+# moving them into the new report folder when it is swapped in
+KEPT_ENTRIES = frozenset({"deep", "certificates"})
 
 
 class UnsafeOutput(ValueError):
@@ -454,6 +455,15 @@ def _swap_in(tmp: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def proofs_summary(out: Path) -> dict | None:
+    """The summary ``make proofs`` wrote into the report folder's kept ``certificates/`` (None if
+    there is none, or it cannot be read)."""
+    try:
+        return json.loads((Path(out) / "certificates" / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figures=False, quiet=False) -> dict:
     """Run everything and write the report folder ``out`` (atomically replaced). A run whose exit
     status is not 0 never replaces a previous report: it goes to :func:`failed_dir` instead.
@@ -497,7 +507,7 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
         wall = time.perf_counter() - t0
         text = M.report_page(settings=settings.to_dict(), env=env, wall=wall, results=results,
                              mutant_results=mutant_results, pages=pages, figs=figs, errors=[],
-                             premises=premise_rows)
+                             premises=premise_rows, proofs=proofs_summary(dest))
         (tmp / "REPORT.md").write_text(text, encoding="utf-8")
         payload = dict(settings=settings.to_dict(), environment=env, wall_seconds=wall,
                        campaign_seconds=t_campaigns, statements=results, mutants=mutant_results,

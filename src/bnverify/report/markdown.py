@@ -151,7 +151,8 @@ def _kv(d: dict) -> str:
 
 
 def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], mutant_results: list[dict],
-                pages: dict[str, str], figs: dict, errors: list[str], premises: list[dict] = ()) -> str:
+                pages: dict[str, str], figs: dict, errors: list[str], premises: list[dict] = (),
+                proofs: dict | None = None) -> str:
     out = ["# bnverify report", "",
            f"Generated {settings.get('started', '')} in **{wall:.1f} s** wall time "
            f"({settings.get('workers', 1)} worker process(es)).", "", HOW_TO_READ, "## Run settings", "",
@@ -216,6 +217,14 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
     out += ["## Paper claims at a glance", "", T.md(pd.DataFrame(claims_table(verdicts))), ""]
     if premises:
         out += [premises_markdown(list(premises))]
+    if proofs:
+        from bnverify.report.proofs import proofs_markdown
+
+        out += [proofs_markdown(proofs), ""]
+    else:
+        out += ["## Proved over whole boxes (`bnverify prove`)", "",
+                "No certificates in this report folder: `make proofs` proves the shipped region claims into "
+                "`certificates/` (kept across report runs).", ""]
     if mut_by:
         out += ["## Mutants (deliberately false variants)", "",
                 "Every mutant must be caught by the same search of the same space. *Needles* are false only on a "
