@@ -1,0 +1,81 @@
+"""The verdict comparison: every shipped statement (and mutant) with a declared space × 4 fixed points
+of its unit cube × float64 / mpmath 30 digits / arb 256 bits → one JSON of verdicts (every field, and
+the float() sites of the ball check). Run it before and after a refactor and compare the files: a
+refactor that does not mean to change a decision leaves them byte-identical.
+
+    python benchmarks/verdicts.py OUT.json [--mutants]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from bnverify.numerics import backends
+from bnverify.verify import registry
+from bnverify.verify.adjudicate import run_once
+
+BACKENDS = ("float64", "mpmath30", "arb256")
+GOLDEN = (math.sqrt(5) - 1) / 2
+
+
+def points(dim: int) -> list[list[float]]:
+    """Four fixed points of ``[0, 1]^dim``: the centre, two diagonals and a golden-ratio sequence."""
+    return [[0.5] * dim, [0.2] * dim, [0.8] * dim, [((k + 1) * GOLDEN) % 1.0 for k in range(dim)]]
+
+
+def audited(stmt, ex, spec):
+    """``run_once`` at ``spec``; on balls inside the float audit (its sites are part of the record)."""
+    audit = getattr(backends, "float_audit", None)
+    if audit is None:  # before the backends package: the module-global recorder
+        backends.float_sites = sites = {}
+        try:
+            return run_once(stmt, ex, spec)[0], sites
+        finally:
+            backends.float_sites = None
+    with audit() as sites:
+        v = run_once(stmt, ex, spec)[0]
+    return v, sites
+
+
+def verdict_of(stmt, ex, spec) -> dict:
+    try:
+        v, sites = audited(stmt, ex, spec)
+    except Exception as e:  # noqa: BLE001  (recorded: an exception is a decision too)
+        return {"raised": type(e).__name__, "message": str(e)}
+    out = v.to_dict()
+    if spec.startswith("arb"):
+        out["float_sites"] = dict(sorted(sites.items()))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out")
+    ap.add_argument("--mutants", action="store_true", help="the mutants too")
+    args = ap.parse_args(argv)
+    stmts = registry.load()
+    if args.mutants:
+        stmts += registry.load(mutants=True)
+    rows = []
+    for s in stmts:
+        space = s.space()
+        if space is None:
+            continue
+        for i, u in enumerate(points(space.dim)):
+            ex, _ = space.example(u)
+            for spec in BACKENDS:
+                rows.append({"statement": s.key, "point": i, "backend": spec, "example": ex.to_dict(),
+                             "verdict": verdict_of(s, ex, spec)})
+            print(s.key, i, [r["verdict"].get("status", r["verdict"].get("raised")) for r in rows[-3:]],
+                  file=sys.stderr, flush=True)
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(rows, fh, indent=1, sort_keys=True, default=repr)
+        fh.write("\n")
+    print(f"{len(rows)} verdicts -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
