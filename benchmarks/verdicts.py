@@ -1,6 +1,6 @@
 """The verdict comparison: every shipped statement (and mutant) with a declared space × 4 fixed points
 of its unit cube × float64 / mpmath 30 digits / arb 256 bits → one JSON of verdicts (every field, and
-the float() sites of the ball check). Run it before and after a refactor and compare the files: a
+the float() sites of the ball check), and the ball certificate at 128 → 256 bits. Run it before and after a refactor and compare the files: a
 refactor that does not mean to change a decision leaves them byte-identical.
 
     python benchmarks/verdicts.py OUT.json [--mutants]
@@ -15,6 +15,7 @@ import sys
 from bnverify.numerics import backends
 from bnverify.verify import registry
 from bnverify.verify.adjudicate import run_once
+from bnverify.verify.certify import certify
 
 BACKENDS = ("float64", "mpmath30", "arb256")
 GOLDEN = (math.sqrt(5) - 1) / 2
@@ -50,6 +51,17 @@ def verdict_of(stmt, ex, spec) -> dict:
     return out
 
 
+def certificate_of(stmt, ex) -> dict:
+    """The certificate at 128 → 256 bits, without its timing."""
+    try:
+        c = certify(stmt, ex, bits=(128, 256))
+    except Exception as e:  # noqa: BLE001
+        return {"raised": type(e).__name__, "message": str(e)}
+    return {"status": c.status, "bits": c.bits, "reason": c.reason, "rungs": c.rungs,
+            "float_sites": list(c.float_sites), "horizon_limited": c.horizon_limited,
+            "verdict": c.verdict.to_dict() if c.verdict is not None else None}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
@@ -68,7 +80,9 @@ def main(argv=None) -> int:
             for spec in BACKENDS:
                 rows.append({"statement": s.key, "point": i, "backend": spec, "example": ex.to_dict(),
                              "verdict": verdict_of(s, ex, spec)})
-            print(s.key, i, [r["verdict"].get("status", r["verdict"].get("raised")) for r in rows[-3:]],
+            rows.append({"statement": s.key, "point": i, "backend": "certify128-256", "example": ex.to_dict(),
+                          "verdict": certificate_of(s, ex)})
+            print(s.key, i, [r["verdict"].get("status", r["verdict"].get("raised")) for r in rows[-4:]],
                   file=sys.stderr, flush=True)
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(rows, fh, indent=1, sort_keys=True, default=repr)
