@@ -29,7 +29,7 @@ def points(dim: int) -> list[list[float]]:
 def audited(stmt, ex, spec):
     """``run_once`` at ``spec``; on balls inside the float audit (its sites are part of the record)."""
     audit = getattr(backends, "float_audit", None)
-    if audit is None:  # before the backends package: the module-global recorder
+    if audit is None:  # before the backends package (f09fddc): the module-global recorder
         backends.float_sites = sites = {}
         try:
             return run_once(stmt, ex, spec)[0], sites

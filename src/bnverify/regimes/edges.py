@@ -124,8 +124,10 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     out["L"] = L
     if not L >= 1:
         return out
-    ctx = bk.ctx if hasattr(bk, "ctx") else _MP
-    u = -ctx.lambertw(-ctx.exp(-ctx.mpf(L)), -1).real
+    if bk.bounded_exponent:  # float64: the branch in 80-bit mpmath (like t2_value)
+        u = -_MP.lambertw(-_MP.exp(-_MP.mpf(L)), -1).real
+    else:
+        u = -bk.lambertw(-bk.exp(-bk.scalar(L)), -1)
     theta = bk.scalar(u) / lM
     if not theta < 1:
         return out
@@ -302,7 +304,7 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
     if f64:
         conv, sqrt = float, math.sqrt
     else:
-        conv, sqrt = (lambda x: x), bk.ctx.sqrt
+        conv, sqrt = (lambda x: x), bk.sqrt
     a = traj.instance.a
     rho0 = conv(traj["rho"][t])
     g0 = conv(traj["gamma"][t] / a)
