@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import math
 
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import Statement, mutant, undecided_if_diverged
-from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
+from bnverify.author import (
+    Param, Statement, initial_state, mutant, ratio_max, standing_whitened, undecided_if_diverged,
+    whitened_hypotheses, whitened_space)
 
 
 class NoRisingEdge(Statement):
