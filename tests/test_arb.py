@@ -198,7 +198,7 @@ def test_linalg_encloses_mpmath():
 
 
 # --- certificates ----------------------------------------------------------------------------------
-STATEMENTS = {s.key: s for s in registry.load() + registry.load(mutants=True)}
+STATEMENTS = {s.key: s for s in registry.shipped() + registry.shipped(mutants=True)}
 ONSET = "thm2.delayed_onset@reconstructed-v1"
 ONSET_EX = Example.make("whitened_regression", HYPER, n=12, d=3, a=1.0, seed=1)
 
