@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from bnverify.author import Example, Hyper, Statement
 from bnverify.numerics.backends import DomainError, get_backend
+from bnverify.numerics.simulate import simulate
 
 SPECS = ["float64", "mpmath30", "arb256"]
 
@@ -51,3 +53,22 @@ def test_the_domain_edges_themselves_are_inside(spec):
     assert abs(bk.to_float(w) - (-2.1532923641103496)) < 1e-12
     assert bk.isfinite(bk.inf) is False and bk.inf > 1e300
     assert math.ceil(bk.to_float(bk.scalar(2.5))) == bk.ceil_int(bk.scalar(2.5)) == 3
+
+
+class _DividesByZero(Statement):
+    """A check that divides a trajectory entry by zero."""
+
+    id, version, reference = "probe.divides_by_zero", "v1", "none"
+    provenance, kind = "exact", "upper bound"
+
+    def check(self, traj, c):
+        g = traj["gamma"][0]
+        return self.upper_bound(traj, g / (g * 0), 1.0)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_a_check_dividing_trajectory_entries_by_zero_raises_in_every_arithmetic(spec):
+    ex = Example.make("whitened_regression", Hyper(H0=1.0, rho0=0.1, eta_gamma=0.5, gamma0_over_a=0.5), n=5, d=2, seed=0)
+    traj = simulate(ex.instance(spec), ex.hyper, horizon=2)
+    with pytest.raises(ArithmeticError):
+        _DividesByZero().decide_check(traj, {})
