@@ -4,12 +4,17 @@ the float() sites of the ball check), and the ball certificate at 128 → 256 bi
 refactor that does not mean to change a decision leaves them byte-identical.
 
     python benchmarks/verdicts.py OUT.json [--mutants]
+    python benchmarks/verdicts.py --compare BEFORE.json AFTER.json [--ignore-lines]
+
+``--compare`` lists the records that differ (``--ignore-lines``: source locations ``file.py:123`` compared
+by file name only, for a refactor that moves code but decides the same).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import re
 import sys
 
 from bnverify.numerics import backends
@@ -62,11 +67,33 @@ def certificate_of(stmt, ex) -> dict:
             "verdict": c.verdict.to_dict() if c.verdict is not None else None}
 
 
+def compare(before: str, after: str, ignore_lines: bool) -> int:
+    """Print the records of ``after`` that differ from ``before``; 1 if any differ."""
+    def read(path):
+        text = open(path, encoding="utf-8").read()
+        return json.loads(re.sub(r"(\w+\.py):\d+", r"\1", text) if ignore_lines else text)
+
+    a, b = read(before), read(after)
+    diff = [(x["statement"], x["point"], x["backend"]) for x, y in zip(a, b) if x != y]
+    if len(a) != len(b):
+        print(f"{len(a)} records before, {len(b)} after")
+    for d in diff:
+        print("differs:", *d)
+    print(f"{len(b) - len(diff)} of {len(b)} records identical" + (" (source lines ignored)" if ignore_lines else ""))
+    return int(bool(diff) or len(a) != len(b))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out")
+    ap.add_argument("out", nargs="?")
     ap.add_argument("--mutants", action="store_true", help="the mutants too")
+    ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="compare two runs instead")
+    ap.add_argument("--ignore-lines", action="store_true", help="with --compare: ignore source line numbers")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare(*args.compare, args.ignore_lines)
+    if not args.out:
+        ap.error("OUT.json is required")
     stmts = registry.load()
     if args.mutants:
         stmts += registry.load(mutants=True)

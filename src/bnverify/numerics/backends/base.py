@@ -9,10 +9,12 @@ Outside the domain (one rule for every arithmetic): ``x/0`` and ``0/0`` of backe
 ``ZeroDivisionError``; ``log`` of 0 or of a negative number, ``sqrt`` of a negative number (and the
 other functions outside their domain) raise :class:`DomainError`; ``exp`` of a finite argument
 never raises — beyond float64's range (``bounded_exponent``) it is ``inf``, mpmath and balls have
-unbounded exponents. Both errors are ``ArithmeticError``\\ s. numpy's own float64 arithmetic on
-array entries (a statement's check dividing trajectory columns) follows the rule too while a check
-runs (``Statement.decide_check`` raises numpy's ``FloatingPointError``, an ``ArithmeticError``, on a
-division by zero or an invalid operation).
+unbounded exponents. Both errors are ``ArithmeticError`` subclasses. On balls the rule applies to
+balls wholly outside the domain (an exact zero divisor, a ball below 0); a ball that merely reaches
+outside gives a ball that decides nothing (``Uncertain`` when compared). numpy's own float64 arithmetic
+on array entries (a check dividing trajectory columns) follows the rule while a check runs:
+``Statement.decide_check`` raises numpy's ``FloatingPointError`` (an ``ArithmeticError``) on a division
+by zero or an invalid operation.
 """
 from __future__ import annotations
 
