@@ -13,8 +13,19 @@ _LAMBERTW = mpmath.MPContext()  # Lambert W of a float, in 80 bits (rounded to f
 _LAMBERTW.prec = 80
 
 
-def _negative(x) -> bool:
-    return bool(np.any(np.less(x, 0)))
+def _any(x, test) -> bool:
+    """``test`` holds for the float ``x`` or for some entry of the array ``x`` (never for nan)."""
+    if isinstance(x, float):  # float and numpy float64 scalars: no array round trip
+        return bool(test(x))
+    return bool(test(np.asarray(x)).any())
+
+
+def _negative(v):
+    return v < 0
+
+
+def _at_most_minus_one(v):
+    return v <= -1
 
 
 @dataclass(frozen=True, repr=False)
@@ -41,13 +52,13 @@ class Float64(Backend):
 
     @staticmethod
     def sqrt(x):
-        if _negative(x):
+        if _any(x, _negative):
             raise domain_error("sqrt", x)
         return np.sqrt(x)
 
     @staticmethod
     def log1p(x):
-        if bool(np.any(np.less_equal(x, -1))):
+        if _any(x, _at_most_minus_one):
             raise domain_error("log1p", x)
         return np.log1p(x)
 
