@@ -85,15 +85,22 @@ def bench_batch(scale):
     return B * H, "setting-steps/s", lib, hand
 
 
+def _hand_sqrt(bk):
+    """mpmath's own sqrt at the backend's digits: the hand-written baselines call the library directly."""
+    mp = mpmath.MPContext()
+    mp.dps = bk.dps
+    return mp.sqrt
+
+
 # --- 2. reduced, mpmath -------------------------------------------------------------------------------
 def bench_reduced_mp(scale, read_all=False):
     T = max(100, int(2000 * scale))
     inst = whitened_regression(12, 3, seed=1, backend=get_backend("mpmath"))
     hp = HYPER.resolve(inst)
-    ctx = inst.backend.ctx
+    sqrt = _hand_sqrt(inst.backend)
     A0 = hp.w0 @ inst.e
     p = hp.w0 - A0 * inst.e
-    B0 = ctx.sqrt(p @ p)
+    B0 = sqrt(p @ p)
 
     def lib():
         tr = simulate_reduced(inst, HYPER, horizon=T)
@@ -103,7 +110,7 @@ def bench_reduced_mp(scale, read_all=False):
 
     def hand():
         A, Bt, G = A0, B0, hp.gamma0
-        eta, eg, a, sqrt = hp.eta, hp.eta_gamma, inst.a, ctx.sqrt
+        eta, eg, a = hp.eta, hp.eta_gamma, inst.a
         out = []
         for _ in range(T + 1):
             out.append((A, Bt, G))
@@ -144,7 +151,7 @@ def bench_gd(scale, n, d, spec, T0, read_all=False):
     T = max(20, int(T0 * scale))
     inst = whitened_regression(n, d, seed=1, backend=get_backend(spec))
     hp = HYPER.resolve(inst)
-    sqrt = np.sqrt if spec == "float64" else inst.backend.ctx.sqrt
+    sqrt = np.sqrt if spec == "float64" else _hand_sqrt(inst.backend)
 
     def lib():
         tr = simulate(inst, HYPER, horizon=T)

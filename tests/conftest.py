@@ -53,6 +53,8 @@ def pytest_testnodedown(node, error):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if getattr(terminalreporter.config, "_bnverify_folders", None):
+        return  # `pytest --theorems DIR` from the repository root: the plugin's own summary, not the suite's
     rows = _ROWS + [_row(r) for r in testing.RESULTS]
     if not rows:
         return

@@ -38,7 +38,7 @@ from pathlib import Path
 from bnverify.verify.space import Param
 from bnverify.verify.spaces import standing_whitened, whitened_space
 from bnverify.verify.statement import Statement, mutant
-from bnverify.regimes.theory import whitened_hypotheses
+from bnverify.regimes.whitened import whitened_hypotheses
 
 
 class RhoEnd(Statement):

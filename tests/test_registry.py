@@ -9,8 +9,8 @@ import pytest
 from bnverify.verify import registry
 from bnverify.verify.statement import KINDS, PROVENANCES
 
-STATEMENTS = registry.load()
-MUTANTS = registry.load(mutants=True)
+STATEMENTS = registry.shipped()
+MUTANTS = registry.shipped(mutants=True)
 SECTIONS = ("Setting", "Hypotheses", "Statement", "Bound kind", "Reference")
 
 

@@ -9,8 +9,8 @@ import pytest
 from bnverify.verify import registry
 from bnverify.verify.testing import check_mutant_caught, check_statement
 
-STATEMENTS = registry.load()
-MUTANTS = registry.load(mutants=True)
+STATEMENTS = registry.shipped()
+MUTANTS = registry.shipped(mutants=True)
 
 
 @pytest.mark.parametrize("backend", ["float64", "mpmath"])

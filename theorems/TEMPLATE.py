@@ -19,11 +19,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.numerics.backends import argmax
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import Statement, mutant, scaled, undecided_if_diverged
-from bnverify.regimes.whitened import initial_state, whitened_hypotheses
+from bnverify.author import (
+    Param, Statement, argmax, initial_state, mutant, scaled, standing_whitened, undecided_if_diverged,
+    whitened_hypotheses, whitened_space)
 
 
 class MyBound(Statement):

@@ -18,10 +18,8 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import Param, mutant, pointwise_logistic_space, union_space, whitened_space
 from bnverify.verify.identities import TrajectoryIdentity, gradients
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import pointwise_logistic_space, union_space, whitened_space
-from bnverify.verify.statement import mutant
 
 
 class ScaleInvariance(TrajectoryIdentity):

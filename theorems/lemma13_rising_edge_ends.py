@@ -21,9 +21,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import Statement, mutant, undecided_if_diverged
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
 from bnverify.verify.kinds import RisingRegimeStatement
-from bnverify.verify.statement import Statement, mutant, undecided_if_diverged
 
 
 class RisingEdgeEnds(RisingRegimeStatement, Statement):

@@ -19,8 +19,8 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, tightened
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.statement import mutant, tightened
 
 
 class LogisticLossLower(PointwiseLogistic):

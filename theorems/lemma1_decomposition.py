@@ -17,10 +17,8 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, whitened_full_space, whitened_hypotheses
 from bnverify.verify.identities import TrajectoryIdentity
-from bnverify.verify.statement import mutant
-from bnverify.verify.spaces import whitened_full_space
-from bnverify.regimes.theory import whitened_hypotheses
 
 
 class Decomposition(TrajectoryIdentity):

@@ -27,10 +27,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import StepCriterion, alpha0_hypotheses, directional_steps, rho_comparison_resolved
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
-from bnverify.verify.statement import mutant
 
 
 class Criterion(StepCriterion):

@@ -26,10 +26,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
-from bnverify.verify.statement import mutant
 from bnverify.verify.step_claims import lemma6_claims
 
 

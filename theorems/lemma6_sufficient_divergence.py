@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnverify.numerics.hyper import Hyper
+from bnverify.author import Hyper, Param, mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.numerics.model import evaluate
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import pointwise_logistic_space, whitened_full_space
-from bnverify.verify.statement import mutant
 from bnverify.verify.step_claims import lemma6_claims
 
 

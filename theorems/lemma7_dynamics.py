@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bnverify.author import mutant, whitened_full_space, whitened_hypotheses
 from bnverify.verify.identities import TrajectoryIdentity, gradients
-from bnverify.verify.statement import mutant
-from bnverify.verify.spaces import whitened_full_space
-from bnverify.regimes.theory import whitened_hypotheses
 
 
 class Dynamics(TrajectoryIdentity):

@@ -22,11 +22,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, whitened_full_space, whitened_hypotheses
 from bnverify.verify.identities import K_ULPS, StepCriterion, rho_comparison_resolved, rho_error
-from bnverify.verify.statement import mutant
 from bnverify.verify.step_claims import lemma7_claims
-from bnverify.verify.spaces import whitened_full_space
-from bnverify.regimes.theory import whitened_hypotheses
 
 
 class RisingCriterion(StepCriterion):

@@ -19,9 +19,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import mutant, tightened
 from bnverify.regimes.logistic import on_branch
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.statement import mutant, tightened
 
 
 class AlignmentGradient(PointwiseLogistic):

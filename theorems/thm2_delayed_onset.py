@@ -25,11 +25,10 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import (
+    REDUCTION, Param, Statement, initial_state, mutant, scaled, tau, undecided_if_diverged, whitened_hypotheses,
+    whitened_space)
 from bnverify.regimes.edges import labels_unresolved, t1_closed_form, t1_closed_form_half, t1_scan
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import whitened_space
-from bnverify.verify.statement import REDUCTION, Statement, mutant, scaled, undecided_if_diverged
-from bnverify.regimes.theory import initial_state, tau, whitened_hypotheses
 
 
 def delayed_onset_hyper(v: dict) -> dict:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import math
 
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import standing_whitened, whitened_space
-from bnverify.verify.statement import REDUCTION, Statement, mutant, undecided_if_diverged
+from bnverify.author import (
+    REDUCTION, Param, Statement, initial_state, mutant, ratio_max, standing_whitened, undecided_if_diverged,
+    whitened_hypotheses, whitened_space)
 from bnverify.verify.step_claims import thm2_claims
-from bnverify.regimes.theory import initial_state, ratio_max, whitened_hypotheses
 
 
 class NoRisingEdge(Statement):

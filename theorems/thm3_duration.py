@@ -25,9 +25,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import Statement, mutant, tightened, undecided_if_diverged
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
 from bnverify.verify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
-from bnverify.verify.statement import Statement, mutant, tightened, undecided_if_diverged
 
 
 class EdgeDuration(RisingRegimeStatement, Statement):

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from bnverify.author import Statement, details, initial_state, mutant, tau_inv, tightened, undecided_if_diverged
 from bnverify.regimes.edges import labels_unresolved, settle_time
 from bnverify.verify.kinds import RisingRegimeStatement
-from bnverify.verify.statement import Statement, details, mutant, tightened, undecided_if_diverged
 from bnverify.verify.step_claims import thm3_claims
-from bnverify.regimes.theory import initial_state, tau_inv
 
 
 class PeakBound(RisingRegimeStatement, Statement):

@@ -25,12 +25,9 @@ Reference
 """
 from __future__ import annotations
 
-from bnverify.numerics.hyper import Hyper
+from bnverify.author import Hyper, Param, mutant, pointwise_logistic_space
 from bnverify.regimes.logistic import on_branch
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import pointwise_logistic_space
-from bnverify.verify.statement import mutant
 
 
 class ExitThreshold(PointwiseLogistic):

@@ -19,12 +19,9 @@ Reference
 """
 from __future__ import annotations
 
+from bnverify.author import Param, mutant, pointwise_logistic_space, ratio_max, undecided_if_diverged
 from bnverify.regimes.logistic import geometry
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import pointwise_logistic_space
-from bnverify.verify.statement import mutant, undecided_if_diverged
-from bnverify.regimes.theory import ratio_max
 
 T5 = 100
 

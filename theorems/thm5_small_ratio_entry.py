@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import math
 
+from bnverify.author import Param, mutant, pointwise_logistic_space
 from bnverify.regimes.logistic import geometry
 from bnverify.verify.kinds import PointwiseLogistic
-from bnverify.verify.space import Param
-from bnverify.verify.spaces import pointwise_logistic_space
-from bnverify.verify.statement import mutant
 
 T5E = 1000
 Q5 = 0.9

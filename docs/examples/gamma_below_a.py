@@ -3,10 +3,7 @@
 Setting: whitened square loss, full GD. Hypotheses: 0 < η_γ ≤ 1, 0 < γ_0 ≤ a, α_0 > 0, 0 < ρ_0 < 1.
 Statement: γ_t ≤ a for every t ≤ 300. Bound kind: upper bound. Reference: Lemma 7 (b). Provenance: exact.
 """
-from bnverify.numerics.backends import argmax
-from bnverify.verify.spaces import whitened_full_space
-from bnverify.verify.statement import REDUCTION, Statement, mutant
-from bnverify.regimes.whitened import whitened_hypotheses
+from bnverify.author import REDUCTION, Statement, argmax, mutant, whitened_full_space, whitened_hypotheses
 
 
 class GammaBelowA(Statement):

@@ -11,11 +11,7 @@ Bound kind
 Reference
     none. Provenance: exact.
 """
-from bnverify.verify.example import Example
-from bnverify.numerics.hyper import Hyper
-from bnverify.verify.space import Param, Space
-from bnverify.verify.statement import Statement, mutant
-from bnverify.regimes.theory import whitened_hypotheses
+from bnverify.author import Example, Hyper, Param, Space, Statement, mutant, whitened_hypotheses
 
 
 def _tiny_example(v):

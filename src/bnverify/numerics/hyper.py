@@ -22,7 +22,7 @@ MAX_SIZE = 10**5  # n and d, each
 MAX_ENTRIES = 10**7  # n·d, the entries of X
 MAX_MAGNITUDE = 1e150  # |a|, noise, residual, margin, spread: their squares stay finite in float64
 MAX_HORIZON = 10**7  # GD steps of one trajectory
-MAX_DPS = _MAX_DPS  # decimal digits of the mpmath backend (defined in backends.py)
+MAX_DPS = _MAX_DPS  # decimal digits of the mpmath backend (defined in backends/mp.py)
 
 
 def is_integer(v) -> bool:

@@ -1,6 +1,6 @@
-"""Small dense linear algebra over a backend: float64 through numpy/scipy, mpmath through
-mpmath's own ``qr``, ``lu_solve`` and ``eigsy`` at the backend's precision, balls (:class:`Arb`)
-by algorithms whose every step is a ball operation, so the results enclose the exact ones:
+"""Small dense linear algebra over a backend (:meth:`Backend.orthonormal_columns`, ``solve``,
+``eigvalsh``: float64 through numpy, mpmath through its own ``qr``, ``lu_solve`` and ``eigsy``, in
+their backends), and the ball algorithms (:class:`Arb`), whose every step is a ball operation, so the results enclose the exact ones:
 Gram–Schmidt for the thin QR factor, arb's certified ``arb_mat.solve``, and eigenvalue enclosures
 from an approximate eigenbasis with Weyl's and Ostrowski's inequalities."""
 from __future__ import annotations
@@ -11,14 +11,6 @@ import flint
 import mpmath
 
 from bnverify.numerics.backends import Arb, Backend, Uncertain, flint_precision
-
-
-def _to_mp(M, bk):
-    return bk.ctx.matrix(M.tolist())
-
-
-def _from_mp(M) -> np.ndarray:
-    return np.array(M.tolist(), dtype=object)
 
 
 def orthonormal_columns(A, bk: Backend) -> np.ndarray:
@@ -36,42 +28,6 @@ def solve(A, b, bk: Backend) -> np.ndarray:
 def eigvalsh(A, bk: Backend) -> np.ndarray:
     """Eigenvalues of a symmetric matrix, ascending (:meth:`Backend.eigvalsh`)."""
     return bk.eigvalsh(A)
-
-
-# --- float64: numpy --------------------------------------------------------------------------------
-
-def numpy_orthonormal_columns(A) -> np.ndarray:
-    Q, R = np.linalg.qr(np.asarray(A, dtype=float))
-    sgn = np.sign(np.diag(R))
-    sgn[sgn == 0] = 1
-    return Q * sgn
-
-
-def numpy_solve(A, b) -> np.ndarray:
-    return np.linalg.solve(np.asarray(A, float), np.asarray(b, float))
-
-
-def numpy_eigvalsh(A) -> np.ndarray:
-    return np.linalg.eigvalsh(np.asarray(A, float))
-
-
-# --- mpmath: its own qr, lu_solve, eigsy at the backend's precision ---------------------------------
-
-def mp_orthonormal_columns(A, bk) -> np.ndarray:
-    Q, R = bk.ctx.qr(_to_mp(A, bk), mode="skinny")
-    Q = _from_mp(Q)
-    sgn = np.array([1 if R[i, i] >= 0 else -1 for i in range(Q.shape[1])], dtype=object)
-    return Q * sgn
-
-
-def mp_solve(A, b, bk) -> np.ndarray:
-    x = bk.ctx.lu_solve(_to_mp(A, bk), bk.ctx.matrix(list(b)))
-    return np.array([x[i] for i in range(len(b))], dtype=object)
-
-
-def mp_eigvalsh(A, bk) -> np.ndarray:
-    E = bk.ctx.eigsy(_to_mp(A, bk), eigvals_only=True)
-    return np.array(sorted(E[i] for i in range(A.shape[0])), dtype=object)
 
 
 # --- balls ---------------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | No
     alpha, beta_s, gamma = col["alpha"], col["beta"], col["gamma"]
     wnorm2 = col.pop("wnorm2")
     eta = col.pop("_eta")[0] if "_eta" in col else None
-    inf = np.inf if dt is np.float64 else bk.ctx.inf
+    inf = bk.inf
 
     def rho(c):
         if dt is np.float64:

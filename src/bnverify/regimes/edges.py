@@ -4,7 +4,8 @@ Shared by ``theorems/thm2_delayed_onset*.py``, ``theorems/lemma13_*.py`` and ``t
 Everything is evaluated in the trajectory's (or instance's) own arithmetic: comparisons of ρ are
 exact at that precision, and the constants are backend numbers until they are rounded to ints.
 
-* :func:`rising_edges` — maximal runs of consecutive rising steps ``ρ_{t+1} > ρ_t``.
+* :func:`rising_edges` — maximal runs of consecutive rising steps ``ρ_{t+1} > ρ_t``;
+  :func:`ratio_max` — the largest step ratio of a column (``max_t ρ_{t+1}/ρ_t``).
 * :func:`t1_scan` — ``T_1`` of Theorem 2 (2) by scanning t (the scan stops as soon as the
   condition holds, or when its left-hand side minus right-hand side is ≤ 0 and no longer
   increasing: that difference is discretely concave in t, so it can never turn positive).
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from bnverify.numerics.backends import Backend
+from bnverify.numerics.backends import Backend, argmax
 from bnverify.regimes.whitened import tau
 
 _MP = mpmath.MPContext()
@@ -62,6 +63,24 @@ def rising_edges(traj) -> list[Edge]:
         else:
             t += 1
     return out
+
+
+def ratio_max(col, T: int) -> tuple[object, int | None]:
+    """``max_t col[t+1]/col[t]`` over ``t < T`` (``+∞`` if ``col[t] = 0 < col[t+1]``; pairs with
+    ``col[t] = col[t+1] = 0`` count as 1) and its first argmax. Returns (1.0, None) if T = 0. The
+    maximum is the backend's number (a ball stays a ball, decided by the caller's comparison)."""
+    if T <= 0:
+        return 1.0, None
+    ratios = []
+    for t in range(T):
+        x0, x1 = col[t], col[t + 1]
+        if x0 > 0:
+            ratios.append(x1 / x0)
+        elif x1 > 0:
+            ratios.append(float("inf"))
+        else:
+            ratios.append(1)
+    return argmax(ratios)  # on balls: an enclosure of the maximum (no comparison of equal ratios)
 
 
 # --- Theorem 2 (2): T_1 ------------------------------------------------------------------------
@@ -124,8 +143,10 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     out["L"] = L
     if not L >= 1:
         return out
-    ctx = bk.ctx if hasattr(bk, "ctx") else _MP
-    u = -ctx.lambertw(-ctx.exp(-ctx.mpf(L)), -1).real
+    if bk.bounded_exponent:  # float64: the branch in 80-bit mpmath (like t2_value)
+        u = -_MP.lambertw(-_MP.exp(-_MP.mpf(L)), -1).real
+    else:
+        u = -bk.lambertw(-bk.exp(-bk.scalar(L)), -1)
     theta = bk.scalar(u) / lM
     if not theta < 1:
         return out
@@ -302,7 +323,7 @@ def t2_comparison(traj, t: int, budget: int = 2_000_000) -> tuple[int | None, in
     if f64:
         conv, sqrt = float, math.sqrt
     else:
-        conv, sqrt = (lambda x: x), bk.ctx.sqrt
+        conv, sqrt = (lambda x: x), bk.sqrt
     a = traj.instance.a
     rho0 = conv(traj["rho"][t])
     g0 = conv(traj["gamma"][t] / a)

@@ -24,7 +24,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from bnverify.numerics import backends
-from bnverify.numerics.backends import Arb, Uncertain, flint_precision
+from bnverify.numerics.backends import Arb, Uncertain, flint_precision, float_audit
 from bnverify.verify.example import Example
 from bnverify.numerics.simulate import simulate, simulate_reduced
 from bnverify.verify.statement import Statement, Verdict
@@ -87,11 +87,8 @@ def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str,
         traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
     else:
         traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    backends.float_sites = sites = {}
-    try:
+    with float_audit() as sites:
         v = stmt.decide_check(traj, consts)
-    finally:
-        backends.float_sites = None
     if v.horizon is None:
         v.horizon = horizon
     return v, sites
@@ -110,10 +107,10 @@ def lost_by_step(bits: int, step: int, horizon: int) -> float:
 
 
 def _raised_at(exc: BaseException) -> str:
-    """``file:line`` of the innermost frame outside backends.py (where the comparison was asked)."""
+    """``file:line`` of the innermost frame outside the backends (where the comparison was asked)."""
     where = "?"
     for fr in traceback.extract_tb(exc.__traceback__):
-        if not fr.filename.endswith(os.path.join("bnverify", "numerics", "backends.py")):
+        if os.path.join("bnverify", "numerics", "backends", "") not in fr.filename:
             where = f"{os.path.basename(fr.filename)}:{fr.lineno}"
     return where
 

@@ -1,8 +1,12 @@
-"""pytest plugin (entry point ``bnverify``): falsify a researcher's own statements with pytest,
-no test module to write::
+"""pytest plugin (entry point ``bnverify``, active wherever bnverify and pytest are installed):
+falsify a researcher's own statements with pytest, no test module to write::
 
     pytest --theorems mydir              # repeatable; or BNVERIFY_THEOREMS=mydir pytest
     pytest --theorems mydir -n 2         # with pytest-xdist
+
+With a theorem folder the run is that folder's statements and mutants only, wherever pytest is
+started (the repository root included): no test file is collected. Items carry their statement
+objects; the plugin reads ``BNVERIFY_THEOREMS`` and never writes the environment.
 
 Every statement of every ``*.py`` in the given folders becomes one test item per precision
 (``bnverify::<key>[float64]``, ``bnverify::<key>[mpmath]``), failing on a confirmed violation, on
@@ -18,16 +22,14 @@ regressions) run first and are counted too: each item reports ``examples = pinne
 
 With neither ``--theorems`` nor ``BNVERIFY_THEOREMS`` the plugin collects nothing (the project's
 shipped statements are covered by its own tests). Only statements defined in the given folders
-are collected, not the shipped ones they may import.
+are collected, not the shipped ones they may import. The summary shows, per campaign, the examples,
+the distinct decided cases and the coverage of the declared space, as ``bnverify check`` counts them.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-ENV = "BNVERIFY_THEOREMS"
 
 
 def pytest_addoption(parser):
@@ -41,7 +43,9 @@ def pytest_addoption(parser):
 
 
 def _folders(config) -> list[Path]:
-    given = [p for p in os.environ.get(ENV, "").split(os.pathsep) if p] + list(config.getoption("theorems") or [])
+    from bnverify.verify.registry import env_dirs
+
+    given = env_dirs() + list(config.getoption("theorems") or [])
     out: list[Path] = []
     for d in given:
         if not str(d).strip():  # Path("") is the current folder: every *.py in it would be executed
@@ -59,28 +63,21 @@ def pytest_configure(config):
     n = config.getoption("bnverify_examples")
     if n is not None and n < 0:
         raise pytest.UsageError(f"--bnverify-examples: expected an integer >= 0, got {n}")
-    config._bnverify_env_before = os.environ.get(ENV)
-    if config._bnverify_folders:
-        # bnverify.verify.testing finds statements through the registry, which reads BNVERIFY_THEOREMS
-        os.environ[ENV] = os.pathsep.join(map(str, config._bnverify_folders))
 
 
-def pytest_unconfigure(config):
-    before = getattr(config, "_bnverify_env_before", None)
-    if not getattr(config, "_bnverify_folders", None):
-        return
-    if before is None:
-        os.environ.pop(ENV, None)
-    else:
-        os.environ[ENV] = before
+def pytest_ignore_collect(collection_path, config):
+    """With a theorem folder, the run is its statements only: no test file is collected."""
+    return True if getattr(config, "_bnverify_folders", None) else None
 
 
 class CampaignItem(pytest.Item):
     """One campaign of one statement (or mutant) at one precision."""
 
-    def __init__(self, *, key: str, mutant: bool, backend: str, pinned: int, source: str, **kw):
+    def __init__(self, *, stmt, mutant: bool, backend: str, **kw):
         super().__init__(**kw)
-        self.key, self.mutant, self.backend, self.pinned, self.source = key, mutant, backend, pinned, source
+        self.stmt, self.key, self.mutant, self.backend = stmt, stmt.key, mutant, backend
+        self.pinned = len(getattr(stmt, "pinned", ()) or ())
+        self.source = getattr(stmt, "source_file", "")
         self.result = None
 
     def _examples(self):
@@ -95,7 +92,7 @@ class CampaignItem(pytest.Item):
         check = check_mutant_caught if self.mutant else check_statement
         before = len(RESULTS)
         try:
-            check(self.key, self.backend, max_examples=self._examples())
+            check(self.key, self.backend, max_examples=self._examples(), stmt=self.stmt)
         finally:  # the campaign is recorded before the checks that may fail
             if len(RESULTS) > before:
                 self.result = RESULTS[-1]
@@ -104,7 +101,8 @@ class CampaignItem(pytest.Item):
     def counts_line(self, res) -> str:
         generated = res.examples - self.pinned
         return (f"{self.key} [{res.backend}]: {res.examples} examples = {self.pinned} pinned + {generated} "
-                f"generated; met {res.met}; " + ", ".join(f"{k} {v}" for k, v in res.counts.items() if v))
+                f"generated; met {res.met}; {res.distinct} distinct, {res.duplicates} duplicates; coverage "
+                f"{coverage_text(res.coverage)}; " + ", ".join(f"{k} {v}" for k, v in res.counts.items() if v))
 
     def repr_failure(self, excinfo):
         if excinfo.errisinstance(AssertionError):
@@ -117,6 +115,13 @@ class CampaignItem(pytest.Item):
         return self.source, None, f"bnverify {'mutant' if self.mutant else 'statement'} {self.key} [{self.backend}]"
 
 
+def coverage_text(c: dict | None) -> str:
+    """``1-D 40% / 2-D 12%`` of the declared space's marginal cells (``–`` when nothing is covered)."""
+    if not c or c.get("1d") is None:
+        return "–"
+    return f"1-D {c['1d']:.0%}" + (f" / 2-D {c['2d']:.0%}" if c.get("2d") is not None else "")
+
+
 def _items(session, folders):
     from bnverify.verify.registry import load
 
@@ -125,8 +130,8 @@ def _items(session, folders):
         return any(f.parent == d or d in f.parents for d in folders)
 
     try:
-        stmts = [s for s in load(mutants=False) if inside(s)]
-        muts = [m for m in load(mutants=True) if inside(m)]
+        stmts = [s for s in load(folders, mutants=False, environment=False) if inside(s)]
+        muts = [m for m in load(folders, mutants=True, environment=False) if inside(m)]
     except Exception as e:  # noqa: BLE001  (a broken statement file: one clear collection error)
         raise pytest.UsageError(f"bnverify: cannot load the statements of {', '.join(map(str, folders))}: "
                                 f"{type(e).__name__}: {e}") from None
@@ -134,9 +139,8 @@ def _items(session, folders):
     for group, mutant, backends in ((stmts, False, ("float64", "mpmath")), (muts, True, ("float64",))):
         for s in group:
             for b in backends:
-                items.append(CampaignItem.from_parent(
-                    session, name=f"bnverify::{s.key}[{b}]", key=s.key, mutant=mutant, backend=b,
-                    pinned=len(getattr(s, "pinned", ()) or ()), source=getattr(s, "source_file", "")))
+                items.append(CampaignItem.from_parent(session, name=f"bnverify::{s.key}[{b}]", stmt=s,
+                                                      mutant=mutant, backend=b))
     return items
 
 
@@ -151,6 +155,7 @@ def pytest_terminal_summary(terminalreporter, config):
     lines = [v for rep in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
              for k, v in getattr(rep, "user_properties", []) if k == "bnverify"]
     if lines:
-        terminalreporter.section("bnverify campaigns (examples = pinned + generated)")
+        terminalreporter.section("bnverify campaigns (examples = pinned + generated; distinct decided cases; "
+                                 "coverage of the declared space)")
         for ln in sorted(lines):
             terminalreporter.write_line(ln)

@@ -1,6 +1,7 @@
 """Discovery of statements: every module of the shipped package ``bnverify.theorems`` (the
 project's ``theorems/`` folder, installed with the package) and every ``*.py`` in any folder
-given by the user (``--theorems DIR`` or ``BNVERIFY_THEOREMS``, ``os.pathsep``-separated).
+given by the user (``--theorems DIR`` or ``BNVERIFY_THEOREMS``, ``os.pathsep``-separated; the
+environment is read, never written). :func:`shipped` reads the shipped package alone.
 A module contributes its module-level ``STATEMENTS`` and ``MUTANTS`` lists. Files whose names
 start with ``_`` and ``TEMPLATE.py`` are skipped.
 
@@ -45,10 +46,18 @@ def _shipped_dir() -> Path:
 DEFAULT_DIR = _shipped_dir()
 
 
-def theorem_dirs(extra=()) -> list[Path]:
+ENV = "BNVERIFY_THEOREMS"
+
+
+def env_dirs() -> list[str]:
+    """The folders named by ``BNVERIFY_THEOREMS`` (``os.pathsep``-separated)."""
+    return [p for p in os.environ.get(ENV, "").split(os.pathsep) if p]
+
+
+def theorem_dirs(extra=(), *, environment: bool = True) -> list[Path]:
+    """The shipped folder, the ``BNVERIFY_THEOREMS`` folders (unless ``environment=False``) and ``extra``."""
     dirs = [DEFAULT_DIR] if DEFAULT_DIR.is_dir() else []
-    env = os.environ.get("BNVERIFY_THEOREMS", "")
-    for d in [*(p for p in env.split(os.pathsep) if p), *extra]:
+    for d in [*(env_dirs() if environment else ()), *extra]:
         if not str(d).strip():  # Path("") is the current folder: every *.py in it would be executed
             raise ValueError("theorems: empty folder name (an unset shell variable?)")
         p = Path(d).resolve()
@@ -87,12 +96,12 @@ def _import_unchecked(path: Path):
     return mod
 
 
-def load(extra_dirs=(), *, mutants: bool = False) -> list[Statement]:
-    """Statements (or mutants) from every theorem folder, in file order; keys must be unique.
-    No statement at all (``mutants=False``) raises :class:`NoStatementsFound`."""
+def load(extra_dirs=(), *, mutants: bool = False, environment: bool = True) -> list[Statement]:
+    """Statements (or mutants) from every theorem folder (:func:`theorem_dirs`), in file order; keys
+    must be unique. No statement at all (``mutants=False``) raises :class:`NoStatementsFound`."""
     out: list[Statement] = []
     seen: dict[str, Path] = {}
-    dirs = theorem_dirs(extra_dirs)
+    dirs = theorem_dirs(extra_dirs, environment=environment)
     for d in dirs:
         for path in sorted(d.glob("*.py")):
             if path.name.startswith("_") or path.name == "TEMPLATE.py":
@@ -116,6 +125,11 @@ def load(extra_dirs=(), *, mutants: bool = False) -> list[Statement]:
         shipped = "" if DEFAULT_DIR.is_dir() else f" (the shipped package {SHIPPED_PACKAGE} is missing: {DEFAULT_DIR})"
         raise NoStatementsFound(f"theorems: no statements found in {where}{shipped}")
     return out
+
+
+def shipped(*, mutants: bool = False) -> list[Statement]:
+    """The shipped statements (or mutants) alone: no ``BNVERIFY_THEOREMS``, no user folder."""
+    return load(mutants=mutants, environment=False)
 
 
 def select(statements: list[Statement], ids) -> list[Statement]:

@@ -189,10 +189,13 @@ class Statement:
         return self._constants_transform(dict(c)) if self._constants_transform is not None else c
 
     def decide_check(self, traj, constants) -> Verdict:
-        """``check()``, or a mutant's replacement check."""
-        if self._check_override is not None:
-            return self._check_override(self, traj, constants)
-        return self.check(traj, constants)
+        """``check()``, or a mutant's replacement check. float64 array arithmetic divides by zero and
+        takes invalid operations as the other arithmetics do: it raises (the rule in
+        ``bnverify.numerics.backends.base``; numpy's ``FloatingPointError``)."""
+        with np.errstate(divide="raise", invalid="raise"):
+            if self._check_override is not None:
+                return self._check_override(self, traj, constants)
+            return self.check(traj, constants)
 
     # --- identity ------------------------------------------------------------------------------
     @property
