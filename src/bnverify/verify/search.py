@@ -426,26 +426,20 @@ def plan_first(key, budget: Budget, *, seed=0, backend="float64", mutant=False, 
 
 def plan_hunt(key, budget: Budget, phase1: list[dict], *, seed=0, backend="float64", mutant=False, theorems=(),
               stop_at_first=False) -> list[Unit]:
-    """Phase 2 units: CMA-ES restarts from the tightest *informative* decided examples of phase 1,
-    one per cell of the unit cube (its halves along every axis) before a second in any cell — so the
-    restarts spread over distinct regions instead of piling into the corner where a slack tends to 0
-    — the rest from random starts. A verdict that meets its bound trivially (``informative`` False)
-    starts nothing: its slack measures nothing."""
+    """Phase 2 units: CMA-ES restarts from the tightest decided examples of phase 1 (sweep first),
+    the rest from random starts."""
     if not budget.hunt:
         return []
     k = max(1, min(budget.hunt_restarts, budget.hunt // 8 or 1))
-    decided = [r for r in phase1 if r["outcome"] in ("holds", "violated") and r["slack"] is not None
-               and r.get("u") is not None and (r.get("final") or {}).get("informative", True)]
-    decided.sort(key=lambda r: r["slack"])
-    starts, keys, cells = [], set(), set()
-    for spread in (True, False):  # first the tightest of distinct cells, then the tightest left
-        for r in decided:
-            cell = tuple(int(x >= 0.5) for x in r["u"])
-            if len(starts) == k or tuple(r["key"]) in keys or (spread and cell in cells):
-                continue
+    decided = [r for r in phase1 if r["outcome"] in ("holds", "violated") and r["slack"] is not None]
+    decided.sort(key=lambda r: (r["searcher"] != "sweep", r["slack"]))
+    starts, keys = [], set()
+    for r in sorted(decided, key=lambda r: r["slack"]):
+        if tuple(r["key"]) not in keys:
             keys.add(tuple(r["key"]))
-            cells.add(cell)
             starts.append(tuple(r["u"]))
+        if len(starts) == k:
+            break
     per = [budget.hunt // k + (1 if i < budget.hunt % k else 0) for i in range(k)]
     return [Unit(key, "hunt", i, per[i], seed, backend, mutant, tuple(theorems),
                  x0=starts[i] if i < len(starts) else None, stop_at_first=stop_at_first, certify=budget.certify)
