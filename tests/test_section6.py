@@ -29,8 +29,11 @@ def _failed(traj, loss="square"):
 
 @pytest.mark.parametrize("loss,case", [("square", 0), ("logistic", 0), ("logistic", 1)])
 def test_published_run_fails_exactly_the_criteria_its_claims_list(loss, case):
-    """Float64 full GD at the published horizon (a fraction of a second per run)."""
-    traj, cfg = F.section6_run(loss, case=case, record_w=False)
+    """Full GD at the published horizon, in float64 (a fraction of a second per run) or, where the
+    claims say so (``digits``), exactly: the Hilbert square run's float64 course after the onset
+    follows the BLAS kernel's rounding (its loss peak at t = 490 on one kernel, 748 on another)."""
+    _, cfg = F.section6_run(loss, case=case, horizon=1, record_w=False)
+    traj, cfg = F.section6_run(loss, case=case, backend=cfg["claims"].get("digits", "float64"), record_w=False)
     failed, m = _failed(traj, loss)
     assert failed == set(cfg["claims"]["fails"]), m
     assert m["stable_start"] and m["rho0"] < 1 and m["eta_eff0"] < m["tau0"]
@@ -38,10 +41,14 @@ def test_published_run_fails_exactly_the_criteria_its_claims_list(loss, case):
 
 
 def test_hilbert_square_run_numbers_quoted_in_its_notes():
-    traj, _ = F.section6_run("square", record_w=False)
+    """The exact run (50 digits): descent 332 steps, τ crossed at 199, loss peak 490, recovery 551.
+    Float64 agrees up to the onset on every BLAS kernel (after it, it follows the kernel's rounding)."""
+    traj, _ = F.section6_run("square", backend=50, record_w=False)
     m = trajectory_metrics(traj)
     assert m["descent_steps"] == 332 and m["crossing_t"] == 199 and m["loss_peak_t"] == 490
-    assert m["spike_factor"] > 6 and m["recovery_t"] == 493
+    assert m["spike_factor"] > 6 and m["recovery_t"] == 551
+    m64 = trajectory_metrics(F.section6_run("square", record_w=False)[0])
+    assert m64["descent_steps"] == 332 and m64["crossing_t"] == 199 and m64["onset_t"] == m["onset_t"]
 
 
 def test_whitened_companion_shows_the_mechanism_at_50_digits():
