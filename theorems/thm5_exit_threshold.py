@@ -89,4 +89,8 @@ class ExitThreshold(PointwiseLogistic):
 
 
 STATEMENTS = [ExitThreshold()]
-MUTANTS = [mutant(STATEMENTS[0], "threshold tau_5 multiplied by 1000", name="tau5-times-1000", threshold_scale=1e3)]
+# false on ~14 % of the space (36 of 256 Sobol draws, seed 7; 86 vacuous): 64 draws split over the three
+# searchers give the sweep 32 (miss probability 0.86^32 ≈ 1e-2); at the default 25 the derandomised
+# Hypothesis draws — which move whenever the library's literals change — can miss it
+MUTANTS = [mutant(STATEMENTS[0], "threshold tau_5 multiplied by 1000", name="tau5-times-1000", threshold_scale=1e3,
+                  ci_budget=64)]
