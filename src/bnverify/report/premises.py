@@ -21,6 +21,7 @@ hypotheses; a point whose example is rejected by the space or the hypotheses is 
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -58,6 +59,16 @@ def _examples(stmt, n: int, seed: int, pin: dict | None = None):
             continue
         out.append((ex, inst))
     return out, skipped
+
+
+def _extremes(values, examples) -> dict:
+    """The examples at which the smallest and the largest finite value were reached (plain data,
+    for a ``bnverify reproduce`` line): every number the report states carries its attaining example."""
+    pairs = [(v, ex) for v, ex in zip(values, examples) if v is not None and math.isfinite(v)]
+    if not pairs:
+        return {}
+    lo, hi = min(pairs, key=lambda p: p[0]), max(pairs, key=lambda p: p[0])
+    return {"min": {"value": lo[0], "example": lo[1].to_dict()}, "max": {"value": hi[0], "example": hi[1].to_dict()}}
 
 
 def _quantiles(xs) -> dict:
@@ -110,16 +121,17 @@ def thm5_monotone(stmt, n: int = 32, seed: int = 11) -> dict:
     beyond = sum(m is None for m in margins)
     return {"statement": stmt.key, "measure": "log10(step at which rho first rises / H5)",
             "points": len(exs), "skipped": skipped, "not_within_1e12": beyond,
-            "quantiles": _quantiles([m for m in margins if m is not None])}
+            "quantiles": _quantiles([m for m in margins if m is not None]),
+            "attained": _extremes(margins, [ex for ex, _ in exs])}
 
 
 # --- Theorem 5 (3) -------------------------------------------------------------------------------
-def thm5_exit(stmt, n: int = 64, seed: int = 11) -> dict:
+def thm5_exit(stmt, n: int = 256, seed: int = 11) -> dict:
     """Theorem 5 (3): smallest (η/‖w_t‖²)/τ_5 over the rising steps on the branch."""
     from bnverify.regimes.logistic import on_branch
 
     exs, skipped = _examples(stmt, n, seed)
-    ratios, with_rise = [], 0
+    ratios, with_rise, where = [], 0, []
     for ex, inst in exs:
         v, traj = run_once(stmt, ex, "float64")
         if traj is None:
@@ -138,18 +150,19 @@ def thm5_exit(stmt, n: int = 64, seed: int = 11) -> dict:
         if best is not None:
             with_rise += 1
             ratios.append(math.log10(best))
+            where.append(ex)
     return {"statement": stmt.key, "measure": "log10(min over rising steps of (eta/||w_t||^2)/tau5)",
             "points": len(exs), "skipped": skipped, "with_a_rising_step": with_rise,
-            "quantiles": _quantiles(ratios)}
+            "quantiles": _quantiles(ratios), "attained": _extremes(ratios, where)}
 
 
 # --- Lemma 4 -------------------------------------------------------------------------------------
-def lemma4_delta_share(stmt, n: int = 64, seed: int = 11) -> dict:
+def lemma4_delta_share(stmt, n: int = 1024, seed: int = 11) -> dict:
     """Lemma 4: the largest share of the δ-correction used along each trajectory."""
     from bnverify.regimes.logistic import softplus
 
     exs, skipped = _examples(stmt, n, seed)
-    shares = []
+    shares, where = [], []
     for ex, inst in exs:
         v, traj = run_once(stmt, ex, "float64")
         if traj is None:
@@ -167,8 +180,10 @@ def lemma4_delta_share(stmt, n: int = 64, seed: int = 11) -> dict:
                 best = s if best is None or s > best else best
         if best is not None:
             shares.append(best)
+            where.append(ex)
     return {"statement": stmt.key, "measure": "max_t (L_t - log(1+e^-gamma_t)) / (bound_t - log(1+e^-gamma_t))",
-            "points": len(exs), "skipped": skipped, "quantiles": _quantiles(shares)}
+            "points": len(exs), "skipped": skipped, "quantiles": _quantiles(shares),
+            "attained": _extremes(shares, where)}
 
 
 MEASURES = {"thm5.monotone_decrease": thm5_monotone, "thm5.exit_threshold": thm5_exit,
@@ -209,6 +224,11 @@ def markdown(results: list[dict]) -> str:
             note += f"; {r['with_a_rising_step']} of {r['points']} runs had a rising step on the branch"
         lines.append(f"| {r['statement']} | {r['measure']} | {q['n']} | {_fmt(q.get('min'))} | {_fmt(q.get('q10'))} | "
                      f"{_fmt(q.get('median'))} | {_fmt(q.get('q90'))} | {_fmt(q.get('max'))} | {note} |")
+    for r in results:
+        for side, a in sorted((r.get("attained") or {}).items()):
+            params = json.dumps(a["example"], sort_keys=True)
+            lines.append(f"- `{r['statement']}` {side} {_fmt(a['value'])}: `bnverify reproduce {r['statement']} "
+                         f"--params '{params}'`")
     lines += ["", "Reading: Theorem 5 (1)'s H_5 sits that many decades below the step size at which ρ first "
               "rises within T = 100 steps; Theorem 5 (3)'s τ_5 sits that many decades below the effective "
               "step of the real rising steps; Lemma 4 uses that share of its δ(ρ) correction (1 = the "
