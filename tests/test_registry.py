@@ -47,6 +47,19 @@ def test_every_statement_declares_its_space(stmt):
     assert ex.builder and set(values) == set(sp.names)
 
 
+def test_every_needle_states_its_share_and_the_report_sizes_its_search_by_it():
+    from bnverify.report.build import report_budget
+    from bnverify.verify.statement import needle_fraction
+
+    needles = [m for m in MUTANTS if getattr(m, "needle_share", None) is not None]
+    assert needles
+    for m in needles:
+        p = needle_fraction(m)
+        assert 0 < p < 0.1, (m.key, m.needle_share)
+        b = report_budget(m, 16, "float64", mutant=True)
+        assert b["sweep"] >= 3 / p and b["hunt"] >= 3 / p, (m.key, p, b)
+
+
 def test_every_bound_statement_has_a_needle():
     needles = {m.mutant_of for m in MUTANTS if getattr(m, "needle_share", None) is not None}
     bounds = [s.key for s in STATEMENTS if s.kind in ("upper bound", "lower bound")

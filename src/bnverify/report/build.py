@@ -15,6 +15,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from bnverify.numerics.backends import get_backend
 from bnverify.verify.registry import load, select
+from bnverify.verify.statement import needle_fraction
 from bnverify.report import figures as F
 from bnverify.report.coverage_fig import coverage_figure
 from bnverify.report import markdown as M
@@ -233,11 +235,12 @@ def report_budget(stmt, n: int, precision: str, *, mutant: bool, certify: str = 
     if n <= 0:
         return asdict(Budget(certify=certify))
     if mutant:
-        # a needle (false on ~1 % of the space) gets at least the budget its own test needs for the
-        # searchers it names (sweep, then hunt from the sweep's tightest points)
-        # (float64 primary: an mpmath-primary campaign of a needle would cost ~100 × its draws)
-        needle = getattr(stmt, "needle_share", None) and precision == "float64"
-        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0)) if needle else n
+        # a needle (false on a share p of the space) sweeps and hunts at least 3/p draws each (a region
+        # of share p is found with probability ≈ 95 %), and at least the budget its own test needs
+        # (float64 primary: an mpmath-primary campaign of a needle would cost ~100 × its draws); it
+        # stops at its first confirmed violation, so the budget is spent only while it is missed
+        share = needle_fraction(stmt) if precision == "float64" else None
+        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0), math.ceil(3 / share)) if share else n
         return asdict(Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2), certify=certify))
     if precision != "float64":
         k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))

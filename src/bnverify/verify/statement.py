@@ -276,6 +276,20 @@ class Statement:
         return self._v(traj, "violated", message=message, **kw)
 
 
+def needle_fraction(stmt) -> float | None:
+    """A needle mutant's false share of its space, from the leading percentage of ``needle_share``
+    (``"~0.4% (1 of 256 Sobol draws …)"`` → 0.004); None for other statements. A search of about
+    ``3/share`` draws finds such a region with probability ≈ 95 %."""
+    share = getattr(stmt, "needle_share", None)
+    if not share:
+        return None
+    m = re.match(r"\s*~?\s*([0-9]*\.?[0-9]+)\s*%", str(share))
+    if m is None or not float(m.group(1)) > 0:
+        raise ValueError(f"{getattr(stmt, 'key', stmt)}: needle_share must start with a percentage (\"~1% (…)\"), "
+                         f"got {share!r}")
+    return float(m.group(1)) / 100
+
+
 def mutant_slug(mutation: str) -> str:
     """A short name from a mutation's description (the fallback when ``mutant`` gets no ``name``):
     its first six words, lower case, joined by ``-``."""
