@@ -125,6 +125,7 @@ def result_dict(res, *, mutant: bool, statement=None) -> dict:
         d["kind"] = statement.kind
         d["pinned"] = len(getattr(statement, "pinned", ()) or ())  # run before the generated examples
         d["bound_source"] = getattr(statement, "bound_source", None)
+        d["ball_note"] = getattr(statement, "ball_note", "") if not getattr(statement, "ball_certifiable", True) else ""
         d["needle_share"] = getattr(statement, "needle_share", None)
     return d
 

@@ -66,6 +66,8 @@ def certified_text(r: dict) -> str:
     if c.get("screened"):
         s, t = c["sample"], c["tightest"]
         text += f"; {c['screened']} screened"
+        if not s["n"] and not t["n"] and r.get("ball_note"):
+            text += f" ({r['ball_note']})"
         if s["n"]:
             text += f"; sample {s['certified']}/{s['n']} certified (≥ {s['lower95']:.0%} at 95 %)"
         if t["n"]:
@@ -90,7 +92,7 @@ def certified_sum(rs: list[dict]) -> str:
                       tightest=dict(n=sum(c["tightest"]["n"] for c in cs),
                                     certified=sum(c["tightest"]["certified"] for c in cs)))
     return certified_text({"decided": sum(r["decided"] for r in rs), "certified": sum(r["certified"] for r in rs),
-                           "certification": merged})
+                           "certification": merged, "ball_note": rs[0].get("ball_note", "")})
 
 
 def tightness(r: dict) -> tuple[float | None, float | None]:

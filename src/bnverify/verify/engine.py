@@ -402,7 +402,7 @@ def run_campaigns(statements, budget_for, *, seed=0, backends=("float64",), engi
                 continue
             s = c["stmt"]
             units = plan_certify(s.key, c["budget"], c["p1"] + c["p2"], seed=seed, backend=c["backend"],
-                                 mutant=s.is_mutant)
+                                 mutant=s.is_mutant, certifiable=getattr(s, "ball_certifiable", True))
             third += units
             owner += [ci] * len(units)
         for ci, rs in zip(owner, eng.run_units(third, statements=ships, store=store, progress=progress)):

@@ -450,12 +450,14 @@ CERTIFY_CHUNK = 8  # targets per phase-3 unit (they spread over the workers)
 
 
 def plan_certify(key, budget: Budget, records: list[dict], *, seed=0, backend="float64", mutant=False,
-                 theorems=()) -> list[Unit]:
+                 theorems=(), certifiable: bool = True) -> list[Unit]:
     """Phase 3 units: the screened draws (decided at the primary, not certified) the campaign's
     evidence rests on go up the ladder — the ``certify_tightest`` of smallest slack (distinct cases;
     they carry the tightness sup) and a seeded random sample of ``certify_sample`` of the rest (the
-    certified share's estimate). Nothing with ``certify="all"``: every verdict went up already."""
-    if budget.certify == "all":
+    certified share's estimate). Nothing with ``certify="all"`` (every verdict went up already), nor
+    for a statement balls cannot certify by construction (``certifiable`` False: the ladder above a
+    comfortable holds would only repeat it)."""
+    if budget.certify == "all" or not certifiable:
         return []
     pool, seen = [], set()
     for r in records:
@@ -496,7 +498,8 @@ def run_campaign(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_fir
         hunt = plan_hunt(stmt.key, budget, p1, seed=seed, backend=backend, mutant=mutant, theorems=theorems, stop_at_first=stop)
         records += [r for rs in run(hunt) for r in rs]
     if not (stop and any(r["outcome"] == "violated" for r in records)):
-        cert = plan_certify(stmt.key, budget, records, seed=seed, backend=backend, mutant=mutant, theorems=theorems)
+        cert = plan_certify(stmt.key, budget, records, seed=seed, backend=backend, mutant=mutant, theorems=theorems,
+                            certifiable=getattr(stmt, "ball_certifiable", True))
         records += [r for rs in run(cert) for r in rs]
     res = summarise(stmt, records, backend=backend, seed=seed, budget=budget)
     res.seconds = time.perf_counter() - t0
