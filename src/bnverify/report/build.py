@@ -290,7 +290,7 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
     statement spreads over every worker. Returns the campaigns as report dicts, in job order."""
     from bnverify.verify.engine import Engine, progress_printer, run_campaigns
     from bnverify.verify.search import Budget
-    from bnverify.report.run import plain, result_dict
+    from bnverify.report.run import draw_points, result_dict
 
     by_key = {s.key: s for s in statements}
     budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
@@ -309,8 +309,7 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
                                     backends=bks, engine=eng, progress=None if quiet else progress_printer())
             for (stmt, b), res in zip(((s, b) for s in stmts for b in bks), results):
                 d = result_dict(res, mutant=stmt.is_mutant, statement=stmt)
-                d["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
-                                      "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
+                d["points"] = draw_points(res)
                 out[(stmt.key, b)] = d
     return [out[(j.key, get_backend(j.precision).name)] for j in jobs]
 
