@@ -495,12 +495,13 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             fig = F.slack_histogram(rs, tmp / "statements" / "img" / f"{name}-slack.png", f"{key}: final slack per example")
             try:
                 cov = coverage_figure(rs, rs[0].get("covered_params") or [], tmp / "statements" / "img" / f"{name}-coverage.png",
-                                      f"{key}: float64 draws over the two most influential parameters")
+                                      f"{key}: coverage map")
             except Exception as e:  # noqa: BLE001  (a figure must not sink the verification report)
                 figs["_errors"][f"coverage {key}"] = f"{type(e).__name__}: {e}"
                 cov = None
             page = M.statement_page(key, rs, final_dir=dest, figure=f"img/{fig.name}",
-                                    coverage_figure=f"img/{cov.name}" if cov is not None else None)
+                                    coverage_figure=f"img/{cov['path'].name}" if cov is not None else None,
+                                    coverage_caption=cov["caption"] if cov is not None else None)
             (tmp / "statements" / f"{name}.md").write_text(page, encoding="utf-8")
             pages[key] = f"statements/{name}.md"
         wall = time.perf_counter() - t0
