@@ -164,7 +164,8 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
     meta = dict(path=path, kind="1-D" if len(axes) == 1 else ("hexbin" if n_map >= MAP_MIN else "scatter"),
                 axes=axes, scales=scale, influence=score, colour=what, draws=len(pts),
                 searchers=dict(Counter(p["searcher"] for p in pts)), counts=dict(Counter(outcome.tolist())),
-                in_map=n_map, off_axes=int((~placed).sum()), cells=None, sup=None,
+                in_map=n_map, undefined=int((np.isin(outcome, DECIDED) & ~np.isfinite(raw)).sum()),
+                off_axes=int((~placed).sum()), cells=None, sup=None,
                 violations=[dict(zip(axes, row)) for row in np.column_stack([c[violated] for c in v]).tolist()])
 
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
@@ -218,7 +219,7 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
         fig.colorbar(m, ax=ax, extend=look["beyond"] if violated.any() else "neither",  # violations saturate
                      label=look["label"] + (", tightest per cell" if meta["kind"] == "hexbin" else ""))
     faint(placed & np.isin(outcome, DECIDED) & ~np.isfinite(raw), "grey",
-          f"decided, {what} undefined: {int((np.isin(outcome, DECIDED) & ~np.isfinite(raw)).sum())}",
+          f"decided, {what} undefined: {meta['undefined']}",
           s=10, marker="o", facecolors="none", edgecolors="grey", zorder=1)
     faint(placed & np.isin(outcome, FAINT), "orange", f"artefact / undecided / raised: {int(np.isin(outcome, FAINT).sum())}",
           s=14, marker="s", facecolors="none", edgecolors="orange", zorder=3)
@@ -267,13 +268,17 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
     return meta
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def caption(meta: dict) -> str:
     """The statement page's sentences on the map."""
     look, what = LOOK[meta["colour"]], meta["colour"]
     axes = " and ".join(f"`{n}` ({meta['scales'][n]})" for n in meta["axes"])
     searchers = ", ".join(f"{s} {n:,}" for s, n in meta["searchers"].items())
     influence_text = ", ".join(f"{meta['influence'][n]:.2f}" for n in meta["axes"])
-    out = [f"Coverage map of the {meta['draws']:,} float64 draws ({searchers}) over {axes}: "
+    out = [f"Coverage map of the {_count(meta['draws'], 'float64 draw')} ({searchers}) over {axes}: "
            + ("the covered parameters that best explain" if len(meta["axes"]) > 1 else "the one drawable covered "
               "parameter, against") + f" the {what}"
            + (" (the statement has no tightness)" if what == "slack" else " (observed ÷ bound)")
@@ -291,8 +296,15 @@ def caption(meta: dict) -> str:
     elif sup is not None:
         out.append(f"★ marks the {look['attained']} ({sup['value']:.4g}, {sup['searcher']})"
                    + (", in the tightest cell." if sup.get("top") else "."))
-    out.append(f"Red ×: the {meta['counts'].get('violated', 0)} violation(s); faint: rejected draws (grey dots), "
-               f"decided draws without a {what} (grey circles), artefacts / undecided / raised (orange squares).")
+    n_violated = meta["counts"].get("violated", 0)
+    out.append(f"Red ×: the {_count(n_violated, 'violation')}." if n_violated else "No violation.")
+    rug = meta["kind"] == "1-D"  # faint draws are ticks along the bottom
+    faint = [(meta["counts"].get("vacuous", 0), f"rejected ({'light grey ticks' if rug else 'grey dots'})"),
+             (meta["undefined"], f"decided without a {what} ({'grey ticks' if rug else 'grey circles'})"),
+             (sum(meta["counts"].get(k, 0) for k in FAINT),
+              f"artefact / undecided / raised ({'orange ticks' if rug else 'orange squares'})")]
+    if any(n for n, _ in faint):
+        out.append("Faint: " + ", ".join(f"{n:,} {text}" for n, text in faint if n) + ".")
     if meta["off_axes"]:
-        out.append(f"{meta['off_axes']:,} draws that do not read every axis parameter are left out.")
+        out.append(f"{_count(meta['off_axes'], 'draw')} that do not read every axis parameter are left out.")
     return " ".join(out)
