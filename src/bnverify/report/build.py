@@ -293,7 +293,7 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
     statement spreads over every worker. Returns the campaigns as report dicts, in job order."""
     from bnverify.verify.engine import Engine, progress_printer, run_campaigns
     from bnverify.verify.search import Budget
-    from bnverify.report.run import plain, result_dict
+    from bnverify.report.run import draw_points, result_dict
 
     by_key = {s.key: s for s in statements}
     budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
@@ -312,8 +312,7 @@ def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> li
                                     backends=bks, engine=eng, progress=None if quiet else progress_printer())
             for (stmt, b), res in zip(((s, b) for s in stmts for b in bks), results):
                 d = result_dict(res, mutant=stmt.is_mutant, statement=stmt)
-                d["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
-                                      "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
+                d["points"] = draw_points(res)
                 out[(stmt.key, b)] = d
     return [out[(j.key, get_backend(j.precision).name)] for j in jobs]
 
@@ -499,12 +498,13 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             fig = F.slack_histogram(rs, tmp / "statements" / "img" / f"{name}-slack.png", f"{key}: final slack per example")
             try:
                 cov = coverage_figure(rs, rs[0].get("covered_params") or [], tmp / "statements" / "img" / f"{name}-coverage.png",
-                                      f"{key}: float64 draws over the two most influential parameters")
+                                      f"{key}: coverage map")
             except Exception as e:  # noqa: BLE001  (a figure must not sink the verification report)
                 figs["_errors"][f"coverage {key}"] = f"{type(e).__name__}: {e}"
                 cov = None
             page = M.statement_page(key, rs, final_dir=dest, figure=f"img/{fig.name}",
-                                    coverage_figure=f"img/{cov.name}" if cov is not None else None)
+                                    coverage_figure=f"img/{cov['path'].name}" if cov is not None else None,
+                                    coverage_caption=cov["caption"] if cov is not None else None)
             (tmp / "statements" / f"{name}.md").write_text(page, encoding="utf-8")
             pages[key] = f"statements/{name}.md"
         wall = time.perf_counter() - t0

@@ -48,10 +48,10 @@ def derivation_path(r: dict) -> Path | None:
 
 
 def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: str, coverage_figure: str | None = None,
-                   max_listed: int = 10) -> str:
+                   coverage_caption: str | None = None, max_listed: int = 10) -> str:
     """The page of one statement (``results``: its campaigns, one per primary precision): the
-    statement, its space, the evidence per precision and searcher, counterexamples, the tightest
-    example, why draws were rejected, artefacts and errors."""
+    statement, its space, the evidence per precision and searcher, the coverage map (with its
+    caption), counterexamples, the tightest example, why draws were rejected, artefacts and errors."""
     r0 = results[0]
     d = r0["describe"]
     out = [f"# {key}", "", f"**{d.get('summary', '')}**", ""]
@@ -100,7 +100,7 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
     for r in results:
         out += [f"### Searchers ({r['backend']} primary)", "", T.md(T.searcher_rows(r)), ""]
     if coverage_figure:
-        out += [f"![coverage]({coverage_figure})", ""]
+        out += [f"![coverage map]({coverage_figure})", ""] + ([f"*{coverage_caption}*", ""] if coverage_caption else [])
     out += [f"![slack histogram]({figure})", ""]
     for r in results:
         b = r["backend"]

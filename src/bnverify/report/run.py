@@ -209,10 +209,14 @@ def _run_job(job: Job) -> dict:
         res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, searcher=job.searcher,
                       certify=job.certify)
     out = result_dict(res, mutant=job.mutant, statement=stmt)
-    # the draws over the space (values, slack, outcome, searcher): the page's coverage figure
-    out["points"] = plain([{"values": r["values"], "slack": r["slack"], "outcome": r["outcome"],
-                            "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
+    out["points"] = draw_points(res)
     return out
+
+
+def draw_points(res) -> list[dict]:
+    """A campaign's draws over its space (values, slack, tightness, outcome, searcher): the page's coverage map."""
+    return plain([{"values": r["values"], "slack": r["slack"], "tightness": r.get("tightness"), "outcome": r["outcome"],
+                   "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
 
 
 def _run_job_in_worker(job: Job) -> dict:
