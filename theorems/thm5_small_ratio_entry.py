@@ -141,17 +141,9 @@ class SmallRatioEntryT5(PointwiseLogistic):
                                          region_extra="; x between the lower and upper step conditions; where the drawn "
                                                       "data admit no such x, the next seeds (seed + 104729 k, k < 40) are "
                                                       "tried, then the draw is rejected")
-        first_build = space.build
-
-        def build_feasible(v):
-            """The step condition is empty for most data: walk the data seed to the first that admits it."""
-            for k in range(40):
-                ex = first_build({**v, "seed": (v["seed"] + 104729 * k) % 2**31})
-                if x_feasible(ex):
-                    return ex
-            return first_build(v)
 
         def x_feasible(ex):
+            """The step condition is empty for most data: does this example's data admit an x?"""
             inst = ex.instance("float64")
             geo = geometry(inst)
             hp = ex.hyper.resolve(inst)
@@ -160,8 +152,7 @@ class SmallRatioEntryT5(PointwiseLogistic):
             x_lo = x_lower(geo, hp.gamma0, hp.eta_gamma, ex.hyper.rho0, x_hi, stmt.steps, stmt.q)
             return x_lo is not None and x_lo < x_hi
 
-        space.build = build_feasible
-        return space
+        return space.walking_seed(x_feasible, stride=104729, tries=40)
 
 
 STATEMENTS = [SmallRatioEntryT5()]
