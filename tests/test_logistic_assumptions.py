@@ -116,14 +116,17 @@ def test_section6_logistic_fixture():
 def test_exit_threshold_is_the_lemma9_10_ratio(backend):
     """τ_5 (closed form, ρ² cancelled) equals 2·G_9/(‖w‖·G_10(ii)²) at a branch state."""
     from bnverify import simulate
+    from bnverify.theorems.lemma9_alignment_gradient import alignment_bound
+    from bnverify.theorems.lemma10_gradient_bounds import second_bound
+    from bnverify.theorems.thm5_exit_threshold import exit_threshold
 
     inst = active_margin_logistic(3, 6, margin=0.5, spread=1.0, seed=3, backend=backend)
     geo = geometry(inst)
     tr = simulate(inst, Hyper(eta=0.01, gamma0=0.7, w0_norm=0.8, rho0=0.3 * float(geo.rho_branch)), horizon=5)
     for t in range(5):
         a, r, g, wn = tr["alpha"][t], tr["rho"][t], tr["gamma"][t], tr["wnorm"][t]
-        tau = geo.exit_threshold(g, a, r, wn)
-        ref = 2 * geo.align_lower(g, r, wn) / (wn * geo.grad_upper2(g, a, r, wn) ** 2)
+        tau = exit_threshold(geo, g, a, r, wn)
+        ref = 2 * alignment_bound(geo, g, r, wn) / (wn * second_bound(geo, g, a, r, wn) ** 2)
         assert abs(tau - ref) <= 1e3 * inst.backend.eps * abs(ref)
 
 
@@ -134,6 +137,7 @@ def test_rising_threshold_decides_the_next_step(backend):
     from bnverify import simulate
     from bnverify.regimes.logistic import Geometry
     from bnverify.numerics.model import evaluate
+    from bnverify.theorems.thm5_exit_threshold import exit_threshold
 
     inst = active_margin_logistic(2, 5, margin=1.0, spread=1.5, seed=4, backend=backend)
     geo = geometry(inst)
@@ -143,7 +147,7 @@ def test_rising_threshold_decides_the_next_step(backend):
     A, G = -(ev.grad_w @ inst.e), inst.backend.sqrt(ev.grad_w @ ev.grad_w)
     a0, wn = w0 @ inst.e, inst.backend.sqrt(w0 @ w0)
     Es = Geometry.rising_threshold(a0, wn, A, G)
-    assert geo.exit_threshold(inst.backend.scalar(0.8), a0, inst.backend.scalar(hp.rho0), wn) < Es
+    assert exit_threshold(geo, inst.backend.scalar(0.8), a0, inst.backend.scalar(hp.rho0), wn) < Es
     for fac, rises in ((0.9, False), (1.1, True)):
         eta = float(fac * Es * wn * wn)
         tr = simulate(inst, Hyper(eta=eta, gamma0=0.8, w0_norm=1.0, rho0=hp.rho0), horizon=1)

@@ -9,8 +9,10 @@
 * Geometry (:class:`Geometry`): ``m = 1/‖w_svm‖``, ``λ_min, λ_max`` of Σ on ``span(Xᵀ)``,
   ``K = sqrt(n λ_max)``, the Lemma 8 perturbation ``δ(ρ)``, the positive-alignment branch
   ``α > 0, γ ≥ 0, ρ < ρ_branch = m/(K + 2 sqrt λ_max)`` (there ``δ(ρ) < 1``: every margin positive).
-* The explicit bounds of the reconstructed Lemmas 4, 8, 9, 10, 14 as functions of one state, in
-  any backend (``bk``), used by the statement files in ``theorems/``.
+* The quantities several statements share, in any backend (``bk``): Lemma 8's ``δ(ρ)``, the lower
+  bound of ``‖w‖_Σ``, and Theorem 5's ``Φ``/``H_5`` (:meth:`Geometry.phi_min`, Theorem 5 (1), Lemma 11,
+  Theorem 5 (2)) and the entry rate (:meth:`Geometry.entry_rate`, Lemma 11, Theorem 5 (2)). A bound one
+  statement checks is written in its statement file, beside the check (Lemmas 4, 9, 10, 14, Theorem 5 (3)).
 * :func:`section6_logistic_run` — the Section 6 Hilbert instance with logistic loss (ρ relative to
   the SVM direction) with the project's published hyperparameters.
 
@@ -252,40 +254,6 @@ class Geometry:
         lo2 = alpha * (self.m - rho * self.smax)
         return lo1 if lo1 >= lo2 else lo2
 
-    def grad_upper1(self, gamma, loss, wnorm):
-        """Lemma 10 (i): ``‖∇_w L‖ ≤ |γ| sqrt(n λmax/λmin) min(L, n^{-1/2})/‖w‖``."""
-        bk = self.bk
-        r = loss if loss < 1 / bk.sqrt(bk.scalar(self.n)) else 1 / bk.sqrt(bk.scalar(self.n))
-        return abs(gamma) * bk.sqrt(self.n * self.lam_max / self.lam_min) * r / wnorm
-
-    def grad_upper2(self, gamma, alpha, rho, wnorm):
-        """Lemma 10 (ii), vanishing at ρ = 0: ``‖∇_w L‖ ≤ (γK/(n D))·[σ(−γ)ρK/m +
-        √n γ δ(ρ) min(1/4, σ(−γ(1−δ(ρ))))]``, ``D = max(√λmin‖w‖, α(m − ρ√λmax))``."""
-        bk = self.bk
-        d = self.delta(rho)
-        K = self.K
-        q = sig(bk, -gamma * (1 - d))
-        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        D = self.snorm_lower(alpha, rho, wnorm)
-        return gamma * K / (self.n * D) * (sig(bk, -gamma) * rho * K / self.m
-                                          + bk.sqrt(bk.scalar(self.n)) * gamma * d * qq)
-
-    def align_lower(self, gamma, rho, wnorm):
-        """Lemma 9: ``−⟨∇_w L, e⟩ ≥ γ λmin sin²θ σ(−γ(1+δ(ρ)))/(m √λmax ‖w‖)``, sin²θ = ρ²/(1+ρ²)."""
-        bk = self.bk
-        s2 = rho * rho / (1 + rho * rho)
-        return gamma * self.lam_min * s2 * sig(bk, -gamma * (1 + self.delta(rho))) / (self.m * self.smax * wnorm)
-
-    def loss_lower(self, gamma, rho):
-        """Lemma 14 (needs κ): ``L ≥ (1/n) log(1 + exp(−γ g(ρ)))`` with ``N = m − ρκ√λmin`` and
-        ``g = N/(√λmin √(1+ρ²))`` if N ≥ 0 else ``N/(√λmax √(1+ρ²))``."""
-        bk = self.bk
-        N = self.m - rho * self.kappa * self.smin
-        r = bk.sqrt(1 + rho * rho)
-        g = N / (self.smin * r) if N >= 0 else N / (self.smax * r)
-        return softplus(bk, -gamma * g) / self.n
-
-
     # --- Theorem 5 / Lemma 11 (dynamic) ---------------------------------------------------------
     def c_delta(self, rho0):
         """``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0: ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
@@ -361,28 +329,12 @@ class Geometry:
         eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
         return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
 
-    # --- Theorem 5 (3): exit threshold on the effective step ------------------------------------
-    def exit_threshold(self, gamma, alpha, rho, wnorm):
-        """``τ_5`` at one branch state: if ``η/‖w‖² ≤ τ_5`` then ``η G_10(ii)² ≤ 2‖w‖ G_9`` (Lemma 6's
-        convergence condition through Lemmas 9–10), so ``ρ_{t+1} ≤ ρ_t``. Closed form (ρ² cancelled):
-        ``τ_5 = 2n (D/‖w‖)² λmin σ(−γ(1+δ)) / ((1+ρ²) m λmax^{3/2} γ B²)``,
-        ``B = σ(−γ)K/m + √n γ c(ρ) min(1/4, σ(−γ(1−δ)))``, ``c(ρ) = δ(ρ)/ρ = (K+√λmax)/(m − ρ√λmax)``,
-        ``D = max(√λmin‖w‖, α(m − ρ√λmax))``. Derivation: ``theorems/thm5_exit_threshold.md``."""
-        bk = self.bk
-        d = self.delta(rho)
-        c = (self.K + self.smax) / (self.m - rho * self.smax)
-        q = sig(bk, -gamma * (1 - d))
-        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        B = sig(bk, -gamma) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * gamma * c * qq
-        Dw = self.snorm_lower(alpha, rho, wnorm) / wnorm
-        num = 2 * self.n * Dw * Dw * self.lam_min * sig(bk, -gamma * (1 + d))
-        return num / ((1 + rho * rho) * self.m * self.lam_max * self.smax * gamma * B * B)
-
     @staticmethod
     def rising_threshold(alpha, wnorm, A, G):
         """Exact Lemma 6 threshold at one state (THEORY.md §3): with ``A = −⟨∇L, e⟩ ≥ 0`` and
         ``G = ‖∇L‖``, ``ρ_{t+1} > ρ_t ⟺ η > η* = 2αA‖w‖²/(α²G² − A²‖w‖²)`` (``+∞`` when the
-        denominator is ≤ 0). Returns ``η*/‖w‖²``, comparable with :meth:`exit_threshold`."""
+        denominator is ≤ 0). Returns ``η*/‖w‖²``, comparable with Theorem 5 (3)'s ``exit_threshold``
+        (``theorems/thm5_exit_threshold.py``)."""
         den = alpha * alpha * G * G - A * A * wnorm * wnorm
         if not den > 0:
             return math.inf
