@@ -155,13 +155,16 @@ def test_rising_threshold_decides_the_next_step(backend):
 
 
 def test_entry_rate_monotone_in_f_and_zero_at_f_one():
+    from bnverify.theorems.lemma11_small_ratio_entry import entry_rate
+    from bnverify.theorems.thm5_monotone_decrease import phi_min
+
     inst = active_margin_logistic(2, 4, margin=1.0, spread=1.0, seed=5)
     geo = geometry(inst)
     rho0 = 0.1 * float(geo.rho_branch)
-    H5 = float(geo.phi_min(0.5, 0.5 + 0.01 * 300, rho0))
-    eps = [float(geo.entry_rate(f * H5, 0.5, 0.01, rho0, 300)["eps"]) for f in (0.25, 0.5, 1.0)]
+    H5 = float(phi_min(geo, 0.5, 0.5 + 0.01 * 300, rho0))
+    eps = [float(entry_rate(geo, f * H5, 0.5, 0.01, rho0, 300)["eps"]) for f in (0.25, 0.5, 1.0)]
     assert eps[0] > 0 and eps[1] > 0 and abs(eps[2]) < 1e-12
-    c = geo.entry_rate(0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
+    c = entry_rate(geo, 0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
     assert float(c["eps"]) == pytest.approx(eps[1], rel=1e-12)
 
 
@@ -174,6 +177,7 @@ def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
     from bnverify import get_backend
     from bnverify.numerics.instances import active_margin_logistic
     from bnverify.regimes.logistic import geometry
+    from bnverify.theorems.thm5_monotone_decrease import phi_piece
 
     geo = geometry(active_margin_logistic(n=8, d=12, seed=0))
     rho0 = 0.01 * float(geo.rho_branch)
@@ -181,7 +185,7 @@ def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for g in (10.0, 300.0, 400.0, 600.0):
-            exact = geo.at(mp).phi_piece(mp.scalar(g), mp.scalar(1.01 * g), mp.scalar(rho0))
-            got = geo.phi_piece(g, 1.01 * g, rho0)
+            exact = phi_piece(geo.at(mp), mp.scalar(g), mp.scalar(1.01 * g), mp.scalar(rho0))
+            got = phi_piece(geo, g, 1.01 * g, rho0)
             assert not math.isnan(got)
             assert math.isinf(got) or abs(got / float(exact) - 1) < 1e-12  # float64 rounding of e^{−γ} terms

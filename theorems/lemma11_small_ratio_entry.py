@@ -29,10 +29,37 @@ from __future__ import annotations
 
 
 from bnverify.author import Param, mutant, pointwise_logistic_space, scaled, tightened, undecided_if_diverged
-from bnverify.regimes.logistic import geometry
+from bnverify.regimes.logistic import geometry, sig
+from bnverify.theorems.thm5_monotone_decrease import phi_min
 from bnverify.verify.kinds import PointwiseLogistic
 
 T11 = 300
+
+
+def entry_rate(geo, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
+    """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
+    Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
+    ``theorems/lemma11_small_ratio_entry.md``:
+
+    ``Γ = γ_0 + η_γT``, ``H_5 = min_{[γ_0, Γ]} Φ``, ``f = x/H_5`` (or ``f_cap`` when given: an upper
+    bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
+    ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
+    ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
+    ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
+    bk = geo.bk
+    one = bk.scalar(1)
+    Gam = gamma0 + eta_gamma * T
+    H5 = phi_min(geo, gamma0, Gam, rho0)
+    f = x / H5 if f_cap is None else bk.scalar(f_cap)
+    d0 = geo.delta(rho0)
+    c_w = x * x * Gam * Gam * geo.lam_max / geo.lam_min
+    W2 = 1 + T * c_w
+    h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
+    h1 = Gam * sig(bk, -Gam * (1 + d0))
+    h = bk.min([h0, h1])  # on balls an enclosure of the min (h0 = h1 when η_γT = 0)
+    ka = x * h * geo.lam_min / (W2 * geo.m * geo.smax * bk.sqrt(1 + rho0 * rho0))
+    eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
+    return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
 
 
 def initial(inst, hyper):
@@ -57,7 +84,7 @@ class SmallRatioEntry(PointwiseLogistic):
         geo = geometry(inst)
         hp, a0, rho0, n0 = initial(inst, hyper)
         x = hp.eta / n0
-        c = geo.entry_rate(x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
+        c = entry_rate(geo, x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
         return geo, hp, rho0, n0, x, c
 
     def hypotheses(self, inst, hyper):
@@ -102,7 +129,7 @@ class SmallRatioEntry(PointwiseLogistic):
         steps = self.steps
 
         def x_from_f(v, inst, geo, h):
-            H = float(geo.phi_min(h["gamma0"], h["gamma0"] + h["eta_gamma"] * steps, h["rho0"]))
+            H = float(phi_min(geo, h["gamma0"], h["gamma0"] + h["eta_gamma"] * steps, h["rho0"]))
             h["eta"] = h["eta"] * H  # h["eta"] = f·‖w_0‖²: now x = f·H_5
             return h
         return pointwise_logistic_space(x=Param.log("x_over_H5", 1e-3, 1 - 1e-9), hyper_of=x_from_f,

@@ -9,10 +9,11 @@
 * Geometry (:class:`Geometry`): ``m = 1/‖w_svm‖``, ``λ_min, λ_max`` of Σ on ``span(Xᵀ)``,
   ``K = sqrt(n λ_max)``, the Lemma 8 perturbation ``δ(ρ)``, the positive-alignment branch
   ``α > 0, γ ≥ 0, ρ < ρ_branch = m/(K + 2 sqrt λ_max)`` (there ``δ(ρ) < 1``: every margin positive).
-* The quantities several statements share, in any backend (``bk``): Lemma 8's ``δ(ρ)``, the lower
-  bound of ``‖w‖_Σ``, and Theorem 5's ``Φ``/``H_5`` (:meth:`Geometry.phi_min`, Theorem 5 (1), Lemma 11,
-  Theorem 5 (2)) and the entry rate (:meth:`Geometry.entry_rate`, Lemma 11, Theorem 5 (2)). A bound one
-  statement checks is written in its statement file, beside the check (Lemmas 4, 9, 10, 14, Theorem 5 (3)).
+* The quantities every logistic bound is written in, in any backend (``bk``): Lemma 8's ``δ(ρ)``
+  (:meth:`Geometry.delta`) and the lower bound of ``‖w‖_Σ`` (:meth:`Geometry.snorm_lower`). The bounds
+  themselves are written in their statement files, beside their checks (Lemmas 4, 8, 9, 10, 14;
+  Theorem 5 (1)'s ``Φ``/``H_5`` in ``thm5_monotone_decrease.py``, Lemma 11's entry rate in
+  ``lemma11_small_ratio_entry.py``, Theorem 5 (3)'s ``τ_5`` in ``thm5_exit_threshold.py``).
 * :func:`section6_logistic_run` — the Section 6 Hilbert instance with logistic loss (ρ relative to
   the SVM direction) with the project's published hyperparameters.
 
@@ -254,80 +255,10 @@ class Geometry:
         lo2 = alpha * (self.m - rho * self.smax)
         return lo1 if lo1 >= lo2 else lo2
 
-    # --- Theorem 5 / Lemma 11 (dynamic) ---------------------------------------------------------
-    def c_delta(self, rho0):
-        """``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0: ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
-        return (self.K + self.smax) / (self.m - rho0 * self.smax)
-
-    def phi_piece(self, g_lo, g_hi, rho0):
-        """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
-        ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
-        ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0)."""
-        bk = self.bk
-        d0 = self.delta(rho0)
-        cd = self.c_delta(rho0)
-        q = sig(bk, -g_lo * (1 - d0))
-        q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        B = sig(bk, -g_lo) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_hi * cd * q
-        num = 2 * self.n * self.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
-        den = (1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B
-        if bk.bounded_exponent and not (num > 0 and den > 0):
-            # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
-            # 30 digits, rounded down into float64 (Φ bounds a step size from below)
-            return self._float64_from(self.at(get_backend(30)).phi_piece(*(get_backend(30).scalar(float(v))
-                                                                             for v in (g_lo, g_hi, rho0))))
-        return num / den
-
     def at(self, bk: Backend) -> "Geometry":
         """The same constants as numbers of ``bk`` (from their float64 values when converting up)."""
         conv = (lambda v: v if v is None else bk.scalar(float(v)))
         return Geometry(bk, self.n, conv(self.m), conv(self.lam_min), conv(self.lam_max), conv(self.kappa))
-
-    @staticmethod
-    def _float64_from(v) -> float:
-        x = float(v)
-        return float(np.nextafter(x, 0.0)) if math.isfinite(x) and x > 0 else x
-
-    def phi_min(self, g0, g1, rho0, pieces: int = 64):
-        """``min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
-        bk = self.bk
-        if not g1 > g0:
-            return self.phi_piece(g0, g0, rho0)
-        r = (g1 / g0) ** (bk.scalar(1) / pieces)
-        best = None
-        lo = g0
-        for k in range(pieces):
-            hi = g1 if k == pieces - 1 else lo * r
-            v = self.phi_piece(lo, hi, rho0)
-            best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
-            lo = hi
-        return best
-
-    # --- Lemma 11 / Theorem 5 (2): entry into the small-ratio regime ------------------------------
-    def entry_rate(self, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
-        """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
-        Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
-        ``theorems/lemma11_small_ratio_entry.md``:
-
-        ``Γ = γ_0 + η_γT``, ``H_5 = min_{[γ_0, Γ]} Φ``, ``f = x/H_5`` (or ``f_cap`` when given: an upper
-        bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
-        ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
-        ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
-        ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
-        bk = self.bk
-        one = bk.scalar(1)
-        Gam = gamma0 + eta_gamma * T
-        H5 = self.phi_min(gamma0, Gam, rho0)
-        f = x / H5 if f_cap is None else bk.scalar(f_cap)
-        d0 = self.delta(rho0)
-        c_w = x * x * Gam * Gam * self.lam_max / self.lam_min
-        W2 = 1 + T * c_w
-        h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
-        h1 = Gam * sig(bk, -Gam * (1 + d0))
-        h = bk.min([h0, h1])  # on balls an enclosure of the min (h0 = h1 when η_γT = 0)
-        ka = x * h * self.lam_min / (W2 * self.m * self.smax * bk.sqrt(1 + rho0 * rho0))
-        eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
-        return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
 
     @staticmethod
     def rising_threshold(alpha, wnorm, A, G):
