@@ -116,14 +116,17 @@ def test_section6_logistic_fixture():
 def test_exit_threshold_is_the_lemma9_10_ratio(backend):
     """τ_5 (closed form, ρ² cancelled) equals 2·G_9/(‖w‖·G_10(ii)²) at a branch state."""
     from bnverify import simulate
+    from bnverify.theorems.lemma9_alignment_gradient import alignment_bound
+    from bnverify.theorems.lemma10_gradient_bounds import second_bound
+    from bnverify.theorems.thm5_exit_threshold import exit_threshold
 
     inst = active_margin_logistic(3, 6, margin=0.5, spread=1.0, seed=3, backend=backend)
     geo = geometry(inst)
     tr = simulate(inst, Hyper(eta=0.01, gamma0=0.7, w0_norm=0.8, rho0=0.3 * float(geo.rho_branch)), horizon=5)
     for t in range(5):
         a, r, g, wn = tr["alpha"][t], tr["rho"][t], tr["gamma"][t], tr["wnorm"][t]
-        tau = geo.exit_threshold(g, a, r, wn)
-        ref = 2 * geo.align_lower(g, r, wn) / (wn * geo.grad_upper2(g, a, r, wn) ** 2)
+        tau = exit_threshold(geo, g, a, r, wn)
+        ref = 2 * alignment_bound(geo, g, r, wn) / (wn * second_bound(geo, g, a, r, wn) ** 2)
         assert abs(tau - ref) <= 1e3 * inst.backend.eps * abs(ref)
 
 
@@ -134,6 +137,7 @@ def test_rising_threshold_decides_the_next_step(backend):
     from bnverify import simulate
     from bnverify.regimes.logistic import Geometry
     from bnverify.numerics.model import evaluate
+    from bnverify.theorems.thm5_exit_threshold import exit_threshold
 
     inst = active_margin_logistic(2, 5, margin=1.0, spread=1.5, seed=4, backend=backend)
     geo = geometry(inst)
@@ -143,7 +147,7 @@ def test_rising_threshold_decides_the_next_step(backend):
     A, G = -(ev.grad_w @ inst.e), inst.backend.sqrt(ev.grad_w @ ev.grad_w)
     a0, wn = w0 @ inst.e, inst.backend.sqrt(w0 @ w0)
     Es = Geometry.rising_threshold(a0, wn, A, G)
-    assert geo.exit_threshold(inst.backend.scalar(0.8), a0, inst.backend.scalar(hp.rho0), wn) < Es
+    assert exit_threshold(geo, inst.backend.scalar(0.8), a0, inst.backend.scalar(hp.rho0), wn) < Es
     for fac, rises in ((0.9, False), (1.1, True)):
         eta = float(fac * Es * wn * wn)
         tr = simulate(inst, Hyper(eta=eta, gamma0=0.8, w0_norm=1.0, rho0=hp.rho0), horizon=1)
@@ -151,13 +155,16 @@ def test_rising_threshold_decides_the_next_step(backend):
 
 
 def test_entry_rate_monotone_in_f_and_zero_at_f_one():
+    from bnverify.theorems.lemma11_small_ratio_entry import entry_rate
+    from bnverify.theorems.thm5_monotone_decrease import phi_min
+
     inst = active_margin_logistic(2, 4, margin=1.0, spread=1.0, seed=5)
     geo = geometry(inst)
     rho0 = 0.1 * float(geo.rho_branch)
-    H5 = float(geo.phi_min(0.5, 0.5 + 0.01 * 300, rho0))
-    eps = [float(geo.entry_rate(f * H5, 0.5, 0.01, rho0, 300)["eps"]) for f in (0.25, 0.5, 1.0)]
+    H5 = float(phi_min(geo, 0.5, 0.5 + 0.01 * 300, rho0))
+    eps = [float(entry_rate(geo, f * H5, 0.5, 0.01, rho0, 300)["eps"]) for f in (0.25, 0.5, 1.0)]
     assert eps[0] > 0 and eps[1] > 0 and abs(eps[2]) < 1e-12
-    c = geo.entry_rate(0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
+    c = entry_rate(geo, 0.5 * H5, 0.5, 0.01, rho0, 300, f_cap=0.5)
     assert float(c["eps"]) == pytest.approx(eps[1], rel=1e-12)
 
 
@@ -170,6 +177,7 @@ def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
     from bnverify import get_backend
     from bnverify.numerics.instances import active_margin_logistic
     from bnverify.regimes.logistic import geometry
+    from bnverify.theorems.thm5_monotone_decrease import phi_piece
 
     geo = geometry(active_margin_logistic(n=8, d=12, seed=0))
     rho0 = 0.01 * float(geo.rho_branch)
@@ -177,7 +185,7 @@ def test_phi_piece_at_large_gamma_is_the_high_precision_value_not_nan():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for g in (10.0, 300.0, 400.0, 600.0):
-            exact = geo.at(mp).phi_piece(mp.scalar(g), mp.scalar(1.01 * g), mp.scalar(rho0))
-            got = geo.phi_piece(g, 1.01 * g, rho0)
+            exact = phi_piece(geo.at(mp), mp.scalar(g), mp.scalar(1.01 * g), mp.scalar(rho0))
+            got = phi_piece(geo, g, 1.01 * g, rho0)
             assert not math.isnan(got)
             assert math.isinf(got) or abs(got / float(exact) - 1) < 1e-12  # float64 rounding of e^{−γ} terms

@@ -28,11 +28,38 @@ Reference
 from __future__ import annotations
 
 
-from bnverify.author import Param, mutant, pointwise_logistic_space, tightened, undecided_if_diverged
-from bnverify.regimes.logistic import geometry
+from bnverify.author import Param, mutant, pointwise_logistic_space, scaled, tightened, undecided_if_diverged
+from bnverify.regimes.logistic import geometry, sig
+from bnverify.theorems.thm5_monotone_decrease import phi_min
 from bnverify.verify.kinds import PointwiseLogistic
 
 T11 = 300
+
+
+def entry_rate(geo, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
+    """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
+    Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
+    ``theorems/lemma11_small_ratio_entry.md``:
+
+    ``Γ = γ_0 + η_γT``, ``H_5 = min_{[γ_0, Γ]} Φ``, ``f = x/H_5`` (or ``f_cap`` when given: an upper
+    bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
+    ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
+    ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
+    ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
+    bk = geo.bk
+    one = bk.scalar(1)
+    Gam = gamma0 + eta_gamma * T
+    H5 = phi_min(geo, gamma0, Gam, rho0)
+    f = x / H5 if f_cap is None else bk.scalar(f_cap)
+    d0 = geo.delta(rho0)
+    c_w = x * x * Gam * Gam * geo.lam_max / geo.lam_min
+    W2 = 1 + T * c_w
+    h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
+    h1 = Gam * sig(bk, -Gam * (1 + d0))
+    h = bk.min([h0, h1])  # on balls an enclosure of the min (h0 = h1 when η_γT = 0)
+    ka = x * h * geo.lam_min / (W2 * geo.m * geo.smax * bk.sqrt(1 + rho0 * rho0))
+    eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
+    return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
 
 
 def initial(inst, hyper):
@@ -52,14 +79,12 @@ class SmallRatioEntry(PointwiseLogistic):
     bound_source = "initial state"
     search_scale = 0.5
     steps = T11
-    eps_scale = 1.0   # mutant: rate multiplied
-    window_scale = 1.0  # mutant: window collapsed
 
     def _consts(self, inst, hyper):
         geo = geometry(inst)
         hp, a0, rho0, n0 = initial(inst, hyper)
         x = hp.eta / n0
-        c = geo.entry_rate(x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
+        c = entry_rate(geo, x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
         return geo, hp, rho0, n0, x, c
 
     def hypotheses(self, inst, hyper):
@@ -84,7 +109,7 @@ class SmallRatioEntry(PointwiseLogistic):
         ``‖w_t‖² − ‖w_0‖² = Σ_{s<t} η²‖∇_w L_s‖²`` as ``Σ_{s<t} η²G_s²/‖w_0‖² ≤ t c_w``."""
         bk = traj.backend
         r0sq = traj["rho"][0] ** 2
-        lq = bk.log1p(-self.eps_scale * c["eps"])
+        lq = bk.log1p(-c["eps"])
         eta2 = c["eta"] * c["eta"]
         grow = bk.scalar(0)
         for t in range(1, T + 1):
@@ -92,7 +117,7 @@ class SmallRatioEntry(PointwiseLogistic):
             yield t, (r0sq - r * r) / r0sq, -bk.expm1(t * lq), "lower"
             g = traj["grad_w_norm"][t - 1]
             grow = grow + eta2 * g * g
-            yield t, grow / c["w0norm2"], self.window_scale * t * c["c_w"], "upper"
+            yield t, grow / c["w0norm2"], t * c["c_w"], "upper"
 
     @undecided_if_diverged
     def check(self, traj, c):
@@ -104,7 +129,7 @@ class SmallRatioEntry(PointwiseLogistic):
         steps = self.steps
 
         def x_from_f(v, inst, geo, h):
-            H = float(geo.phi_min(h["gamma0"], h["gamma0"] + h["eta_gamma"] * steps, h["rho0"]))
+            H = float(phi_min(geo, h["gamma0"], h["gamma0"] + h["eta_gamma"] * steps, h["rho0"]))
             h["eta"] = h["eta"] * H  # h["eta"] = f·‖w_0‖²: now x = f·H_5
             return h
         return pointwise_logistic_space(x=Param.log("x_over_H5", 1e-3, 1 - 1e-9), hyper_of=x_from_f,
@@ -114,7 +139,7 @@ class SmallRatioEntry(PointwiseLogistic):
 STATEMENTS = [SmallRatioEntry()]
 # ε × 10 turns out to be a natural needle: a 256-point Sobol sweep of the space (seed 0) finds one
 # violated draw (n = 4, ρ_0/ρ_branch = 3.4e-4, x/H5 = 0.13, η_γ = 0.0055); 16 draws per searcher miss it
-MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", name="eps-times-10", eps_scale=10.0,
+MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", name="eps-times-10", constants=scaled("eps", 10.0),
                   needle_share="~0.4% (1 of 256 Sobol draws of the space, seed 0, is violated)", searcher="sweep+hunt",
                   ci_budget=160),
            mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 9.69768e-07 (sweep sup 1.4149e-05)", name="needle", check=tightened(9.69767832904487e-07), needle_share="~1% (q99 of the tightness over a 256-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=48, pinned=[])]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from bnverify.author import mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import StepCriterion, alpha0_hypotheses, directional_steps, rho_comparison_resolved
-from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.kinds import logistic_hypotheses
 
 
 class Criterion(StepCriterion):
@@ -80,10 +80,8 @@ class CriterionLogistic(Criterion):
     loss = "logistic"
 
     def hypotheses(self, inst, hyper):
-        return PointwiseLogistic.hypotheses(self, inst, hyper)
+        return logistic_hypotheses(inst, hyper, rho0_free=True)
 
-    rho0_free = True
-    need_kappa = False
     steps = 60  # ρ converges geometrically here: keep it above the 100-digit floor
 
     def space(self):

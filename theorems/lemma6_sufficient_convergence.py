@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from bnverify.author import mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
-from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.kinds import logistic_hypotheses
 from bnverify.verify.step_claims import lemma6_claims
 
 
@@ -42,6 +42,7 @@ class SufficientConvergence(SufficientStep):
     loss = "square"
     direction = "convergence"
     steps = 60
+    premise_note = "condition triggered"  # the message counts the steps where the condition held
 
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)
@@ -59,12 +60,10 @@ class SufficientConvergenceLogistic(SufficientConvergence):
 
     version = "reconstructed-v1-logistic"
     loss = "logistic"
-    rho0_free = True
-    need_kappa = False
     steps = 60
 
     def hypotheses(self, inst, hyper):
-        return PointwiseLogistic.hypotheses(self, inst, hyper)
+        return logistic_hypotheses(inst, hyper, rho0_free=True)
 
     def space(self):
         return pointwise_logistic_space(rho0_free=True)

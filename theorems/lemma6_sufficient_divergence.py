@@ -31,7 +31,7 @@ import numpy as np
 from bnverify.author import Hyper, Param, mutant, pointwise_logistic_space, whitened_full_space
 from bnverify.verify.identities import SufficientStep, alpha0_hypotheses
 from bnverify.numerics.model import evaluate
-from bnverify.verify.kinds import PointwiseLogistic
+from bnverify.verify.kinds import logistic_hypotheses
 from bnverify.verify.step_claims import lemma6_claims
 
 
@@ -45,6 +45,7 @@ class SufficientDivergence(SufficientStep):
     loss = "square"
     direction = "divergence"
     steps = 60
+    premise_note = "condition triggered"  # the message counts the steps where the condition held
 
     def hypotheses(self, inst, hyper):
         return alpha0_hypotheses(inst, hyper)
@@ -63,12 +64,10 @@ class SufficientDivergenceLogistic(SufficientDivergence):
 
     version = "reconstructed-v1-logistic"
     loss = "logistic"
-    rho0_free = True
-    need_kappa = False
     steps = 60
 
     def hypotheses(self, inst, hyper):
-        return PointwiseLogistic.hypotheses(self, inst, hyper)
+        return logistic_hypotheses(inst, hyper, rho0_free=True)
 
     def space(self):
         """Reparametrised: ∇_w L(w_0, γ_0) does not depend on η, so η is set from the drawn factor

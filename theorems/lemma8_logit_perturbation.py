@@ -23,6 +23,20 @@ from bnverify.regimes.logistic import margins
 from bnverify.verify.kinds import PointwiseLogistic
 
 
+def window(geo, alpha, rho):
+    """Lemma 8 (2) as ``|‖w‖_Σ − αm| ≤ αρ√λ_max``: the half-width of the Σ-norm window."""
+    return alpha * rho * geo.smax
+
+
+def _no_window(geo, alpha, rho):
+    return 0.0 * alpha * rho * geo.smax
+
+
+def window_collapsed(c: dict) -> dict:
+    """Constants transform of the mutant: ``‖w‖_Σ = αm`` exactly (the window collapsed)."""
+    return {**c, "window": _no_window}
+
+
 class LogitPerturbation(PointwiseLogistic):
     """|y_i z_i − γ| ≤ γδ(ρ) and ‖w‖_Σ ∈ α(m ± ρ√λ_max) (Lemma 8)."""
 
@@ -32,7 +46,9 @@ class LogitPerturbation(PointwiseLogistic):
     kind = "upper bound"
     derivation = "lemma8_logit_perturbation.md"
     record_w = True
-    window_scale = 1.0
+
+    def constants(self, inst, hyper):
+        return {**super().constants(inst, hyper), "window": window}
 
     def pairs(self, traj, c, T, floor):
         geo = c["geo"]
@@ -44,9 +60,9 @@ class LogitPerturbation(PointwiseLogistic):
             M, s = margins(inst, traj["w"][t], g)
             yield t, max(abs(v - g) for v in M), g * geo.delta(r), "upper"
             # part (2) as |‖w‖_Σ − αm| ≤ αρ√λ_max
-            yield t, abs(s - a * geo.m), self.window_scale * a * r * geo.smax, "upper"
+            yield t, abs(s - a * geo.m), c["window"](geo, a, r), "upper"
 
 
 STATEMENTS = [LogitPerturbation()]
-MUTANTS = [mutant(STATEMENTS[0], "Sigma-norm window collapsed to alpha*m", name="window-collapsed", window_scale=0.0),
+MUTANTS = [mutant(STATEMENTS[0], "Sigma-norm window collapsed to alpha*m", name="window-collapsed", constants=window_collapsed),
            mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.5698222846 (sweep sup 0.633236)", name="needle", check=tightened(0.569822284596157), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]

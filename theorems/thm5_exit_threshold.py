@@ -26,8 +26,25 @@ Reference
 from __future__ import annotations
 
 from bnverify.author import Hyper, Param, mutant, pointwise_logistic_space
-from bnverify.regimes.logistic import on_branch
+from bnverify.regimes.logistic import on_branch, sig
 from bnverify.verify.kinds import PointwiseLogistic
+
+
+def exit_threshold(geo, gamma, alpha, rho, wnorm):
+    """``τ_5`` at one branch state: if ``η/‖w‖² ≤ τ_5`` then ``η G_10(ii)² ≤ 2‖w‖ G_9`` (Lemma 6's
+    convergence condition through Lemmas 9–10), so ``ρ_{t+1} ≤ ρ_t``. Closed form (ρ² cancelled):
+    ``τ_5 = 2n (D/‖w‖)² λmin σ(−γ(1+δ)) / ((1+ρ²) m λmax^{3/2} γ B²)``,
+    ``B = σ(−γ)K/m + √n γ c(ρ) min(1/4, σ(−γ(1−δ)))``, ``c(ρ) = δ(ρ)/ρ = (K+√λmax)/(m − ρ√λmax)``,
+    ``D = max(√λmin‖w‖, α(m − ρ√λmax))``. Derivation: ``theorems/thm5_exit_threshold.md``."""
+    bk = geo.bk
+    d = geo.delta(rho)
+    c = (geo.K + geo.smax) / (geo.m - rho * geo.smax)
+    q = sig(bk, -gamma * (1 - d))
+    qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+    B = sig(bk, -gamma) * geo.K / geo.m + bk.sqrt(bk.scalar(geo.n)) * gamma * c * qq
+    Dw = geo.snorm_lower(alpha, rho, wnorm) / wnorm
+    num = 2 * geo.n * Dw * Dw * geo.lam_min * sig(bk, -gamma * (1 + d))
+    return num / ((1 + rho * rho) * geo.m * geo.lam_max * geo.smax * gamma * B * B)
 
 
 class ExitThreshold(PointwiseLogistic):
@@ -42,7 +59,7 @@ class ExitThreshold(PointwiseLogistic):
     threshold_scale = 1.0  # mutant: τ_5 multiplied
 
     def tau(self, geo, gamma, alpha, rho, wnorm):
-        return self.threshold_scale * geo.exit_threshold(gamma, alpha, rho, wnorm)
+        return self.threshold_scale * exit_threshold(geo, gamma, alpha, rho, wnorm)
 
     def check(self, traj, c):
         geo = c["geo"]

@@ -19,15 +19,62 @@ Reference
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from bnverify.author import Param, mutant, pointwise_logistic_space, ratio_max, undecided_if_diverged
-from bnverify.regimes.logistic import geometry
+from bnverify.numerics.backends import get_backend
+from bnverify.regimes.logistic import geometry, sig
 from bnverify.verify.kinds import PointwiseLogistic
 
 T5 = 100
 
 
+def phi_piece(geo, g_lo, g_hi, rho0):
+    """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
+    ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
+    ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0), and ``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0:
+    ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
+    bk = geo.bk
+    d0 = geo.delta(rho0)
+    cd = (geo.K + geo.smax) / (geo.m - rho0 * geo.smax)
+    q = sig(bk, -g_lo * (1 - d0))
+    q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+    B = sig(bk, -g_lo) * geo.K / geo.m + bk.sqrt(bk.scalar(geo.n)) * g_hi * cd * q
+    num = 2 * geo.n * geo.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
+    den = (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax * g_hi * B * B
+    if bk.bounded_exponent and not (num > 0 and den > 0):
+        # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
+        # 30 digits, rounded down into float64 (Φ bounds a step size from below)
+        mp = get_backend(30)
+        return _float64_below(phi_piece(geo.at(mp), *(mp.scalar(float(v)) for v in (g_lo, g_hi, rho0))))
+    return num / den
+
+
+def _float64_below(v) -> float:
+    x = float(v)
+    return float(np.nextafter(x, 0.0)) if math.isfinite(x) and x > 0 else x
+
+
+def phi_min(geo, g0, g1, rho0, pieces: int = 64):
+    """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
+    bk = geo.bk
+    if not g1 > g0:
+        return phi_piece(geo, g0, g0, rho0)
+    r = (g1 / g0) ** (bk.scalar(1) / pieces)
+    best = None
+    lo = g0
+    for k in range(pieces):
+        hi = g1 if k == pieces - 1 else lo * r
+        v = phi_piece(geo, lo, hi, rho0)
+        best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
+        lo = hi
+    return best
+
+
 def step_bound(geo, gamma0, eta_gamma, rho0, T=T5):
-    return geo.phi_min(gamma0, gamma0 + eta_gamma * T, rho0)
+    return phi_min(geo, gamma0, gamma0 + eta_gamma * T, rho0)
 
 
 class MonotoneDecrease(PointwiseLogistic):

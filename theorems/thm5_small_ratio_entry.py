@@ -27,6 +27,8 @@ import math
 
 from bnverify.author import Param, mutant, pointwise_logistic_space
 from bnverify.regimes.logistic import geometry
+from bnverify.theorems.lemma11_small_ratio_entry import entry_rate
+from bnverify.theorems.thm5_monotone_decrease import phi_min
 from bnverify.verify.kinds import PointwiseLogistic
 
 T5E = 1000
@@ -35,7 +37,7 @@ F_CAP = 0.5
 
 
 def eps5(geo, x, gamma0, eta_gamma, rho0, T=T5E):
-    return geo.entry_rate(x, gamma0, eta_gamma, rho0, T, f_cap=F_CAP)
+    return entry_rate(geo, x, gamma0, eta_gamma, rho0, T, f_cap=F_CAP)
 
 
 def lower_ok(geo, x, gamma0, eta_gamma, rho0, T=T5E, q=Q5):
@@ -75,7 +77,6 @@ class SmallRatioEntryT5(PointwiseLogistic):
     search_scale = 0.5
     steps = T5E
     q = Q5
-    search_horizon = None  # mutant: look for the entry only in the first steps
 
     def _state(self, inst, hyper):
         geo = geometry(inst)
@@ -100,12 +101,12 @@ class SmallRatioEntryT5(PointwiseLogistic):
         geo, hp, rho0, n0, x = self._state(inst, hyper)
         c = eps5(geo, x, hp.gamma0, hp.eta_gamma, rho0, self.steps)
         out.update(c)
-        out.update(rho0=rho0, rho_star=self.q * rho0, w0norm2=n0, x=x, T=self.steps,
+        out.update(rho0=rho0, rho_star=self.q * rho0, w0norm2=n0, x=x, T=self.steps, entry_by=self.steps,
                    T11=math.ceil(2 * math.log(1 / self.q) / -math.log1p(-float(c["eps"]))))
         return out
 
     def pairs(self, traj, c, T, floor):
-        S = T if self.search_horizon is None else min(T, self.search_horizon)
+        S = min(T, c["entry_by"])  # the claimed entry step
         rho = traj["rho"]
         tmin = min(range(S + 1), key=lambda t: rho[t])
         yield tmin, rho[tmin], c["rho_star"], "upper"
@@ -131,7 +132,7 @@ class SmallRatioEntryT5(PointwiseLogistic):
         stmt = self
 
         def x_between(v, inst, geo, h):
-            H5 = float(geo.phi_min(h["gamma0"], h["gamma0"] + h["eta_gamma"] * stmt.steps, h["rho0"]))
+            H5 = float(phi_min(geo, h["gamma0"], h["gamma0"] + h["eta_gamma"] * stmt.steps, h["rho0"]))
             x_hi = F_CAP * H5 * (1 - 1e-9)
             x_lo = x_lower(geo, h["gamma0"], h["eta_gamma"], h["rho0"], x_hi, stmt.steps, stmt.q)
             x = x_hi if x_lo is None or not x_lo < x_hi else x_lo * 1.001 * (x_hi / (x_lo * 1.001)) ** v["x_position"]
@@ -141,28 +142,27 @@ class SmallRatioEntryT5(PointwiseLogistic):
                                          region_extra="; x between the lower and upper step conditions; where the drawn "
                                                       "data admit no such x, the next seeds (seed + 104729 k, k < 40) are "
                                                       "tried, then the draw is rejected")
-        first_build = space.build
-
-        def build_feasible(v):
-            """The step condition is empty for most data: walk the data seed to the first that admits it."""
-            for k in range(40):
-                ex = first_build({**v, "seed": (v["seed"] + 104729 * k) % 2**31})
-                if x_feasible(ex):
-                    return ex
-            return first_build(v)
 
         def x_feasible(ex):
+            """The step condition is empty for most data: does this example's data admit an x?"""
             inst = ex.instance("float64")
             geo = geometry(inst)
             hp = ex.hyper.resolve(inst)
-            H5 = float(geo.phi_min(hp.gamma0, hp.gamma0 + hp.eta_gamma * stmt.steps, ex.hyper.rho0))
+            H5 = float(phi_min(geo, hp.gamma0, hp.gamma0 + hp.eta_gamma * stmt.steps, ex.hyper.rho0))
             x_hi = F_CAP * H5 * (1 - 1e-9)
             x_lo = x_lower(geo, hp.gamma0, hp.eta_gamma, ex.hyper.rho0, x_hi, stmt.steps, stmt.q)
             return x_lo is not None and x_lo < x_hi
 
-        space.build = build_feasible
-        return space
+        return space.walking_seed(x_feasible, stride=104729, tries=40)
 
 
 STATEMENTS = [SmallRatioEntryT5()]
-MUTANTS = [mutant(STATEMENTS[0], "entry claimed within T/100 = 10 steps", name="entry-within-10", search_horizon=T5E // 100)]
+
+
+def entry_within_10(c: dict) -> dict:
+    """Constants transform of the mutant: the entry claimed by step T/100 = 10."""
+    return {**c, "entry_by": T5E // 100}
+
+
+MUTANTS = [mutant(STATEMENTS[0], "entry claimed within T/100 = 10 steps", name="entry-within-10",
+                  constants=entry_within_10)]

@@ -9,8 +9,11 @@
 * Geometry (:class:`Geometry`): ``m = 1/‖w_svm‖``, ``λ_min, λ_max`` of Σ on ``span(Xᵀ)``,
   ``K = sqrt(n λ_max)``, the Lemma 8 perturbation ``δ(ρ)``, the positive-alignment branch
   ``α > 0, γ ≥ 0, ρ < ρ_branch = m/(K + 2 sqrt λ_max)`` (there ``δ(ρ) < 1``: every margin positive).
-* The explicit bounds of the reconstructed Lemmas 4, 8, 9, 10, 14 as functions of one state, in
-  any backend (``bk``), used by the statement files in ``theorems/``.
+* The quantities every logistic bound is written in, in any backend (``bk``): Lemma 8's ``δ(ρ)``
+  (:meth:`Geometry.delta`) and the lower bound of ``‖w‖_Σ`` (:meth:`Geometry.snorm_lower`). The bounds
+  themselves are written in their statement files, beside their checks (Lemmas 4, 8, 9, 10, 14;
+  Theorem 5 (1)'s ``Φ``/``H_5`` in ``thm5_monotone_decrease.py``, Lemma 11's entry rate in
+  ``lemma11_small_ratio_entry.py``, Theorem 5 (3)'s ``τ_5`` in ``thm5_exit_threshold.py``).
 * :func:`section6_logistic_run` — the Section 6 Hilbert instance with logistic loss (ρ relative to
   the SVM direction) with the project's published hyperparameters.
 
@@ -252,137 +255,17 @@ class Geometry:
         lo2 = alpha * (self.m - rho * self.smax)
         return lo1 if lo1 >= lo2 else lo2
 
-    def grad_upper1(self, gamma, loss, wnorm):
-        """Lemma 10 (i): ``‖∇_w L‖ ≤ |γ| sqrt(n λmax/λmin) min(L, n^{-1/2})/‖w‖``."""
-        bk = self.bk
-        r = loss if loss < 1 / bk.sqrt(bk.scalar(self.n)) else 1 / bk.sqrt(bk.scalar(self.n))
-        return abs(gamma) * bk.sqrt(self.n * self.lam_max / self.lam_min) * r / wnorm
-
-    def grad_upper2(self, gamma, alpha, rho, wnorm):
-        """Lemma 10 (ii), vanishing at ρ = 0: ``‖∇_w L‖ ≤ (γK/(n D))·[σ(−γ)ρK/m +
-        √n γ δ(ρ) min(1/4, σ(−γ(1−δ(ρ))))]``, ``D = max(√λmin‖w‖, α(m − ρ√λmax))``."""
-        bk = self.bk
-        d = self.delta(rho)
-        K = self.K
-        q = sig(bk, -gamma * (1 - d))
-        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        D = self.snorm_lower(alpha, rho, wnorm)
-        return gamma * K / (self.n * D) * (sig(bk, -gamma) * rho * K / self.m
-                                          + bk.sqrt(bk.scalar(self.n)) * gamma * d * qq)
-
-    def align_lower(self, gamma, rho, wnorm):
-        """Lemma 9: ``−⟨∇_w L, e⟩ ≥ γ λmin sin²θ σ(−γ(1+δ(ρ)))/(m √λmax ‖w‖)``, sin²θ = ρ²/(1+ρ²)."""
-        bk = self.bk
-        s2 = rho * rho / (1 + rho * rho)
-        return gamma * self.lam_min * s2 * sig(bk, -gamma * (1 + self.delta(rho))) / (self.m * self.smax * wnorm)
-
-    def loss_lower(self, gamma, rho):
-        """Lemma 14 (needs κ): ``L ≥ (1/n) log(1 + exp(−γ g(ρ)))`` with ``N = m − ρκ√λmin`` and
-        ``g = N/(√λmin √(1+ρ²))`` if N ≥ 0 else ``N/(√λmax √(1+ρ²))``."""
-        bk = self.bk
-        N = self.m - rho * self.kappa * self.smin
-        r = bk.sqrt(1 + rho * rho)
-        g = N / (self.smin * r) if N >= 0 else N / (self.smax * r)
-        return softplus(bk, -gamma * g) / self.n
-
-
-    # --- Theorem 5 / Lemma 11 (dynamic) ---------------------------------------------------------
-    def c_delta(self, rho0):
-        """``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0: ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
-        return (self.K + self.smax) / (self.m - rho0 * self.smax)
-
-    def phi_piece(self, g_lo, g_hi, rho0):
-        """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
-        ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
-        ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0)."""
-        bk = self.bk
-        d0 = self.delta(rho0)
-        cd = self.c_delta(rho0)
-        q = sig(bk, -g_lo * (1 - d0))
-        q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        B = sig(bk, -g_lo) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_hi * cd * q
-        num = 2 * self.n * self.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
-        den = (1 + rho0 * rho0) * self.m * self.lam_max * self.smax * g_hi * B * B
-        if bk.bounded_exponent and not (num > 0 and den > 0):
-            # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
-            # 30 digits, rounded down into float64 (Φ bounds a step size from below)
-            return self._float64_from(self.at(get_backend(30)).phi_piece(*(get_backend(30).scalar(float(v))
-                                                                             for v in (g_lo, g_hi, rho0))))
-        return num / den
-
     def at(self, bk: Backend) -> "Geometry":
         """The same constants as numbers of ``bk`` (from their float64 values when converting up)."""
         conv = (lambda v: v if v is None else bk.scalar(float(v)))
         return Geometry(bk, self.n, conv(self.m), conv(self.lam_min), conv(self.lam_max), conv(self.kappa))
 
     @staticmethod
-    def _float64_from(v) -> float:
-        x = float(v)
-        return float(np.nextafter(x, 0.0)) if math.isfinite(x) and x > 0 else x
-
-    def phi_min(self, g0, g1, rho0, pieces: int = 64):
-        """``min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
-        bk = self.bk
-        if not g1 > g0:
-            return self.phi_piece(g0, g0, rho0)
-        r = (g1 / g0) ** (bk.scalar(1) / pieces)
-        best = None
-        lo = g0
-        for k in range(pieces):
-            hi = g1 if k == pieces - 1 else lo * r
-            v = self.phi_piece(lo, hi, rho0)
-            best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
-            lo = hi
-        return best
-
-    # --- Lemma 11 / Theorem 5 (2): entry into the small-ratio regime ------------------------------
-    def entry_rate(self, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
-        """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
-        Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
-        ``theorems/lemma11_small_ratio_entry.md``:
-
-        ``Γ = γ_0 + η_γT``, ``H_5 = min_{[γ_0, Γ]} Φ``, ``f = x/H_5`` (or ``f_cap`` when given: an upper
-        bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
-        ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
-        ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
-        ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
-        bk = self.bk
-        one = bk.scalar(1)
-        Gam = gamma0 + eta_gamma * T
-        H5 = self.phi_min(gamma0, Gam, rho0)
-        f = x / H5 if f_cap is None else bk.scalar(f_cap)
-        d0 = self.delta(rho0)
-        c_w = x * x * Gam * Gam * self.lam_max / self.lam_min
-        W2 = 1 + T * c_w
-        h0 = gamma0 * sig(bk, -gamma0 * (1 + d0))
-        h1 = Gam * sig(bk, -Gam * (1 + d0))
-        h = bk.min([h0, h1])  # on balls an enclosure of the min (h0 = h1 when η_γT = 0)
-        ka = x * h * self.lam_min / (W2 * self.m * self.smax * bk.sqrt(1 + rho0 * rho0))
-        eps = 2 * (one - f) * ka / (1 + ka * rho0 * rho0) ** 2
-        return dict(Gamma=Gam, H5=H5, f=f, c_w=c_w, W2=W2, h=h, kappa_a=ka, eps=eps)
-
-    # --- Theorem 5 (3): exit threshold on the effective step ------------------------------------
-    def exit_threshold(self, gamma, alpha, rho, wnorm):
-        """``τ_5`` at one branch state: if ``η/‖w‖² ≤ τ_5`` then ``η G_10(ii)² ≤ 2‖w‖ G_9`` (Lemma 6's
-        convergence condition through Lemmas 9–10), so ``ρ_{t+1} ≤ ρ_t``. Closed form (ρ² cancelled):
-        ``τ_5 = 2n (D/‖w‖)² λmin σ(−γ(1+δ)) / ((1+ρ²) m λmax^{3/2} γ B²)``,
-        ``B = σ(−γ)K/m + √n γ c(ρ) min(1/4, σ(−γ(1−δ)))``, ``c(ρ) = δ(ρ)/ρ = (K+√λmax)/(m − ρ√λmax)``,
-        ``D = max(√λmin‖w‖, α(m − ρ√λmax))``. Derivation: ``theorems/thm5_exit_threshold.md``."""
-        bk = self.bk
-        d = self.delta(rho)
-        c = (self.K + self.smax) / (self.m - rho * self.smax)
-        q = sig(bk, -gamma * (1 - d))
-        qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        B = sig(bk, -gamma) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * gamma * c * qq
-        Dw = self.snorm_lower(alpha, rho, wnorm) / wnorm
-        num = 2 * self.n * Dw * Dw * self.lam_min * sig(bk, -gamma * (1 + d))
-        return num / ((1 + rho * rho) * self.m * self.lam_max * self.smax * gamma * B * B)
-
-    @staticmethod
     def rising_threshold(alpha, wnorm, A, G):
         """Exact Lemma 6 threshold at one state (THEORY.md §3): with ``A = −⟨∇L, e⟩ ≥ 0`` and
         ``G = ‖∇L‖``, ``ρ_{t+1} > ρ_t ⟺ η > η* = 2αA‖w‖²/(α²G² − A²‖w‖²)`` (``+∞`` when the
-        denominator is ≤ 0). Returns ``η*/‖w‖²``, comparable with :meth:`exit_threshold`."""
+        denominator is ≤ 0). Returns ``η*/‖w‖²``, comparable with Theorem 5 (3)'s ``exit_threshold``
+        (``theorems/thm5_exit_threshold.py``)."""
         den = alpha * alpha * G * G - A * A * wnorm * wnorm
         if not den > 0:
             return math.inf

@@ -156,6 +156,7 @@ class StepCriterion(Statement):
     need_premise = True
     steps = 200
     count_edges = False  # append the run's rising / non-rising step counts to the message
+    premise_note = ""  # e.g. "condition triggered": the message ends "; <note> at <premise steps> steps"
 
     def steps_of(self, traj, c):
         raise NotImplementedError
@@ -188,20 +189,24 @@ class StepCriterion(Statement):
         if self.count_edges:
             up, down = rising_step_counts(traj)
             info += f"; rising steps {up}, non-rising {down}"
+        if self.premise_note:
+            tail = f"; {self.premise_note} at {n_prem} steps"
+        else:
+            tail = ""
         if first_bad is not None:
             t, m = first_bad
             return self._v(traj, "violated", witness=t, observed=m, bound=0.0, slack=-m,
-                           message=f"premise holds and conclusion fails at t = {t}; " + info)
+                           message=f"premise holds and conclusion fails at t = {t}; " + info + tail)
         if first_unres is not None:
             t, m = first_unres
             return self._v(traj, "violated", witness=t, observed=m, bound=0.0, slack=-m, resolved=False,
-                           message=f"conclusion fails at t = {t} within rounding reach; " + info)
+                           message=f"conclusion fails at t = {t} within rounding reach; " + info + tail)
         if n_prem == 0 and self.need_premise:
-            return self._v(traj, "vacuous", message="the premise held at no step; " + info,
+            return self._v(traj, "vacuous", message="the premise held at no step; " + info + tail,
                            unmet=["premise never triggered within the horizon"])
         t, m = best if best is not None else (None, None)
         return self._v(traj, "holds", witness=t, observed=m, bound=0.0, slack=m,
-                       message=f"smallest margin {m} at t = {t}; " + info)
+                       message=f"smallest margin {m} at t = {t}; " + info + tail)
 
 
 def rising_step_counts(traj) -> tuple[int, int]:
@@ -316,18 +321,11 @@ class SufficientStep(StepCriterion):
 
     def steps_of(self, traj, c):
         rho = traj["rho"]
-        self._trig = 0
         for t, z in directional_steps(traj):
             prem, res_p, margin = self.premise(z)
             if not prem:
                 yield t, False, True, True, margin
                 continue
-            self._trig += 1
             rising = bool(rho[t + 1] > rho[t])
             concl = (not rising) if self.direction == "convergence" else rising
             yield t, True, concl, res_p and rho_comparison_resolved(traj, t), margin
-
-    def check(self, traj, c):
-        v = super().check(traj, c)
-        v.message += f"; condition triggered at {getattr(self, '_trig', 0)} steps"
-        return v

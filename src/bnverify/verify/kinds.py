@@ -76,6 +76,21 @@ class RisingRegimeStatement:
 
 
 
+def logistic_hypotheses(inst, hyper, *, rho0_free: bool = False, need_kappa: bool = False) -> list[str]:
+    """The example-level hypotheses of the logistic statements: a logistic loss, Assumptions 1 and 3,
+    Assumption 2 with its initialisation (``ρ_0 < ρ_branch`` unless ``rho0_free``) and, when
+    ``need_kappa``, Assumption 4. The unmet conditions (empty: all met)."""
+    if inst.loss.name != "logistic":
+        return ["loss is not logistic"]
+    u = assumption1(inst) + assumption3(inst)
+    if u:
+        return u
+    u = assumption2(inst, hyper, rho_max=(math.inf if rho0_free else None))
+    if not u and need_kappa:
+        u = assumption4(inst, lp=False)
+    return u
+
+
 class PointwiseLogistic(Statement):
     """A pointwise inequality checked at every step ``t < T`` of a full-GD logistic trajectory on
     an active-margin instance. Subclasses implement :meth:`pairs` yielding ``(t, observed, bound,
@@ -98,15 +113,7 @@ class PointwiseLogistic(Statement):
     rounding_reach = 1e-9
 
     def hypotheses(self, inst, hyper):
-        if inst.loss.name != "logistic":
-            return ["loss is not logistic"]
-        u = assumption1(inst) + assumption3(inst)
-        if u:
-            return u
-        u = assumption2(inst, hyper, rho_max=(math.inf if self.rho0_free else None))
-        if not u and self.need_kappa:
-            u = assumption4(inst, lp=False)
-        return u
+        return logistic_hypotheses(inst, hyper, rho0_free=self.rho0_free, need_kappa=self.need_kappa)
 
     def constants(self, inst, hyper):
         geo = geometry(inst, with_kappa=self.need_kappa)
@@ -119,7 +126,10 @@ class PointwiseLogistic(Statement):
     def horizon(self, inst, hyper, c):
         return self.steps
 
-    def pairs(self, traj, c):
+    def pairs(self, traj, c, T, floor):
+        """Yield ``(t, observed, bound, kind)`` for the steps ``t ≤ T`` the statement speaks about
+        (``T``: the last step the run reached; ``floor``: ``floor_factor × traj.rho_floor``, the ρ
+        below which a step is not resolvable)."""
         raise NotImplementedError
 
     def check(self, traj, c):

@@ -190,6 +190,22 @@ class Space:
     def describe(self) -> list[str]:
         return [p.describe() for p in self.params]
 
+    def walking_seed(self, feasible: Callable[[Any], bool], *, stride: int, tries: int, param: str = "seed") -> "Space":
+        """The same space whose examples move along the data seed until ``feasible(example)``: for a
+        hypothesis that holds on a thin part of the data (no reparametrisation reaches it), the example
+        at ``values`` is the first of ``seed + stride·k`` (mod 2³¹, ``k < tries``) that is feasible, else
+        the one at the drawn seed (its hypotheses then reject it: a counted vacuous draw)."""
+        build = self.build
+
+        def build_feasible(values: dict):
+            for k in range(tries):
+                ex = build({**values, param: (values[param] + stride * k) % 2**31})
+                if feasible(ex):
+                    return ex
+            return build(values)
+
+        return replace(self, build=build_feasible)
+
 
 def _cooccur(space: Space, p: Param, q: Param) -> bool:
     """Whether some point of the space reads both parameters (probed at a few cube points)."""

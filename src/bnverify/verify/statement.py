@@ -18,7 +18,7 @@ import copy
 import functools
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 import numpy as np
@@ -63,6 +63,9 @@ class Verdict:
             v = getattr(self, k)
             if v is not None:
                 setattr(self, k, float(v))
+        for f in fields(self):  # the flags (resolved, informative, retry, certified): numpy/backend booleans → bool
+            if isinstance(f.default, bool):
+                setattr(self, f.name, bool(getattr(self, f.name)))
 
     @property
     def met(self) -> bool:
