@@ -184,7 +184,9 @@ def sup_text(r: dict) -> str:
     s = r.get("tightness_sup")
     if not s:
         return "–"
-    vals = s.get("values") or {}
+    # a pinned example has no point of the space: its hyperparameters say where it is
+    vals = s.get("values") or {k: v for k, v in ((s.get("example") or {}).get("hyper") or {}).items()
+                               if isinstance(v, (int, float)) and k != "init_seed"}
     where = ", ".join(f"{k}={fmt(v)}" for k, v in list(vals.items())[:4])
     return f"{fmt(s['value'])} ({s.get('searcher')}: {where})"
 
