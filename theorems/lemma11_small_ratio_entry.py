@@ -28,7 +28,7 @@ Reference
 from __future__ import annotations
 
 
-from bnverify.author import Param, mutant, pointwise_logistic_space, scaled, tightened, undecided_if_diverged
+from bnverify.author import Example, Param, mutant, pointwise_logistic_space, scaled, tightened, undecided_if_diverged
 from bnverify.regimes.logistic import geometry, sig
 from bnverify.theorems.thm5_monotone_decrease import phi_min
 from bnverify.verify.kinds import PointwiseLogistic
@@ -72,6 +72,11 @@ class SmallRatioEntry(PointwiseLogistic):
     """ρ_t² ≤ ρ_0²(1−ε)^t and ‖w_t‖² ≤ ‖w_0‖²(1 + t c_w) for t ≤ T (Lemma 11)."""
 
     id = "lemma11.small_ratio_entry"
+    # the tightness sup 0.986 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw), gamma frozen;
+    # later searches did not reach it (their sup: 0.0009), so every campaign decides it first
+    pinned = [Example.from_dict({
+        "hyper": {'eta': 7.158732791161165e-06, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644, 'init_seed': 58648, 'rho0': 0.0029274036076098113, 'w0_norm': 0.09893012232339632},
+        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282, 'n': 2, 'seed': 539714623, 'spread': 0.30000004117343276}})]
     version = "reconstructed-v1"
     reference = "Lemma 11 / Theorem 5 (2), §5.3 / App. C"
     kind = "upper bound"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from bnverify.author import Param, mutant, pointwise_logistic_space
+from bnverify.author import Example, Param, mutant, pointwise_logistic_space
 from bnverify.regimes.logistic import geometry
 from bnverify.theorems.lemma11_small_ratio_entry import entry_rate
 from bnverify.theorems.thm5_monotone_decrease import phi_min
@@ -67,6 +67,11 @@ class SmallRatioEntryT5(PointwiseLogistic):
     """Two-sided step condition ⇒ ∃ t ≤ T: ρ_t ≤ 0.9 ρ_0, norm in a window (Theorem 5 (2))."""
 
     id = "thm5.small_ratio_entry"
+    # the tightness sup 0.54 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw), gamma frozen;
+    # later searches did not reach it (their sup: 0.059), so every campaign decides it first
+    pinned = [Example.from_dict({
+        "hyper": {'eta': 0.00024388718839928484, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644, 'init_seed': 58648, 'rho0': 0.001966994232131743, 'w0_norm': 0.09893012232339632},
+        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282, 'n': 2, 'seed': 539819352, 'spread': 0.30000004117343276}})]
     version = "reconstructed-v1"
     reference = "Theorem 5 (2), §4.2 / App. C"
     kind = "existence"
