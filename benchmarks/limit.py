@@ -283,6 +283,14 @@ def _pad(insts):
     return X, y, e, mask, n
 
 
+def _hyper_arrays(insts, hps, dmax):
+    """The examples' set-ups as arrays: ``w0`` padded to ``dmax``, η, η_γ, γ_0."""
+    w0 = np.zeros((len(hps), dmax))
+    for b, hp in enumerate(hps):
+        w0[b, :insts[b].d] = hp.w0
+    return (w0, *(np.array([float(getattr(h, k)) for h in hps]) for k in ("eta", "eta_gamma", "gamma0")))
+
+
 def full_gd(X, y, e, mask, n, w0, eta, eg, gamma0, steps, loss):
     """Full-batch GD on padded instances; columns [steps + 1, B]; ``stop``: first bad step (is_bad)
     per lane (steps + 1 if none). Rows from ``stop`` on are not part of the trajectory."""
@@ -391,13 +399,7 @@ def limit_rising_criterion(stmt, space, pts, steps=200, reach=1e-8):
     hps = [resolve(ex.hyper, i) for ex, i in zip(exs, insts)]
     N = len(exs)
     X, y, e, mask, n = _pad(insts)
-    dmax = X.shape[2]
-    w0 = np.zeros((N, dmax))
-    for b, hp in enumerate(hps):
-        w0[b, :insts[b].d] = hp.w0
-    eta = np.array([float(h.eta) for h in hps])
-    eg = np.array([float(h.eta_gamma) for h in hps])
-    g0 = np.array([float(h.gamma0) for h in hps])
+    w0, eta, eg, g0 = _hyper_arrays(insts, hps, X.shape[2])
     a = np.array([float(i.a) for i in insts])
     d = np.array([i.d for i in insts], dtype=float)
     al0 = np.einsum("bj,bj->b", w0, e)
@@ -470,13 +472,7 @@ def limit_logistic_upper(stmt, space, pts, steps=60, reach=1e-9):
                 and al0 > 0 and hp.gamma0 > 0 and be0 / al0 < rb[b])
         ok[b] = good
     X, y, e, mask, n = _pad(insts)
-    dmax = X.shape[2]
-    w0 = np.zeros((N, dmax))
-    for b, hp in enumerate(hps):
-        w0[b, :insts[b].d] = hp.w0
-    eta = np.array([float(h.eta) for h in hps])
-    eg = np.array([float(h.eta_gamma) for h in hps])
-    g0 = np.array([float(h.gamma0) for h in hps])
+    w0, eta, eg, g0 = _hyper_arrays(insts, hps, X.shape[2])
     d = np.array([i.d for i in insts], dtype=float)
     cols, stop = full_gd(X, y, e, mask, n, w0, eta, eg, g0, steps, "logistic")
     al, be, ga, L = cols["alpha"], cols["beta"], cols["gamma"], cols["loss"]

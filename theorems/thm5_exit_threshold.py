@@ -38,10 +38,7 @@ def exit_threshold(geo, gamma, alpha, rho, wnorm):
     ``D = max(√λmin‖w‖, α(m − ρ√λmax))``. Derivation: ``theorems/thm5_exit_threshold.md``."""
     bk = geo.bk
     d = geo.delta(rho)
-    c = (geo.K + geo.smax) / (geo.m - rho * geo.smax)
-    q = sig(bk, -gamma * (1 - d))
-    qq = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-    B = sig(bk, -gamma) * geo.K / geo.m + bk.sqrt(bk.scalar(geo.n)) * gamma * c * qq
+    B = geo.grad_factor(gamma, gamma, geo.c_delta(rho), d)
     Dw = geo.snorm_lower(alpha, rho, wnorm) / wnorm
     num = 2 * geo.n * Dw * Dw * geo.lam_min * sig(bk, -gamma * (1 + d))
     return num / ((1 + rho * rho) * geo.m * geo.lam_max * geo.smax * gamma * B * B)

@@ -38,10 +38,7 @@ def phi_piece(geo, g_lo, g_hi, rho0):
     ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
     bk = geo.bk
     d0 = geo.delta(rho0)
-    cd = (geo.K + geo.smax) / (geo.m - rho0 * geo.smax)
-    q = sig(bk, -g_lo * (1 - d0))
-    q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-    B = sig(bk, -g_lo) * geo.K / geo.m + bk.sqrt(bk.scalar(geo.n)) * g_hi * cd * q
+    B = geo.grad_factor(g_lo, g_hi, geo.c_delta(rho0), d0)
     num = 2 * geo.n * geo.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
     den = (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax * g_hi * B * B
     if bk.bounded_exponent and not (num > 0 and den > 0):

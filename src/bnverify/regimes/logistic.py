@@ -249,6 +249,19 @@ class Geometry:
             return self.bk.inf
         return rho * (self.K + self.smax) / den
 
+    def c_delta(self, rho):
+        """``δ(ρ)/ρ = (K + √λmax)/(m − ρ√λmax)``; it increases with ρ, so ``δ(ρ') ≤ c_δ(ρ) ρ'`` for ρ' ≤ ρ."""
+        return (self.K + self.smax) / (self.m - rho * self.smax)
+
+    def grad_factor(self, g_exp, g_lin, c, d):
+        """``B = σ(−γ)K/m + √n γ c min(1/4, σ(−γ(1−δ)))``, the factor of Lemma 10's bound on ‖∇_w L‖
+        that Theorem 5's step thresholds (1) and (3) square; with ``g_exp ≤ γ ≤ g_lin`` it bounds B
+        over the interval (σ(−γ) decreases, γ increases)."""
+        bk = self.bk
+        q = sig(bk, -g_exp * (1 - d))
+        q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
+        return sig(bk, -g_exp) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_lin * c * q
+
     def snorm_lower(self, alpha, rho, wnorm):
         """Best lower bound on ‖w‖_Σ from the state: max(√λmin‖w‖, α(m − ρ√λmax))."""
         lo1 = self.smin * wnorm

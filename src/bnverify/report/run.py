@@ -388,23 +388,18 @@ def timed(f, *a, **kw):
 
 # --- what a set of campaign results means: the exit status of `check`, `report` and `reproduce` ---------
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_ERROR, EXIT_NOTHING = 0, 1, 2, 3, 4
-# outcomes that decide a statement: an artefact (a primary verdict high precision refuted) says
-# nothing about the statement unless a ball certificate proved the claim on that example — then it
-# is a decided example of the higher precision (the artefact stays recorded apart); a statement
-# whose examples are all uncertified artefacts is not a pass
-DECIDED = ("holds", "violated")
-
-
 def certified_artefacts(r: dict) -> int:
-    """Artefacts of a campaign whose refutation is a ball certificate: the claim proved there."""
-    return sum(1 for a in r.get("artefacts") or () if a.get("certified"))
+    """Artefacts of a campaign result whose refutation is a ball certificate (campaign.certified_artefacts)."""
+    from bnverify.verify.campaign import certified_artefacts as count
+
+    return count(r.get("artefacts"))
 
 
 def decided_examples(r: dict) -> int:
-    """Examples of a campaign whose outcome was decided: holds, violated, and artefacts whose
-    refutation is certified (a proof that the claim holds there); vacuous, undecided, uncertified
-    artefacts and raising examples are not."""
-    return sum(r["counts"].get(k, 0) for k in DECIDED) + certified_artefacts(r)
+    """Examples of a campaign result that decide its statement (:func:`bnverify.verify.campaign.decisive`)."""
+    from bnverify.verify.campaign import decisive
+
+    return decisive(r["counts"], r.get("artefacts"))
 
 
 def campaign_errors(r: dict) -> list[dict]:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from bnverify.report.run import certified_artefacts
+from bnverify.report.run import certified_artefacts, decided_examples
 
 OUTCOME_COLUMNS = ("holds", "violated", "artefact", "undecided", "vacuous")
 
@@ -199,8 +199,8 @@ def statement_verdict(rs: list[dict]) -> str:
         return "refuted (known)" if rs[0].get("known_false") else "**VIOLATED**"
     if sum(r.get("distinct", 0) + r.get("pinned_decided", 0) for r in rs) == 0:
         return "VACUOUS (hypotheses never met)"
-    if not any(r["counts"].get("holds") for r in rs):
-        return "**NOTHING DECIDED** (no example held: undecided or precision artefacts only)"
+    if not any(decided_examples(r) for r in rs):
+        return "**NOTHING DECIDED** (no example held: undecided or uncertified precision artefacts only)"
     return "holds"
 
 

@@ -25,6 +25,18 @@ from bnverify.verify.statement import Statement
 DECIDED = ("holds", "violated", "artefact")
 
 
+def certified_artefacts(artefacts) -> int:
+    """Artefacts (decision dicts) whose refutation is a ball certificate: the claim proved there."""
+    return sum(1 for a in artefacts or () if a.get("certified"))
+
+
+def decisive(counts: dict, artefacts) -> int:
+    """Examples that decide a statement: holds, violated, and artefacts whose refutation is certified
+    (a decided example of the higher precision); vacuous, undecided, uncertified artefacts and raising
+    examples decide nothing — a statement with none is not a pass (``check``, ``report``, pytest)."""
+    return counts.get("holds", 0) + counts.get("violated", 0) + certified_artefacts(artefacts)
+
+
 def record_certified(r: dict) -> bool:
     """Whether a search record's outcome rests on a certificate: its decision says so, or (records of
     a "holds", which keep only the final verdict) the final verdict is a certified ball verdict."""

@@ -634,15 +634,15 @@ def apply_certificates(records: list[dict], budget: Budget | None) -> tuple[list
         r = dict(draws[i])
         r.pop("screened", None)
         r.update(certified=bool(c["certified"]), certify_role=c["role"])
+        r.pop("decision", None)  # the whole ladder's decision replaces the screened one
+        if "decision" in c:
+            r["decision"] = c["decision"]
         roles[c["role"]][0] += 1
         roles[c["role"]][1] += int(bool(c["certified"]) and c["outcome"] == draws[i]["outcome"])
         if c["outcome"] != draws[i]["outcome"]:
             overturned.append(dict(searcher=r["searcher"], index=r["index"], screened=draws[i]["outcome"],
                                    decided=c["outcome"], values=r.get("values"), example=r["example"]))
             r.update(outcome=c["outcome"], slack=c["slack"], tightness=c["tightness"], final=c["final"])
-            r.pop("decision", None)
-            if "decision" in c:
-                r["decision"] = c["decision"]
         draws[i] = r
     decided = [r for r in draws if r["outcome"] in DECIDED]
     k, n = roles["sample"][1], roles["sample"][0]

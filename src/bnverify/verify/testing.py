@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bnverify.verify.campaign import CampaignResult, falsify
+from bnverify.verify.campaign import CampaignResult, decisive, falsify
 from bnverify.verify.registry import load
 
 RESULTS: list[CampaignResult] = []
@@ -57,6 +57,8 @@ def check_statement(key: str, backend: str = "float64", *, max_examples=None, se
     met = res.examples - res.counts.get("vacuous", 0) - res.counts.get("error", 0)
     assert met > 0, (f"{stmt.key} [{res.backend}]: VACUOUS — no draw met the hypotheses in {res.examples} draws "
                      f"(counts {res.counts})")
+    assert decisive(res.counts, res.artefacts) > 0, (f"{stmt.key} [{res.backend}]: NOTHING DECIDED — {met} draws met the hypotheses but none "
+                         f"was decided (counts {res.counts}): precision artefacts and undecided draws are not a pass")
     known = getattr(stmt, "known_false", None)
     if known:
         assert res.counterexamples or getattr(stmt, "pinned", ()), f"{stmt.key}: recorded as refuted ({known}) but no counterexample was found"
