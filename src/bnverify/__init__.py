@@ -13,4 +13,10 @@ from bnverify.numerics.simulate import simulate, simulate_reduced, simulate_redu
 from bnverify.numerics.trajectory import Trajectory
 from bnverify.regimes.whitened import tau, tau_inv
 
+__all__ = ["FLOAT64", "Backend", "Float64", "Mpmath", "get_backend", "mpmath_uses_gmpy", "directional", "rho",
+           "Hyper", "initialisation", "Instance", "active_margin_logistic", "build", "from_arrays",
+           "hilbert_section6", "separable_logistic", "whitened_regression", "LOGISTIC", "SQUARE", "evaluate",
+           "get_loss", "hessian", "hvp", "simulate", "simulate_reduced", "simulate_reduced_batch", "Trajectory",
+           "tau", "tau_inv"]
+
 __version__ = "0.1.0"
