@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -150,8 +149,9 @@ def _ladder_cases():
     from bnverify.verify.testing import find
 
     floor = Example.make("whitened_regression", FALLING, n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
-    long_gd = Example.make("whitened_regression", Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0,
-                                                         rho0=0.1), n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+    long_gd = Example.make("whitened_regression",
+                           Hyper(H0=1.5, eta_gamma=0.002, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
+                           n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
     needle = Example.from_dict(json.loads(
         '{"hyper": {"eta": 0.0024745288494627104, "eta_gamma": 0.6908950824290514, "gamma0": 0.03507654505650741, '
         '"init_seed": 32946, "rho0": 0.0015362436746911225, "w0_norm": 0.3872983346207417}, "instance": {"balanced": '

@@ -171,7 +171,8 @@ BENCHES = [
     ("reduced_mp", "simulate_reduced, mpmath 50 digits", bench_reduced_mp, "ratio", 0.6),
     ("gd_f64", "simulate, float64, n=200, d=20", lambda s: bench_gd(s, 200, 20, "float64", 2000), "ratio", 0.6),
     ("gd_mp", "simulate, mpmath 50 digits, n=30, d=6", lambda s: bench_gd(s, 30, 6, "mpmath", 100), "ratio", 0.6),
-    ("reduced_mp_all", "… simulate_reduced, mpmath 50, reading every column", lambda s: bench_reduced_mp(s, True), None, None),
+    ("reduced_mp_all", "… simulate_reduced, mpmath 50, reading every column",
+     lambda s: bench_reduced_mp(s, True), None, None),
     ("gd_f64_all", "… simulate, float64, n=200, d=20, reading every column",
      lambda s: bench_gd(s, 200, 20, "float64", 2000, True), None, None),
 ]

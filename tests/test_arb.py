@@ -11,7 +11,6 @@ import math
 import pickle
 
 import flint
-import mpmath
 import numpy as np
 import pytest
 

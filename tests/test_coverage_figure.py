@@ -30,8 +30,8 @@ def campaign(n: int, *, tightness: bool = True, violations=(), seed: int = 0) ->
     best = max((p for p in pts if p["tightness"] is not None), key=lambda p: p["tightness"]) if tightness else None
     tightest = min(pts, key=lambda p: p["slack"] if p["slack"] is not None else math.inf)
     return {"backend": "float64", "points": pts, "covered_params": PARAMS,
-            "tightness_sup": best and {"value": best["tightness"], "values": best["values"], "searcher": best["searcher"],
-                                       "slack": best["slack"]},
+            "tightness_sup": best and {"value": best["tightness"], "values": best["values"],
+                                       "searcher": best["searcher"], "slack": best["slack"]},
             "tightest": {"slack": tightest["slack"], "values": tightest["values"], "searcher": tightest["searcher"]}}
 
 
@@ -83,7 +83,8 @@ def test_few_points_are_a_scatter_and_a_statement_without_tightness_is_coloured_
     r = campaign(150, tightness=False, violations=((3.0, 0.2),))
     meta = coverage_figure([r], PARAMS, tmp_path / "c.png", "thm")
     assert meta["in_map"] < MAP_MIN and meta["kind"] == "scatter" and meta["colour"] == "slack"
-    assert meta["sup"]["value"] == -0.1 and meta["violations"] and meta["sup"]["values"] == {n: r["tightest"]["values"][n] for n in meta["axes"]}
+    assert (meta["sup"]["value"] == -0.1 and meta["violations"]
+            and meta["sup"]["values"] == {n: r["tightest"]["values"][n] for n in meta["axes"]})
     assert meta["cells"] is None and "no tightness" in meta["caption"]
 
 

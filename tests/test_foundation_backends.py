@@ -5,8 +5,6 @@ never share state); float64 inputs convert exactly; the stable elementwise helpe
 sigmoid) are correct far out in the tails in both precisions; unit roundoffs are what the rest of
 the suite assumes.
 """
-import math
-
 import mpmath
 import numpy as np
 import pytest

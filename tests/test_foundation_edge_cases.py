@@ -68,7 +68,8 @@ class _DividesByZero(Statement):
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_a_check_dividing_trajectory_entries_by_zero_raises_in_every_arithmetic(spec):
-    ex = Example.make("whitened_regression", Hyper(H0=1.0, rho0=0.1, eta_gamma=0.5, gamma0_over_a=0.5), n=5, d=2, seed=0)
+    ex = Example.make("whitened_regression", Hyper(H0=1.0, rho0=0.1, eta_gamma=0.5, gamma0_over_a=0.5),
+                      n=5, d=2, seed=0)
     traj = simulate(ex.instance(spec), ex.hyper, horizon=2)
     with pytest.raises(ArithmeticError):
         _DividesByZero().decide_check(traj, {})

@@ -24,7 +24,8 @@ EXPECTED = {0: dict(f64_peak=276, f64_onset=27), 1: dict(f64_peak=273, f64_onset
 @pytest.fixture(scope="module", params=sorted(EXPECTED))
 def runs(request):
     inst = whitened_regression(12, 3, seed=request.param)
-    return request.param, inst, simulate(inst, HYPER, horizon=HORIZON), simulate(inst, HYPER, horizon=HORIZON, backend=60)
+    return (request.param, inst, simulate(inst, HYPER, horizon=HORIZON),
+            simulate(inst, HYPER, horizon=HORIZON, backend=60))
 
 
 def test_float64_peak_comes_earlier(runs):

@@ -217,6 +217,7 @@ def test_tau_inv_is_accurate_near_2(spec):
         got = tau_inv(bk.scalar(H), bk)
         ref = tau_inv(mp.scalar(H), mp)
         with mpmath.workdps(250):  # the textbook form, with digits to spare for its cancellation
-            exact = mpmath.sqrt((mpmath.mpf(H) ** 2 + 2 - 2 * mpmath.sqrt(2 * mpmath.mpf(H) ** 2 + 1)) / mpmath.mpf(H) ** 2)
+            exact = mpmath.sqrt((mpmath.mpf(H) ** 2 + 2 - 2 * mpmath.sqrt(2 * mpmath.mpf(H) ** 2 + 1))
+                                / mpmath.mpf(H) ** 2)
             assert abs(ref - exact) <= 1e-98 * exact  # the two forms agree given enough digits
             assert abs(mpmath.mpf(got) - exact) <= 8 * bk.eps * exact, (spec, H, float(got), float(exact))

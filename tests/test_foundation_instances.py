@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from bnverify import (Hyper, active_margin_logistic, build, from_arrays, get_backend, hilbert_section6,
+from bnverify import (Hyper, active_margin_logistic, build, from_arrays, hilbert_section6,
                       separable_logistic, whitened_regression)
 from bnverify.numerics.linalg import solve
 from bnverify.numerics.reference import active_margin_svm, hard_margin_svm, least_squares
@@ -115,7 +115,8 @@ def test_active_margin_contract(n, d, seed, spec):
     assert bk.norm(closed.w - inst.w_ref) <= tol * bk.norm(inst.w_ref)
     # λ's are the nonzero eigenvalues of XXᵀ/n
     ev = np.linalg.eigvalsh(bk.to_float((X @ X.T) / n))
-    assert float(inst.lam_min) == pytest.approx(ev[0], rel=1e-10) and float(inst.lam_max) == pytest.approx(ev[-1], rel=1e-10)
+    assert (float(inst.lam_min) == pytest.approx(ev[0], rel=1e-10)
+            and float(inst.lam_max) == pytest.approx(ev[-1], rel=1e-10))
 
 
 @pytest.mark.parametrize("spec", BACKENDS)
@@ -134,7 +135,8 @@ def test_separable_svm_is_kkt_certified(n, d, seed, spec):
         # an outside opinion: scipy SLSQP on the primal min ½‖w‖² s.t. y_i⟨w, x_i⟩ ≥ 1
         Xf, yf = X, y
         res = minimize(lambda w: 0.5 * w @ w, bk.to_float(sol.w) * 1.5, jac=lambda w: w, method="SLSQP",
-                       constraints=[{"type": "ineq", "fun": lambda w: yf * (Xf @ w) - 1, "jac": lambda w: yf[:, None] * Xf}],
+                       constraints=[{"type": "ineq", "fun": lambda w: yf * (Xf @ w) - 1,
+                                     "jac": lambda w: yf[:, None] * Xf}],
                        options={"ftol": 1e-12, "maxiter": 500})
         assert res.success
         assert np.linalg.norm(res.x - sol.w) <= 1e-6 * np.linalg.norm(sol.w)
@@ -211,7 +213,8 @@ REBUILD = {
     "whitened-pm1-a": lambda: whitened_regression(15, 4, a=0.5, labels="pm1", seed=2),
     # a=None: a = a_max, which must be re-derived at each precision (regression: the spec used to
     # store float64's a_max, and rebuilding at 50 digits raised or built a different instance)
-    **{f"whitened-pm1-amax-{n}-{d}-s{s}": (lambda n=n, d=d, s=s: whitened_regression(n, d, a=None, labels="pm1", seed=s))
+    **{f"whitened-pm1-amax-{n}-{d}-s{s}":
+       (lambda n=n, d=d, s=s: whitened_regression(n, d, a=None, labels="pm1", seed=s))
        for n, d in ((9, 8), (15, 4)) for s in range(4)},
     "active": lambda: active_margin_logistic(6, 10, seed=0),
     "separable": lambda: separable_logistic(20, 5, seed=4),

@@ -30,8 +30,10 @@ SECTION9 = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0
 
 # runs whose ρ stays ≥ 5e-8 over 500 steps (min ρ of the exact run in the comment)
 ABOVE_FLOOR = {
-    "H2.2-delayed-spike": Hyper(H0=2.2, eta_gamma=0.01, gamma0_over_a=0.9, w0_norm=1.0, rho0=0.05),  # onset 123, min 7e-6
-    "H2.05-long-rise": Hyper(H0=2.05, eta_gamma=0.2, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.05),  # onset 17, 204 rising steps, min 5e-8
+    # onset 123, min 7e-6
+    "H2.2-delayed-spike": Hyper(H0=2.2, eta_gamma=0.01, gamma0_over_a=0.9, w0_norm=1.0, rho0=0.05),
+    # onset 17, 204 rising steps, min 5e-8
+    "H2.05-long-rise": Hyper(H0=2.05, eta_gamma=0.2, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.05),
     "H2.05-no-rise": Hyper(H0=2.05, eta_gamma=0.05, gamma0_over_a=0.9, w0_norm=1.0, rho0=0.05),  # η_eff → 2, min 8e-6
     "H0.01-slow-fall": Hyper(H0=0.01, eta_gamma=0.05, gamma0_over_a=0.3, w0_norm=1.0, rho0=0.3),  # min 2e-3
 }
@@ -200,9 +202,11 @@ def test_batch_broadcasts_and_flags_divergence():
 # ------------------------------------------------------------------------------------------------
 DIVERGING = {
     # |1 − η_γ| = 999: γ grows ×999 per step and passes 1e300 at step 51
-    "square/eta_gamma": (lambda bk: _inst(bk), Hyper(H0=1.0, eta_gamma=1e3, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1), 51),
+    "square/eta_gamma": (lambda bk: _inst(bk),
+                         Hyper(H0=1.0, eta_gamma=1e3, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1), 51),
     # η‖∇_w L‖ ~ 1e200 · 1e100: ‖w_1‖² overflows at once
-    "square/huge-eta-tiny-w0": (lambda bk: _inst(bk), Hyper(eta=1e200, eta_gamma=0.1, gamma0_over_a=0.5, w0_norm=1e-100, rho0=0.1), 1),
+    "square/huge-eta-tiny-w0": (lambda bk: _inst(bk),
+                                Hyper(eta=1e200, eta_gamma=0.1, gamma0_over_a=0.5, w0_norm=1e-100, rho0=0.1), 1),
     "logistic/huge-eta-tiny-w0": (lambda bk: active_margin_logistic(6, 10, seed=0, backend=bk),
                                   Hyper(eta=1e200, eta_gamma=0.1, gamma0=1.0, w0_norm=1e-100, rho0=0.3), 1),
     "logistic/eta_gamma": (lambda bk: separable_logistic(20, 5, seed=4, backend=bk),

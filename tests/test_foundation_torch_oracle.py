@@ -60,7 +60,8 @@ def _torch_model(X, y, w, gamma, loss, bn="functional"):
     z = z[:, 0]
     L = 0.5 * ((yt - z) ** 2).mean() if loss == "square" else torch.nn.functional.softplus(-yt * z).mean()
     L.backward()
-    return z.detach().numpy(), L.item(), lin.weight.grad[0].numpy(), (g.grad if bn == "functional" else mod.weight.grad)[0].item()
+    return (z.detach().numpy(), L.item(), lin.weight.grad[0].numpy(),
+            (g.grad if bn == "functional" else mod.weight.grad)[0].item())
 
 
 def _rel(a, b):

@@ -25,7 +25,8 @@ def test_rising_steps_exceed_tau5_and_lemma4_uses_at_most_its_delta():
 
 def test_markdown_lists_one_row_per_measure():
     rows = [{"statement": "x@v", "measure": "m", "points": 2, "skipped": 1, "quantiles": {"n": 0}},
-            {"statement": "y@v", "measure": "failed", "points": 0, "skipped": 0, "quantiles": {"n": 0}, "error": "E: boom"}]
+            {"statement": "y@v", "measure": "failed", "points": 0, "skipped": 0, "quantiles": {"n": 0},
+             "error": "E: boom"}]
     text = P.markdown(rows)
     assert "| x@v | m | 0 |" in text and "measure raised E: boom" in text
 

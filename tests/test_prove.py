@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from bnverify.numerics.backends import Uncertain
-from bnverify.numerics.interval import INTERVAL, Interval, centred
+from bnverify.numerics.interval import Interval, centred
 from bnverify.verify.certcheck import check as check_cert
 from bnverify.verify.prove import certificate, point_decision, prove, region_claims
 from bnverify.verify.search import load_statement
@@ -192,7 +192,8 @@ def test_cli_prove_exit_codes(tmp_path, capsys):
     assert main(["prove", "thm2.no_rising_edge@reconstructed-v1", "--claim", "no-rise", "--budget", "5",
                  "--certificate", str(cert)]) == 0
     assert main(["check-certificate", str(cert)]) == 0
-    assert main(["prove", "lemma7.rising_criterion@exact-v1+threshold-1.9", "--claim", "off-band", "--budget", "10"]) == 1
+    assert main(["prove", "lemma7.rising_criterion@exact-v1+threshold-1.9", "--claim", "off-band",
+                 "--budget", "10"]) == 1
     out = capsys.readouterr().out
     assert "REFUTED" in out and "bnverify reproduce 'lemma7.rising_criterion@exact-v1+threshold-1.9'" in out
     assert main(["prove", "lemma6.sufficient_convergence@reconstructed-v1", "--budget", "0.2"]) == 4

@@ -58,7 +58,8 @@ def test_exit_code_and_files(report):
 def test_report_sections(report):
     _, out = report
     text = (out / "REPORT.md").read_text()
-    for section in ("## Verdicts", "## Paper claims at a glance", "## Run settings", "## Environment", "## Mutants", "## Figures",
+    for section in ("## Verdicts", "## Paper claims at a glance", "## Run settings", "## Environment", "## Mutants",
+                    "## Figures",
                     "### Section 6 illustration", "### Phase diagram", "### Float64 versus exact arithmetic"):
         assert section in text, section
     for needle in ("numpy", "mpmath backend", "hypothesis", "scipy", "git commit", "wall time",

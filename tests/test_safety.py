@@ -404,7 +404,8 @@ STATEMENTS = [Sleepy()]
 '''
 
 RUNNER = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-          "from pathlib import Path; from bnverify.verify import registry; registry.DEFAULT_DIR = Path('/nonexistent'); "
+          "from pathlib import Path; from bnverify.verify import registry; "
+          "registry.DEFAULT_DIR = Path('/nonexistent'); "
           "from bnverify.cli import main; sys.exit(main(sys.argv[1:]))")
 
 

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from bnverify.numerics.hyper import Hyper
-from bnverify.regimes.logistic import SECTION6_LOGISTIC
 from bnverify.report import figures as F
 from bnverify.report.section6_search import candidates, criteria, mechanism_metrics, refine, trajectory_metrics
 from bnverify.numerics.simulate import simulate, simulate_reduced

@@ -120,7 +120,8 @@ def claims_table(results_by_key: dict[str, str]) -> list[dict]:
     verdicts in the order of the versions (``"not run"`` for a key missing from ``results_by_key``;
     ``"— " + note`` for a claim the suite does not encode)."""
     if not isinstance(results_by_key, dict):
-        raise TypeError(f"results_by_key: expected a dict statement key -> verdict word, got {type(results_by_key).__name__}")
+        raise TypeError("results_by_key: expected a dict statement key -> verdict word, "
+                        f"got {type(results_by_key).__name__}")
     bad = [k for k, v in results_by_key.items() if not (isinstance(k, str) and isinstance(v, str))]
     if bad:
         raise TypeError(f"results_by_key: keys and verdicts must be strings, offending keys {bad!r}")

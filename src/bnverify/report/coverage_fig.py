@@ -186,7 +186,8 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
     lims = colour[holds] if holds.any() else colour[mapped]  # violations beyond the holds' range saturate
     norm = dict(cmap=look["cmap"], vmin=float(lims.min()) if lims.size else None,
                 vmax=float(lims.max()) if lims.size else None)
-    faint(placed & (outcome == "vacuous"), "lightgrey", f"rejected (hypotheses unmet): {int((outcome == 'vacuous').sum())}",
+    faint(placed & (outcome == "vacuous"), "lightgrey",
+          f"rejected (hypotheses unmet): {int((outcome == 'vacuous').sum())}",
           s=4, c="lightgrey", zorder=1)
     cell_of = None
     if meta["kind"] == "hexbin":
@@ -221,7 +222,8 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
     faint(placed & np.isin(outcome, DECIDED) & ~np.isfinite(raw), "grey",
           f"decided, {what} undefined: {meta['undefined']}",
           s=10, marker="o", facecolors="none", edgecolors="grey", zorder=1)
-    faint(placed & np.isin(outcome, FAINT), "orange", f"artefact / undecided / raised: {int(np.isin(outcome, FAINT).sum())}",
+    faint(placed & np.isin(outcome, FAINT), "orange",
+          f"artefact / undecided / raised: {int(np.isin(outcome, FAINT).sum())}",
           s=14, marker="s", facecolors="none", edgecolors="orange", zorder=3)
     if violated.any():
         ax.scatter(v[0][violated], y_of(violated), s=60, marker="x", c="red", linewidths=1.5, zorder=7,
@@ -229,13 +231,14 @@ def coverage_figure(results: list[dict], params: list[dict], path: Path, title: 
     rec = meta_rec = next((r.get(look["record"]) for r in f64), None)
     meta["campaign_sup"] = rec and dict(value=rec[look["value"]], searcher=rec.get("searcher"),
                                         placed=rec.get("values") is not None)
-    if (rec is None or rec.get("values") is None) and mapped.any():  # a pinned sup has no coordinates: the tightest draw
+    # a pinned sup has no coordinates: the tightest draw
+    if (rec is None or rec.get("values") is None) and mapped.any():
         j = int(np.flatnonzero(mapped)[np.argmax(raw[mapped]) if what == "tightness" else np.argmin(raw[mapped])])
         rec = dict(values=pts[j]["values"], searcher=pts[j]["searcher"], **{look["value"]: float(raw[j])})
     if rec is not None and rec.get("values") is not None:
         value = rec[look["value"]]
-        meta["sup"] = sup = dict(values={n: rec["values"].get(n) for n in axes}, value=value, searcher=rec.get("searcher"),
-                                 cell=None, top=None)
+        meta["sup"] = sup = dict(values={n: rec["values"].get(n) for n in axes}, value=value,
+                                 searcher=rec.get("searcher"), cell=None, top=None)
         st = [coords([rec], n, scale[n]) for n in axes]
         if np.isfinite(st).all():
             on_y = _unscale(st[1], scale[axes[1]]) if len(axes) > 1 else shown(np.array([value]))
@@ -291,8 +294,8 @@ def caption(meta: dict) -> str:
     sup, campaign = meta["sup"], meta["campaign_sup"]
     if campaign is not None and not campaign["placed"]:
         out.append(f"The {look['attained']} ({campaign['value']:.4g}) is a {campaign['searcher']} example with no "
-                   f"coordinates in the space" + (f"; ★ marks the tightest draw ({sup['value']:.4g}, {sup['searcher']})."
-                                                  if sup else "."))
+                   f"coordinates in the space"
+                   + (f"; ★ marks the tightest draw ({sup['value']:.4g}, {sup['searcher']})." if sup else "."))
     elif sup is not None:
         out.append(f"★ marks the {look['attained']} ({sup['value']:.4g}, {sup['searcher']})"
                    + (", in the tightest cell." if sup.get("top") else "."))

@@ -36,7 +36,8 @@ def _ratio_summary(dist: dict | None, name: str) -> list[str]:
             "", *_ratio_table(dist, name)]
 
 
-_S6_ROWS = (("η_eff,0", "eta_eff0"), ("τ(ρ₀)", "tau0"), ("ρ₀", "rho0"), ("descent length (steps before the first rise of ρ)", "descent_steps"),
+_S6_ROWS = (("η_eff,0", "eta_eff0"), ("τ(ρ₀)", "tau0"), ("ρ₀", "rho0"),
+            ("descent length (steps before the first rise of ρ)", "descent_steps"),
             ("ρ falling on (fraction of the descent)", "descent_monotone"),
             ("crossing t (η_eff > τ(ρ))", "crossing_t"), ("ρ at the crossing", "rho_at_crossing"),
             ("onset t (first rise of ρ)", "onset_t"), ("peak of ρ: t", "peak_t"), ("peak of ρ: value", "peak_rho"),
@@ -62,7 +63,8 @@ def _section6_text(f: dict) -> list[str]:
             out += [f"Companion run **{name}** ({r['builder']}{', whitened: τ exact' if r['whitened'] else ''}): "
                     f"{'shows' if r['shows_mechanism'] else 'does not show'} the mechanism in float64"
                     + "".join(f"; {p}: {'shows' if v['shows_mechanism'] else 'does not show'} it"
-                              f"{'' if v['shows_mechanism'] else ' (fails ' + ', '.join(k for k, c in v['criteria'].items() if not c) + ')'}"
+                              f"""{'' if v['shows_mechanism'] else
+                                   ' (fails ' + ', '.join(k for k, c in v['criteria'].items() if not c) + ')'}"""
                               for p, v in r["precisions"].items() if p != "float64") + ". " + r.get("note", ""), ""]
     out += [f"* {name}: `{r['builder']}` {json.dumps(r['instance'])}, a = ‖w_ref‖ = {T.fmt(r['a'])}; "
             f"hyperparameters {json.dumps(r['hyper'])}; steps: "
@@ -106,7 +108,9 @@ def figures_section(figs: dict) -> list[str]:
                 "steps of the onset; square loss: loss rise ≥ ×1.5 over its running minimum, peaking within "
                 "max(5, 5 %) steps of ρ's peak; logistic loss, where the paper claims only a directional "
                 "precursor: ρ's peak ≥ 10× ρ at the onset; recovery (loss back to the geometric mean of its "
-                "minimum and peak, ρ falling, η_eff < τ(ρ)); smallest ρ ≥ 10× the precision's rounding floor). A run cut short (the fast report) may miss events the full horizon shows. The settings are this project's, chosen by that search (the paper publishes "
+                "minimum and peak, ρ falling, η_eff < τ(ρ)); smallest ρ ≥ 10× the precision's rounding floor). "
+                "A run cut short (the fast report) may miss events the full horizon shows. The settings are this "
+                "project's, chosen by that search (the paper publishes "
                 "none); sharpness (top Hessian eigenvalue in (w, γ), float64) is auxiliary. This is an "
                 "illustration, not theorem-level evidence.", ""]
         for f in s6:
@@ -114,11 +118,13 @@ def figures_section(figs: dict) -> list[str]:
     if "phase" in figs:
         p = figs["phase"]
         out += ["### Phase diagram of the first onset (Theorem 2)", "",
-                f"Whitened square loss, float64 reduced recurrence (no rounding floor on ρ), {p['grid'][0]}×{p['grid'][1]} "
-                f"grid over (H₀, ρ₀), horizon {p['horizon']} steps; settings {json.dumps(p['settings'])}. "
+                f"Whitened square loss, float64 reduced recurrence (no rounding floor on ρ), "
+                f"{p['grid'][0]}×{p['grid'][1]} grid over (H₀, ρ₀), horizon {p['horizon']} steps; "
+                f"settings {json.dumps(p['settings'])}. "
                 "Theorem 2 (1): left of H₀ = 2 no rising edge ever starts. Theorem 2 (2): where T₁ is finite "
-                f"(which needs H₀c₀ > τ(ρ₀)), a rising edge starts by T₁, i.e. onset ÷ T₁ ≤ 1 (white where T₁ is infinite "
-                f"or the extra hypotheses of (2) fail: there the theorem claims nothing). T₁ from: {p['t1_source']}.", "",
+                "(which needs H₀c₀ > τ(ρ₀)), a rising edge starts by T₁, i.e. onset ÷ T₁ ≤ 1 (white where T₁ is "
+                "infinite or the extra hypotheses of (2) fail: there the theorem claims nothing). "
+                f"T₁ from: {p['t1_source']}.", "",
                 T.md(pd.DataFrame([{"grid points": p["points"], "with an onset": p["with_onset"],
                                     "onsets left of H₀ = 2": f"{p['onset_left_of_H2']} of {p['points_left_of_H2']}",
                                     "finite T₁": p["finite_T1"], "points with onset ÷ T₁ > 1": p["ratio_above_1"],
@@ -128,13 +134,16 @@ def figures_section(figs: dict) -> list[str]:
                 f"![phase diagram]({p['rel']})", ""]
     if "shift" in figs:
         s = figs["shift"]
-        rows = [{"run": k, "first onset t": v["first_onset"], "spike peak of ρ (after the onset) at t": v["peak_t"], "peak ρ": T.fmt(v["peak_rho"]),
-                 "smallest ρ": T.fmt(v["min_rho"]), "rounding floor of ρ": T.fmt(v["rho_floor"])} for k, v in s["runs"].items()]
+        rows = [{"run": k, "first onset t": v["first_onset"], "spike peak of ρ (after the onset) at t": v["peak_t"],
+                 "peak ρ": T.fmt(v["peak_rho"]), "smallest ρ": T.fmt(v["min_rho"]),
+                 "rounding floor of ρ": T.fmt(v["rho_floor"])}
+                for k, v in s["runs"].items()]
         out += ["### Float64 versus exact arithmetic: spike timing (THEORY.md §9)", "",
-                f"One whitened example ({json.dumps(s['instance'])}, {json.dumps(s['hyper'])}) run by full GD in float64 and "
-                f"in mpmath at {s['digits']} digits. Float64 cannot resolve ρ below its rounding floor: its first "
-                "'rising edge' is rounding noise, and its spike grows from the floor instead of the true, far smaller ρ, "
-                "so it comes early. This is why every float64 violation is re-decided at high precision.", "",
+                f"One whitened example ({json.dumps(s['instance'])}, {json.dumps(s['hyper'])}) run by full GD in "
+                f"float64 and in mpmath at {s['digits']} digits. Float64 cannot resolve ρ below its rounding floor: "
+                "its first 'rising edge' is rounding noise, and its spike grows from the floor instead of the true, "
+                "far smaller ρ, so it comes early. This is why every float64 violation is re-decided at high "
+                "precision.", "",
                 T.md(pd.DataFrame(rows)), "", f"![float64 vs mpmath]({s['rel']})", ""]
     for k, e in figs.get("_errors", {}).items():
         out += [f"* figure `{k}` failed: `{e}`", ""]

@@ -56,8 +56,10 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
     d = r0["describe"]
     out = [f"# {key}", "", f"**{d.get('summary', '')}**", ""]
     facts = pd.DataFrame([{"id": d["id"], "version": d["version"], "reference": r0.get("reference", d.get("reference")),
-                           "provenance": d["provenance"], "kind": d.get("kind"), "bound from": r0.get("bound_source") or "–",
-                           "loss": d.get("loss"), "simulator": d.get("simulator"), "verdict": T.statement_verdict(results)}])
+                           "provenance": d["provenance"], "kind": d.get("kind"),
+                           "bound from": r0.get("bound_source") or "–",
+                           "loss": d.get("loss"), "simulator": d.get("simulator"),
+                           "verdict": T.statement_verdict(results)}])
     out += [T.md(facts), ""]
     if r0.get("known_false"):
         out += [f"> **Recorded as refuted** (`known_false`): {r0['known_false']}", ""]
@@ -92,7 +94,8 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
                      "duplicates": r.get("duplicates", 0), "pinned": r.get("pinned", 0),
                      **{k: r["counts"].get(k, 0) for k in T.OUTCOME_COLUMNS}, "raised": r["counts"].get("error", 0),
                      "certified": T.certified_text(r),
-                     "coverage 1-D / 2-D": T.cov_text(r), "tightness sup": T.sup_text(r), "seconds": T.fmt(r.get("seconds"), 3)})
+                     "coverage 1-D / 2-D": T.cov_text(r), "tightness sup": T.sup_text(r),
+                     "seconds": T.fmt(r.get("seconds"), 3)})
     out += [T.md(pd.DataFrame(rows)), "",
             "*Certified*: decided examples (holds, violated, artefact) whose outcome rests on ball arithmetic "
             "(arb) — every comparison of the check decided for the exact numbers; the rest were decided by "
@@ -119,7 +122,8 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
             out += [f"… and {len(ces) - max_listed} more (all in `results.json`).", ""]
         tight = r.get("tightest")
         if tight:
-            out += [f"## Tightest example that holds ({b} primary, {tight.get('searcher')}): slack {T.fmt(tight['slack'])}", "",
+            out += [f"## Tightest example that holds ({b} primary, {tight.get('searcher')}): "
+                    f"slack {T.fmt(tight['slack'])}", "",
                     f"`{json.dumps(tight['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(tight)), ""]
         reasons = r.get("unmet_reasons") or []
         if reasons:
@@ -130,14 +134,17 @@ def statement_page(key: str, results: list[dict], *, final_dir: Path, figure: st
         if errs:
             out += [f"## Examples that raised ({b} primary): {len(errs)}", ""]
             for e in errs[:3]:
-                out += [f"`{json.dumps(e['example'], sort_keys=True)}`", "", "```text", str(e.get("traceback", ""))[-2000:], "```", ""]
+                out += [f"`{json.dumps(e['example'], sort_keys=True)}`", "",
+                        "```text", str(e.get("traceback", ""))[-2000:], "```", ""]
         arts = r.get("artefacts", [])
         out += [f"## Artefacts ({b} primary): {len(arts)}", ""]
         if arts:
             out += [f"The {b} run said *violated*; higher precision refutes it, or the excess shrinks with the "
                     "precision like its rounding unit (THEORY.md §9).", ""]
         for i, ce in enumerate(arts[:3], 1):
-            out += [f"Artefact {i}{' (**certified**: ball arithmetic proves the claim holds here)' if ce.get('certified') else ''}: "
+            out += [f"Artefact {i}"
+                    f"{' (**certified**: ball arithmetic proves the claim holds here)' if ce.get('certified') else ''}"
+                    ": "
                     f"`{json.dumps(ce['example'], sort_keys=True)}`", "", T.md(T.verdicts_of(ce)), ""]
         if len(arts) > 3:
             out += [f"… and {len(arts) - 3} more (all in `results.json`).", ""]
@@ -159,7 +166,8 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
            _kv({"examples per statement, float64 primary": settings["examples_f64"],
                 "examples per statement, mpmath primary (50 digits)": settings["examples_mp"],
                 "examples per mutant, float64 / mpmath": (f"{settings['mutant_f64']} / {settings['mutant_mp']}"
-                                                          if settings.get("mutant_f64") is not None else "as statements"),
+                                                          if settings.get("mutant_f64") is not None
+                                                          else "as statements"),
                 "seed (Hypothesis)": settings["seed"] if settings["seed"] is not None else "derandomised (profile ci)",
                 "certification": ("every decided verdict up the ladder (--certify all)"
                                   if settings.get("certify") == "all" else
@@ -197,9 +205,11 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 f"generated {settings.get('started', '')}; "
                 f"wall time {wall:.0f} s. Settings, environment and how to read below.", "", "## Verdicts", "",
                 f"{len(by_key)} statement versions: **{sum(1 for v in verdicts.values() if v == 'holds')} hold**, "
-                f"{n_viol} violated, {sum(1 for v in verdicts.values() if v.startswith('refuted'))} refuted and revised, "
+                f"{n_viol} violated, "
+                f"{sum(1 for v in verdicts.values() if v.startswith('refuted'))} refuted and revised, "
                 f"{n_vac} vacuous, {sum(1 for v in verdicts.values() if v.startswith('ERROR'))} raised. "
-                f"{distinct} distinct decided examples in {draws} draws (duplicates and rejected draws are not evidence). "
+                f"{distinct} distinct decided examples in {draws} draws "
+                "(duplicates and rejected draws are not evidence). "
                 f"{len(theorem_bounds)} theorem-level bounds; {len(enclosures)} propagated enclosure(s) "
                 f"({', '.join(enclosures) or 'none'}) reported apart. "
                 f"Mutants: {sum(1 for rs in mut_by.values() if any(r['counts'].get('violated') for r in rs))} of "
@@ -208,8 +218,8 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "*distinct / draws*: distinct decided cases (by the parameters the decision depends on) over all draws "
                 "of all searchers and precisions; *coverage*: share of the cells of the 1-D (10 bins) and 2-D (5×5) "
                 "marginals of the decisive parameters reached by examples meeting the hypotheses (float64 campaign); "
-                "*tightness*: observed ÷ bound (bound ÷ observed for lower bounds), ≤ 1 when the claim holds, only where "
-                "it means something; *bound from*: where the bound is computed from.", ""]
+                "*tightness*: observed ÷ bound (bound ÷ observed for lower bounds), ≤ 1 when the claim holds, only "
+                "where it means something; *bound from*: where the bound is computed from.", ""]
     from bnverify.report.claims import claims_table
 
     from bnverify.report.premises import markdown as premises_markdown

@@ -93,14 +93,16 @@ def generate(out, *, scale: float = 1.0, mutants: bool = True, log=print) -> dic
                     best = (c, r)
                     break
             if best is None:
-                refuted.append({"mutant": m.short_key, "status": "not refuted", "seconds": round(time.perf_counter() - t0, 2)})
+                refuted.append({"mutant": m.short_key, "status": "not refuted",
+                                "seconds": round(time.perf_counter() - t0, 2)})
                 log(f"{m.short_key}: NOT refuted")
                 continue
             c, r = best
             n = r.refuted[0]
             refuted.append({"mutant": m.short_key, "claim": c.name, "status": r.status, "boxes": r.boxes,
                             "seconds": round(r.seconds, 2), "box": {k: [v.lo, v.hi] for k, v in n.box.items()},
-                            "ladder": (n.confirm or {}).get("outcome"), "ladder_seconds": (n.confirm or {}).get("seconds"),
+                            "ladder": (n.confirm or {}).get("outcome"),
+                            "ladder_seconds": (n.confirm or {}).get("seconds"),
                             "reproduce": (n.confirm or {}).get("reproduce", "")})
             log(f"{m.short_key}#{c.name}: {r.status} in {r.boxes} boxes, {r.seconds:.2f} s; box "
                 f"{_box_text(refuted[-1]['box'])}; ladder {refuted[-1]['ladder']}")
@@ -124,24 +126,28 @@ def proofs_markdown(summary: dict, cert_dir: str = "certificates") -> str:
              "Interval branch and bound (endpoint intervals with outward rounding, centred and monotone forms, "
              "smear bisection) over the claim's box; *proved share* is the volume share of the box covered by "
              "proved boxes, *residue* the share left undecided (tight points of the claim or the budget). "
-             f"Certificates re-checked by `bnverify check-certificate` (code commit {summary.get('commit', '?')[:12]}).", "",
+             "Certificates re-checked by `bnverify check-certificate` "
+             f"(code commit {summary.get('commit', '?')[:12]}).", "",
              "| claim | box | status | proved share | residue | boxes | seconds | certificate | checker |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in summary.get("claims", []):
         cert = f"[{r['certificate']}]({cert_dir}/{r['certificate']}) ({r['certificate_bytes'] / 1024:.0f} KiB)" \
             if r.get("certificate") else "—"
-        chk = (f"{'ok' if r['checker_ok'] else 'FAILED'}, {r['checker_seconds']:.2f} s") if r.get("certificate") else "—"
+        chk = ((f"{'ok' if r['checker_ok'] else 'FAILED'}, {r['checker_seconds']:.2f} s") if r.get("certificate")
+               else "—")
         lines.append(f"| `{r['short_key']}` | {_box_text(r['box'])} | {r['status']} | {r['proved_share']:.10g} | "
                      f"{r['residue_share']:.3g} | {r['boxes']} | {r['seconds']:.2f} | {cert} | {chk} |")
     if summary.get("mutants"):
         lines += ["", "Mutants and needles refuted with a counterexample box (every point of the box violates the "
                   "claim; the statement's own check at the box's midpoint confirmed by the precision ladder):", "",
-                  "| mutant | claim | refuted box | boxes | seconds | ladder at the midpoint |", "|---|---|---|---|---|---|"]
+                  "| mutant | claim | refuted box | boxes | seconds | ladder at the midpoint |",
+                  "|---|---|---|---|---|---|"]
         for m in summary["mutants"]:
             if m["status"] == "not refuted":
                 lines.append(f"| `{m['mutant']}` | — | **not refuted** | — | {m['seconds']} | — |")
                 continue
-            lines.append(f"| `{m['mutant']}` | {m['claim']} | {_box_text({k: tuple(v) for k, v in m['box'].items()})} | "
+            lines.append(f"| `{m['mutant']}` | {m['claim']} | "
+                         f"{_box_text({k: tuple(v) for k, v in m['box'].items()})} | "
                          f"{m['boxes']} | {m['seconds']:.2f} | {m['ladder']} ({m['ladder_seconds']} s) |")
     if summary.get("sampled_only"):
         lines += ["", "Sampled only (no region claim): " + ", ".join(f"`{k}`" for k in summary["sampled_only"]) + "."]

@@ -82,7 +82,8 @@ def mechanism_metrics(rho, eta_eff, tau, excess) -> dict:
     rec = _first((excess <= level) & ~rises & (eta_eff < tau) & after, lp)
     end = T if rec is None else rec
     pk = onset + int(np.argmax(rho[onset:end + 1]))
-    m.update(peak_t=pk, peak_rho=float(rho[pk]), rho_spike_factor=float(rho[pk] / rho[onset]) if rho[onset] > 0 else math.inf,
+    m.update(peak_t=pk, peak_rho=float(rho[pk]),
+             rho_spike_factor=float(rho[pk] / rho[onset]) if rho[onset] > 0 else math.inf,
              loss_peak_t=lp, loss_peak=float(peak), loss_base=float(base), spike_factor=float(rise[lp]))
     if rec is not None:
         m.update(recovery_t=rec, rho_at_recovery=float(rho[rec]), eta_eff_at_recovery=float(eta_eff[rec]),
@@ -167,7 +168,8 @@ def candidates(loss: str, instance: str, count: int, seed: int) -> list[dict]:
         elif instance == "active_margin":
             if loss != "logistic":
                 raise ValueError("instance: the active-margin instance is logistic loss only")
-            out.append(dict(instance=dict(n=8, d=16, margin=float(f"{lu(0.05, 1.0):.2g}"), spread=1.0, seed=int(rng.integers(4))),
+            out.append(dict(instance=dict(n=8, d=16, margin=float(f"{lu(0.05, 1.0):.2g}"), spread=1.0,
+                                          seed=int(rng.integers(4))),
                             hyper=dict(eta=float(f"{lu(1e-2, 100.0):.3g}"), eta_gamma=float(f"{lu(1e-3, 0.2):.2g}"),
                                        gamma0=float(f"{lu(1e-3, 1.0):.2g}"), w0_norm=float(f"{lu(1e-2, 10.0):.2g}"),
                                        rho0=float(f"{lu(1e-3, 0.9):.2g}"), init_seed=0)))

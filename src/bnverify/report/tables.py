@@ -136,7 +136,8 @@ def mutants(results: list[dict], link=None) -> pd.DataFrame:
         for r in rs:
             b = r["backend"]
             row[f"examples to detection ({b})"] = r.get("first_violation_at") or "–"
-            row[f"detection rate ({b})"] = (f"{r['counts']['violated']}/{r['met']} = {r['counts']['violated'] / r['met']:.0%}"
+            row[f"detection rate ({b})"] = (f"{r['counts']['violated']}/{r['met']} = "
+                                            f"{r['counts']['violated'] / r['met']:.0%}"
                                             if r["met"] else "– (none met)")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -148,7 +149,8 @@ def verdicts_of(ce: dict) -> pd.DataFrame:
     rows = []
     for prec, v in ce["verdicts"].items():
         rows.append({"precision / simulator": prec,
-                     "status": v["status"] + (" (certified)" if v.get("certified") else ""), "observed": fmt(v.get("observed"), 17),
+                     "status": v["status"] + (" (certified)" if v.get("certified") else ""),
+                     "observed": fmt(v.get("observed"), 17),
                      "bound": fmt(v.get("bound"), 17), "slack": fmt(v.get("slack")),
                      "witness t": v.get("witness") if v.get("witness") is not None else "–",
                      "horizon": v.get("horizon"), "message": (v.get("message") or "").replace("|", "\\|")})
@@ -215,7 +217,8 @@ def verdict_rows(by_key: dict[str, list[dict]], link) -> pd.DataFrame:
         arts = sum(r["counts"].get("artefact", 0) for r in rs)
         rows.append({"statement": link(key, f64), "verdict": statement_verdict(rs),
                      "distinct / draws": f"{distinct} / {draws}", "coverage 1-D / 2-D": cov_text(f64),
-                     "tightness sup (where)": sup_text(f64) if f64.get("bound_source") != "propagated enclosure" else "– (enclosure)",
+                     "tightness sup (where)": (sup_text(f64) if f64.get("bound_source") != "propagated enclosure"
+                                               else "– (enclosure)"),
                      "bound from": f64.get("bound_source") or "–", "precision artefacts": arts,
                      "certified": certified_sum(rs)})
     return pd.DataFrame(rows)
@@ -226,7 +229,8 @@ def searcher_rows(r: dict) -> pd.DataFrame:
     tightness sup, smallest slack."""
     rows = []
     for s, p in (r.get("per_searcher") or {}).items():
-        rows.append({"searcher": s, "draws": p["draws"], "distinct decided": p["distinct"], "rejected (vacuous)": p["rejected"],
+        rows.append({"searcher": s, "draws": p["draws"], "distinct decided": p["distinct"],
+                     "rejected (vacuous)": p["rejected"],
                      "violations": p["violated"], "first violation at": p["first_violation_at"] or "–",
                      "tightness sup": fmt(p["tightness_sup"]), "smallest slack": fmt(p["min_slack"]),
                      "raised": p.get("errors", 0)})

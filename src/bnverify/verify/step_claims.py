@@ -226,7 +226,8 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
                       lambda: nonneg(lambda z: n * f * _tau_inv_rising(z["eta_eff"], _bk(z)) * (z["eta_eff"] - 1)
                                      - after(z, _bk(z)), x))
 
-    claims = [RegionClaim(stmt, "peak-step", f"rising step => rho_(t+1) <= {n:g} max(rho_t, {f:g} tau_inv(eta_eff)(eta_eff - 1))",
+    claims = [RegionClaim(stmt, "peak-step",
+                          f"rising step => rho_(t+1) <= {n:g} max(rho_t, {f:g} tau_inv(eta_eff)(eta_eff - 1))",
                           box, peak, rising, _example(stmt), extra={"margins": lambda x: [_rise_margin(x)]})]
     if stmt.is_mutant:
         return claims
@@ -261,10 +262,12 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
     claims += [RegionClaim(stmt, "never-above-1", "rho_t >= 1 (u = 1/rho in [0, 1]) => the step does not raise rho "
                            "(tau = +inf there)", {"u": (0.0, 1.0), "eta_eff": box["eta_eff"]}, above_one,
                            ),
-               RegionClaim(stmt, "rise-needs", f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
+               RegionClaim(stmt, "rise-needs",
+                           f"rising step (off the band |eta_eff - tau| < {band:g} tau) => rho_t < tau_inv(eta_eff)",
                            box, needs, needs_premise, notes=f"band eps = {band:g}",
                            extra={"margins": lambda x: [_rise_margin(x)]}),
-               RegionClaim(stmt, "rise-factor", "rising step => rho_(t+1)/rho_t = |B|/A <= eta_eff - 1", box, factor, rising,
+               RegionClaim(stmt, "rise-factor", "rising step => rho_(t+1)/rho_t = |B|/A <= eta_eff - 1",
+                           box, factor, rising,
                            extra={"margins": lambda x: [_rise_margin(x)]})]
     return claims
 
@@ -314,12 +317,15 @@ def thm2_claims(stmt, horizons=(2, 4, 8)) -> list[RegionClaim]:
         A, B, _ = step_factors(x["rho"], eta(x), BK)
         return [abs(B) - A]
 
-    claims = [RegionClaim(stmt, "no-rise", f"invariant box (eta_eff = H0 y g <= {H:g}) => rho_(t+1) <= rho_t and alpha_(t+1) > 0",
+    claims = [RegionClaim(stmt, "no-rise",
+                          f"invariant box (eta_eff = H0 y g <= {H:g}) => rho_(t+1) <= rho_t and alpha_(t+1) > 0",
                           inv, no_rise, example_at=no_rise_example, extra={"margins": rise_margin})]
     if stmt.is_mutant:
         return claims
     claims += [scale_claim(stmt, inv),
-               RegionClaim(stmt, "gamma", "invariant box, eta_gamma in [0, 1] => g_(t+1) = g + eta_gamma (c - g) in [0, 1] (Lemma 7 (b))",
+               RegionClaim(stmt, "gamma",
+                           "invariant box, eta_gamma in [0, 1] => g_(t+1) = g + eta_gamma (c - g) in [0, 1] "
+                           "(Lemma 7 (b))",
                            {"rho": (0.0, 1.0), "g": (0.0, 1.0), "eta_gamma": (0.0, 1.0)}, gamma)]
     for T in horizons:
         claims.append(_direct_claim(stmt, T))

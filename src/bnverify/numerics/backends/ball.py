@@ -106,7 +106,8 @@ class Ball:
         o = _operand(o)
         if o is None:
             return NotImplemented
-        if (o.is_zero() if type(o) is _ARB else o == 0):  # an exact zero divisor (a ball merely containing 0 gives a ball that decides nothing)
+        # an exact zero divisor (a ball merely containing 0 gives a ball that decides nothing)
+        if (o.is_zero() if type(o) is _ARB else o == 0):
             raise ZeroDivisionError(f"{self!r} / 0")
         self._prec()
         return self._new(self.v / o)
