@@ -7,6 +7,7 @@ import pytest
 
 from bnverify import Hyper
 from bnverify.verify.adjudicate import decide, run_once
+from bnverify.verify.batch import _prefill, decide_many
 from bnverify.verify.certify import certify
 from bnverify.verify.example import Example
 from bnverify.verify.pipeline import StatementError, prepare, run_example
@@ -118,3 +119,10 @@ def test_prepare_stops_after_the_hypotheses_when_asked():
     p = prepare(RhoBelowOne(), EX, "float64")
     assert p.constants == {} and p.horizon == 5
 
+
+def test_the_batch_path_skips_a_bad_statement_and_records_the_error():
+    assert _prefill(UnmetAsString(), [EX]) == []
+    (d,) = decide_many(UnmetAsString(), [EX])
+    assert d.outcome == "error" and "list of strings" in d.error
+    (d,) = decide_many(RhoBelowOne(), [EX])
+    assert d.outcome == "holds"
