@@ -21,7 +21,7 @@ from bnverify.verify.certify import certify
 from bnverify.verify.example import Example
 from bnverify.numerics.linalg import eigvalsh, orthonormal_columns, solve
 from bnverify.numerics.model import evaluate
-from bnverify.verify.statement import Statement
+from bnverify.verify.statement import REDUCTION, Statement
 
 MP = 100  # digits of the mpmath reference (far tighter than a 256-bit ball)
 HYPER = Hyper(H0=2.3, eta_gamma=0.02, gamma0_over_a=0.05, w0_norm=1.0, rho0=0.01)
@@ -226,6 +226,7 @@ class _FloatDecided(Statement):
     """A check that compares a midpoint: certify must not certify it."""
 
     id, version, simulator = "test.float_decided", "v1", "reduced"
+    trusts = (REDUCTION,)  # column provenance: ρ is Lemma 7's recurrence (checked on the ball rung too)
 
     def horizon(self, inst, hyper, c):
         return 5

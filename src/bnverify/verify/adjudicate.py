@@ -1,4 +1,5 @@
-"""Running one statement on one example, and re-deciding doubtful verdicts at high precision.
+"""Running one statement on one example (one rung: :func:`run_once`, the pipeline of
+:mod:`bnverify.verify.pipeline`), and re-deciding doubtful verdicts at high precision.
 
 The ladder (:func:`decide`): the primary precision (float64) → **ball arithmetic** (``arb``) at
 128 → 256 → 512 → 1024 bits (:data:`ARB_BITS`, :func:`bnverify.verify.certify.certify`) until a rung
@@ -46,8 +47,7 @@ from dataclasses import dataclass, field
 
 from bnverify.numerics.backends import Backend, get_backend
 from bnverify.verify.example import Example
-from bnverify.numerics.simulate import simulate, simulate_reduced
-from bnverify.numerics.trajectory import COLUMNS, DERIVED
+from bnverify.verify.pipeline import may_adjudicate, run_example
 from bnverify.verify.statement import Statement, Verdict
 
 LADDER = (50, 100, 200)
@@ -58,45 +58,11 @@ ARB_BITS = (128, 256, 512, 1024)  # ball rungs above the primary (None/() switch
 OUTCOMES = ("holds", "violated", "artefact", "undecided", "vacuous", "error")
 
 
-class StatementError(Exception):
-    """A statement method raised or returned the wrong type (message names statement and method)."""
-
-
 def run_once(stmt: Statement, ex: Example, backend, simulator: str | None = None) -> tuple[Verdict, object]:
     """Hypotheses → constants → simulate to the statement's horizon → check, at ``backend``
-    with ``simulator`` ('full' | 'reduced'; default the statement's)."""
-    bk = get_backend(backend)
-    inst = ex.instance(bk)
-    unmet = stmt.hypotheses(inst, ex.hyper)
-    if not (isinstance(unmet, (list, tuple)) and all(isinstance(u, str) for u in unmet)):
-        raise StatementError(f"{stmt.key}: hypotheses() must return a list of strings (the unmet conditions), "
-                             f"got {type(unmet).__name__}: {unmet!r:.200}")
-    unmet = list(unmet)
-    if unmet:
-        return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet)), None
-    consts = stmt.all_constants(inst, ex.hyper)
-    horizon = int(stmt.horizon(inst, ex.hyper, consts))
-    if (simulator or stmt.simulator) == "reduced":
-        traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
-    else:
-        traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    traj.forget_reads()  # column provenance: what the check itself reads
-    v = stmt.decide_check(traj, consts)
-    if simulator is None:  # the statement's own simulator: it must not derive what the claim reads from it
-        allowed, why = may_adjudicate(stmt, traj.source, traj.reads)
-        if not allowed:
-            raise StatementError(f"{stmt.key}: {why}; declare the statements it may rest on in `trusts`, "
-                                 f"or use simulator='full' (AUTHORING §3, column provenance)")
-    if not isinstance(v, Verdict):
-        raise StatementError(f"{stmt.key}: check() must return a Verdict (use the helpers upper_bound, "
-                             f"lower_bound, identity, holds, violated, undecided), got {type(v).__name__}")
-    nan = [k for k in ("observed", "bound") + (("slack",) if v.status == "violated" else ())
-           if getattr(v, k) is not None and math.isnan(getattr(v, k))]
-    if nan:  # NaN compares False: a "violation" without an excess, never a verdict (nor an artefact)
-        raise StatementError(f"{stmt.key}: check() gave {', '.join(f'{k} = nan' for k in nan)} "
-                             f"(observed = {v.observed}, bound = {v.bound}) at {bk.name} on {ex.short()}")
-    if v.horizon is None:
-        v.horizon = horizon
+    with ``simulator`` ('full' | 'reduced'; default the statement's): one rung of the ladder
+    (:func:`bnverify.verify.pipeline.run_example`). Returns the verdict and the trajectory."""
+    v, traj, _ = run_example(stmt, ex, backend, simulator)
     return v, traj
 
 
@@ -116,21 +82,6 @@ def _doubtful(stmt: Statement, v: Verdict) -> bool:
         return True
     return (v.status == "holds" and v.informative and v.slack is not None
             and abs(v.slack) < stmt.rounding_reach)
-
-
-def may_adjudicate(stmt: Statement, simulator: str, reads) -> tuple[bool, str]:
-    """Column provenance: may a trajectory of ``simulator`` decide ``stmt``, whose check read the
-    columns ``reads``? Only if every one of those columns is simulated there, or derived by a
-    closed form of statements ``stmt.trusts`` — and never of ``stmt`` itself
-    (:data:`bnverify.numerics.trajectory.DERIVED`). Returns ``(allowed, why not)``."""
-    derived = DERIVED.get(simulator, {})
-    own = {stmt.id}
-    bad = sorted({(c, s) for c in (reads if reads is not None else COLUMNS) for s in derived.get(c, ())
-                  if s in own or s not in stmt.trusts})
-    if not bad:
-        return True, ""
-    why = ", ".join(f"{c} (by {s}{': the claim itself' if s in own else ''})" for c, s in bad[:4])
-    return False, f"the {simulator} simulator derives what the check reads: {why}"
 
 
 def reduced_allowed(stmt: Statement, ex: Example, reads) -> bool:

@@ -22,6 +22,7 @@ from bnverify.numerics.backends import FLOAT64, get_backend
 from bnverify.numerics.hyper import resolve
 from bnverify.numerics.simulate import (OVERFLOW, RawRun, _fp_quiet, forget_known, reduced_step, register_known,
                        renormalise, renormalise_array, rises)
+from bnverify.verify.pipeline import prepare
 
 LANES = 1024  # runs simulated side by side (numpy's per-call cost is shared by the lanes)
 BLOCK = 1024  # steps per buffer block (lanes stop early; buffers grow by blocks)
@@ -162,8 +163,9 @@ def _rows(blocks, name, s, g0, n):
 
 def _prefill(stmt, examples) -> list:
     """Simulate the float64 runs the statement will ask for and register them; returns the
-    registered (instance, hyper) pairs. An example whose hypotheses fail or raise is skipped
-    (the per-example path decides and records it)."""
+    registered (instance, hyper) pairs. Each example is set up by the pipeline
+    (:func:`bnverify.verify.pipeline.prepare`); one whose hypotheses fail or raise is skipped (the
+    per-example path decides and records it)."""
     from bnverify.regimes.edges import SETTLE_MARGIN
     from bnverify.verify.kinds import RisingRegimeStatement
 
@@ -172,19 +174,14 @@ def _prefill(stmt, examples) -> list:
     for ex in examples:
         if ex is None:
             continue
-        try:
-            inst = ex.instance(FLOAT64)
-            if stmt.hypotheses(inst, ex.hyper):
+        try:  # the pilot runs to the cap under its stopping rule (the primary is a prefix): no constants needed
+            p = prepare(stmt, ex, FLOAT64, horizon=not pilot)
+            if p.unmet:
                 continue
-            if pilot:  # the pilot runs to the cap under its stopping rule; the primary is a prefix
-                h = int(stmt.cap)
-            else:
-                h = int(stmt.horizon(inst, ex.hyper, stmt.all_constants(inst, ex.hyper)))
-            hp = resolve(ex.hyper, inst)
-            al, be = hp.alpha0, hp.beta0  # as simulate_reduced starts from them
+            hp = resolve(ex.hyper, p.instance)  # α_0, β_0 as simulate_reduced starts from them
+            lanes.append((p.instance, ex.hyper, hp, hp.alpha0, hp.beta0, int(stmt.cap) if pilot else p.horizon))
         except Exception:  # noqa: BLE001  (decided, and recorded as an error, on the per-example path)
             continue
-        lanes.append((inst, ex.hyper, hp, al, be, h))
     if not lanes:
         return []
     cols = list(zip(*lanes))

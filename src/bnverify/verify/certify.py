@@ -1,8 +1,9 @@
 """Certificates: a statement decided on one example in ball arithmetic, i.e. proved per example.
 
-:func:`certify` runs exactly what :func:`bnverify.verify.adjudicate.run_once` runs — hypotheses →
-constants → horizon → the statement's simulator → check — on the :class:`~bnverify.numerics.backends.Arb`
-backend, at 128 → 256 → 512 → 1024 bits. Every number is then a ball that encloses the exact real
+:func:`certify` runs the pipeline every rung runs (:func:`bnverify.verify.pipeline.run_example`:
+hypotheses → constants → horizon → the statement's simulator → check, with the same checks of what
+the statement returns) on the :class:`~bnverify.numerics.backends.Arb` backend, at 128 → 256 → 512 →
+1024 bits. Every number is then a ball that encloses the exact real
 value (the instance is rebuilt in balls from its seed, so the balls enclose the exact mathematical
 instance), and every comparison either holds for all points of the balls or raises
 :class:`~bnverify.numerics.backends.Uncertain`. A rung that completes without ``Uncertain`` is a proof for
@@ -24,9 +25,9 @@ import traceback
 from dataclasses import dataclass, field
 
 from bnverify.numerics import backends
-from bnverify.numerics.backends import Arb, Uncertain, flint_precision, float_audit
+from bnverify.numerics.backends import Uncertain, flint_precision
 from bnverify.verify.example import Example
-from bnverify.numerics.simulate import simulate, simulate_reduced
+from bnverify.verify.pipeline import run_example
 from bnverify.verify.statement import Statement, Verdict
 
 __all__ = ["Certificate", "certify", "BITS"]
@@ -75,25 +76,6 @@ def _check_bits(bits) -> tuple[int, ...]:
     return out
 
 
-def _run_rung(stmt: Statement, ex: Example, bk: Arb) -> tuple[Verdict, dict[str, int]]:
-    """run_once's pipeline at ``bk``; returns the verdict and the float() sites of the check."""
-    inst = ex.instance(bk)
-    unmet = list(stmt.hypotheses(inst, ex.hyper))
-    if unmet:
-        return Verdict("vacuous", backend=bk.name, unmet=unmet, message="; ".join(unmet), certified=True), {}
-    consts = stmt.all_constants(inst, ex.hyper)
-    horizon = int(stmt.horizon(inst, ex.hyper, consts))
-    if stmt.simulator == "reduced":
-        traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
-    else:
-        traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    with float_audit() as sites:
-        v = stmt.decide_check(traj, consts)
-    if v.horizon is None:
-        v.horizon = horizon
-    return v, sites
-
-
 GOOD_BITS = 16  # a state ball with fewer correct bits than this no longer decides comparisons
 # (a comparison raised in the *check* says nothing about how fast the state lost bits: the rungs climb)
 MARGIN_BITS = 32  # head-room over the measured need before a higher rung is worth running
@@ -130,7 +112,7 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
                 continue
             bk = backends.get_backend(f"arb{b}")
             try:
-                v, fs = _run_rung(stmt, ex, bk)
+                v, _, fs = run_example(stmt, ex, bk, audit=True)
             except Uncertain as exc:
                 where = _raised_at(exc)
                 rungs[b] = f"uncertain at {where}: {str(exc)[:160]}"
@@ -142,6 +124,8 @@ def certify(stmt: Statement, ex: Example, bits=BITS) -> Certificate:
                                f"horizon, more than {bits[-1]}): higher rungs skipped")
                     break
                 continue
+            if v.status == "vacuous":
+                v.certified = True  # the hypotheses failed in balls, before any check
             last_v = v
             if fs:
                 v.certified = False  # decided on midpoints somewhere: not a proof
