@@ -41,31 +41,32 @@ class Prepared:
     horizon: int | None = None
 
 
-def prepare(stmt: Statement, ex: Example, backend, *, horizon: bool = True) -> Prepared:
+def prepare(stmt: Statement, ex: Example, backend, *, horizon: bool | int = True) -> Prepared:
     """The instance of ``ex`` at ``backend`` and the unmet hypotheses of ``stmt`` there (checked to be
-    a list of strings); if none is unmet, the constants and the horizon — unless ``horizon=False``
-    (the batch pilot runs to the statement's cap and needs neither)."""
+    a list of strings); if none is unmet, the constants and the horizon — the statement's, or an
+    imposed number of steps (``horizon`` an int: interval proofs decide a region claim's first steps),
+    or neither (``horizon=False``: the batch pilot runs to the statement's cap)."""
     inst = ex.instance(backend)
     unmet = stmt.hypotheses(inst, ex.hyper)
     if not (isinstance(unmet, (list, tuple)) and all(isinstance(u, str) for u in unmet)):
         raise StatementError(f"{stmt.key}: hypotheses() must return a list of strings (the unmet conditions), "
                              f"got {type(unmet).__name__}: {unmet!r:.200}")
     p = Prepared(inst, ex.hyper, list(unmet))
-    if horizon and not p.unmet:
+    if horizon is not False and not p.unmet:
         p.constants = stmt.all_constants(inst, ex.hyper)
-        p.horizon = int(stmt.horizon(inst, ex.hyper, p.constants))
+        p.horizon = int(stmt.horizon(inst, ex.hyper, p.constants) if horizon is True else horizon)
     return p
 
 
 def run_example(stmt: Statement, ex: Example, backend, simulator: str | None = None, *,
-                audit: bool = False) -> tuple[Verdict, object, dict[str, int]]:
+                audit: bool = False, horizon: int | None = None) -> tuple[Verdict, object, dict[str, int]]:
     """:func:`prepare`, simulate to the horizon with ``simulator`` ('full' | 'reduced'; default the
     statement's own, which must pass :func:`may_adjudicate`) and decide the check. Returns the
     verdict (``vacuous`` with the unmet conditions, and no trajectory, when a hypothesis fails), the
     trajectory and — with ``audit`` — the ``float()`` sites of balls the check went through
     (:func:`~bnverify.numerics.backends.float_audit`; ``{}`` without)."""
     bk = get_backend(backend)
-    p = prepare(stmt, ex, bk)
+    p = prepare(stmt, ex, bk, horizon=True if horizon is None else int(horizon))
     if p.unmet:
         return Verdict("vacuous", backend=bk.name, unmet=p.unmet, message="; ".join(p.unmet)), None, {}
     if (simulator or stmt.simulator) == "reduced":

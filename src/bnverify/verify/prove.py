@@ -202,27 +202,16 @@ def prove(claim: RegionClaim, box: dict | None = None, *, budget: float = 10.0, 
 # --- the statement's own decision at a point ---------------------------------------------------------
 def point_decision(claim: RegionClaim, point: dict, horizon: int = 1):
     """The statement's own check on ``claim.example_at(point)`` run for ``horizon`` steps (step 0 is
-    the point): its Verdict (float64, the statement's simulator), or None when the claim has no
-    example at that point."""
-    from bnverify.numerics.simulate import simulate, simulate_reduced
-    from bnverify.verify.statement import Verdict
+    the point) through the one example pipeline: its Verdict (float64, the statement's simulator),
+    or None when the claim has no example at that point."""
+    from bnverify.verify.pipeline import run_example
 
     if claim.example_at is None:
         return None
     ex = claim.example_at(point)
     if ex is None:
         return None
-    stmt = claim.statement
-    inst = ex.instance("float64")
-    unmet = stmt.hypotheses(inst, ex.hyper)
-    if unmet:
-        return Verdict("vacuous", message="; ".join(unmet))
-    consts = stmt.all_constants(inst, ex.hyper)
-    if stmt.simulator == "reduced":
-        traj = simulate_reduced(inst, ex.hyper, horizon=horizon)
-    else:
-        traj = simulate(inst, ex.hyper, horizon=horizon, record_w=stmt.record_w)
-    return stmt.decide_check(traj, consts)
+    return run_example(claim.statement, ex, "float64", horizon=horizon)[0]
 
 
 def reproduce_line(stmt, ex) -> str:
