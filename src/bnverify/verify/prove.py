@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 from bnverify.numerics.interval import Interval
-from bnverify.verify.region import PROVED, REFUTED, SPLIT, RegionClaim
+from bnverify.verify.region import PROVED, REFUTED, RegionClaim
 
 __all__ = ["ProveResult", "prove", "region_claims", "point_decision", "confirm", "certificate",
            "reproduce_line", "CERT_FORMAT"]
