@@ -31,16 +31,23 @@ from bnverify.verify.kinds import PointwiseLogistic
 T5 = 100
 
 
-def phi_piece(geo, g_lo, g_hi, rho0):
+def phi_parts(geo, rho0):
+    """The factors of :func:`phi_piece` that do not depend on γ: ``(δ_0, c_δ, 2nλmin², (1+ρ0²) m λmax^{3/2})``."""
+    return (geo.delta(rho0), geo.c_delta(rho0), 2 * geo.n * geo.lam_min ** 2,
+            (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax)
+
+
+def phi_piece(geo, g_lo, g_hi, rho0, parts=None):
     """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
     ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
     ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0), and ``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0:
-    ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
+    ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``. ``parts``: :func:`phi_parts` of ``(geo, rho0)``, computed once
+    for the pieces of one grid (the same numbers, in the same order of operations)."""
     bk = geo.bk
-    d0 = geo.delta(rho0)
-    B = geo.grad_factor(g_lo, g_hi, geo.c_delta(rho0), d0)
-    num = 2 * geo.n * geo.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
-    den = (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax * g_hi * B * B
+    d0, c_d, num0, den0 = parts if parts is not None else phi_parts(geo, rho0)
+    B = geo.grad_factor(g_lo, g_hi, c_d, d0)
+    num = num0 * sig(bk, -g_hi * (1 + d0))
+    den = den0 * g_hi * B * B
     if bk.bounded_exponent and not (num > 0 and den > 0):
         # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
         # 30 digits, rounded down into float64 (Φ bounds a step size from below)
@@ -57,14 +64,15 @@ def _float64_below(v) -> float:
 def phi_min(geo, g0, g1, rho0, pieces: int = 64):
     """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
     bk = geo.bk
+    parts = phi_parts(geo, rho0)
     if not g1 > g0:
-        return phi_piece(geo, g0, g0, rho0)
+        return phi_piece(geo, g0, g0, rho0, parts)
     r = (g1 / g0) ** (bk.scalar(1) / pieces)
     best = None
     lo = g0
     for k in range(pieces):
         hi = g1 if k == pieces - 1 else lo * r
-        v = phi_piece(geo, lo, hi, rho0)
+        v = phi_piece(geo, lo, hi, rho0, parts)
         best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
         lo = hi
     return best

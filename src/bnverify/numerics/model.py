@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend
+from bnverify.numerics.backends import FLOAT64, Backend, Float64
 
 __all__ = ["Loss", "SQUARE", "LOGISTIC", "get_loss", "Evaluation", "evaluate", "hessian", "hvp", "tau", "tau_inv"]
 
@@ -99,6 +99,8 @@ class Evaluation:
 
 def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True) -> Evaluation:
     """Loss and closed-form gradients of the BN linear model at ``(w, γ)``."""
+    if type(bk) is Float64 and loss.name in F64_LOSSES:
+        return evaluate_float64(X, y, w, gamma, loss.name, need_grad)
     n = X.shape[0]
     v = X @ w
     s = bk.sqrt((v @ v) / n)  # ‖w‖_Σ
@@ -110,6 +112,37 @@ def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True)
     r = loss.d1(z, y, bk) / n
     g_gamma = u @ r
     # Σw/‖w‖_Σ = Xᵀu/n
+    g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
+    return Evaluation(L, g_w, g_gamma, z, u, r, s)
+
+
+F64_LOSSES = ("square", "logistic")
+
+
+def evaluate_float64(X, y, w, gamma, loss: str, need_grad: bool = True) -> Evaluation:
+    """:func:`evaluate` in float64 without the backend's dispatch: the same numpy operations on the
+    same operands in the same order (so the same bits), each computed once — the logistic loss and
+    its derivative share ``−yz`` and ``e^{−|yz|}``. The backend's domain rules cannot fire here
+    (``sqrt`` of a sum of squares, ``log1p`` of ``e^{−|x|} ∈ [0, 1]``; NaN passes them too)."""
+    n = X.shape[0]
+    v = X @ w
+    s = np.sqrt((v @ v) / n)  # ‖w‖_Σ
+    u = v / s
+    z = u * gamma
+    if loss == "square":
+        e = y - z
+        L = (e * e / 2).sum() / n
+        if not need_grad:
+            return Evaluation(L, None, None, z, u, None, s)
+        r = (z - y) / n
+    else:  # logistic: Backend.log1pexp and Backend.sigmoid at x = −yz
+        x = -(y * z)
+        ex = np.exp(-np.abs(x))
+        L = (np.where(x > 0, x, 0.0) + np.log1p(ex)).sum() / n
+        if not need_grad:
+            return Evaluation(L, None, None, z, u, None, s)
+        r = (-y * np.where(x >= 0, 1.0 / (1.0 + ex), ex / (1.0 + ex))) / n
+    g_gamma = u @ r
     g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
     return Evaluation(L, g_w, g_gamma, z, u, r, s)
 

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, get_backend
+from bnverify.numerics.backends import FLOAT64, Backend, Float64, get_backend
 from bnverify.numerics.linalg import solve
 
 __all__ = [
@@ -41,12 +42,19 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 # scalar helpers (any backend)
 def sig(bk: Backend, x):
-    """σ(x) = 1/(1 + e^{−x}) of one backend scalar (:meth:`Backend.sigmoid`, the one implementation)."""
+    """σ(x) = 1/(1 + e^{−x}) of one backend scalar (:meth:`Backend.sigmoid`, the one implementation;
+    a float64 scalar takes its branch without the array round trip: the same operations, the same bits)."""
+    if type(bk) is Float64 and isinstance(x, float):
+        e = np.exp(-abs(x))
+        return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
     return _scalar(bk.sigmoid(x))
 
 
 def softplus(bk: Backend, x):
-    """log(1 + e^{x}) of one backend scalar (:meth:`Backend.log1pexp`, the one implementation)."""
+    """log(1 + e^{x}) of one backend scalar (:meth:`Backend.log1pexp`, the one implementation; float64
+    scalars as in :func:`sig`)."""
+    if type(bk) is Float64 and isinstance(x, float):
+        return (x if x > 0 else 0.0) + np.log1p(np.exp(-abs(x)))
     return _scalar(bk.log1pexp(x))
 
 
@@ -223,18 +231,24 @@ class Geometry:
     lam_max: object
     kappa: object = None
 
-    @property
+    # derived constants, computed on first use (n, λ_min, λ_max are not changed after construction)
+    @cached_property
     def smax(self):
         return self.bk.sqrt(self.lam_max)
 
-    @property
+    @cached_property
     def smin(self):
         return self.bk.sqrt(self.lam_min)
 
-    @property
+    @cached_property
     def K(self):
         """``sqrt(n λ_max)`` ≥ |y_i⟨v, x_i⟩| for unit v in span(Xᵀ)."""
         return self.bk.sqrt(self.n * self.lam_max)
+
+    @cached_property
+    def sqrt_n(self):
+        """``√n`` as a backend number."""
+        return self.bk.sqrt(self.bk.scalar(self.n))
 
     @property
     def rho_branch(self):
@@ -260,7 +274,7 @@ class Geometry:
         bk = self.bk
         q = sig(bk, -g_exp * (1 - d))
         q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        return sig(bk, -g_exp) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_lin * c * q
+        return sig(bk, -g_exp) * self.K / self.m + self.sqrt_n * g_lin * c * q
 
     def snorm_lower(self, alpha, rho, wnorm):
         """Best lower bound on ‖w‖_Σ from the state: max(√λmin‖w‖, α(m − ρ√λmax))."""
