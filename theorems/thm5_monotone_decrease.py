@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from bnverify.author import Param, mutant, pointwise_logistic_space, ratio_max, undecided_if_diverged
-from bnverify.numerics.backends import get_backend
+from bnverify.numerics.backends import Float64, get_backend
 from bnverify.regimes.logistic import geometry, sig
 from bnverify.verify.kinds import PointwiseLogistic
 
@@ -62,7 +62,33 @@ def _float64_below(v) -> float:
 
 
 def phi_min(geo, g0, g1, rho0, pieces: int = 64):
-    """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
+    """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``). In float64
+    the value is kept by the types and bit patterns of the arguments: a space's feasibility test and the
+    example's hypotheses ask for it again."""
+    if type(geo.bk) is Float64:
+        key = _phi_key(geo, g0, g1, rho0, pieces)
+        if key is not None:
+            got = _PHI_MIN.get(key)
+            if got is None:
+                got = _PHI_MIN[key] = _phi_min(geo, g0, g1, rho0, pieces)
+                if len(_PHI_MIN) > 4096:
+                    _PHI_MIN.pop(next(iter(_PHI_MIN)))
+            return got
+    return _phi_min(geo, g0, g1, rho0, pieces)
+
+
+_PHI_MIN: dict = {}  # float64 phi_min by its arguments (bit patterns): the oldest dropped first
+
+
+def _phi_key(geo, g0, g1, rho0, pieces):
+    """The arguments of a float64 :func:`phi_min` as types and exact bit patterns (None if one is not a float)."""
+    vals = (geo.m, geo.lam_min, geo.lam_max, g0, g1, rho0)
+    if not all(isinstance(v, float) for v in vals):
+        return None
+    return (geo.n, pieces) + tuple((type(v), float(v).hex()) for v in vals)
+
+
+def _phi_min(geo, g0, g1, rho0, pieces):
     bk = geo.bk
     parts = phi_parts(geo, rho0)
     if not g1 > g0:

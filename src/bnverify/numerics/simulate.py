@@ -27,7 +27,7 @@ import numpy as np
 
 from bnverify.numerics.backends import FLOAT64, Backend, Ball, Float64, Uncertain, get_backend
 from bnverify.numerics.hyper import Hyper, resolve
-from bnverify.numerics.model import F64_LOSSES, evaluate, evaluate_float64
+from bnverify.numerics.model import F64_LOSSES, evaluate, evaluate_float64, remember_run, run_key
 from bnverify.numerics.trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
 
 __all__ = ["simulate", "simulate_reduced", "simulate_reduced_batch", "reduced_step", "BatchSummary"]
@@ -147,8 +147,11 @@ def _full_loop_float64(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws
     name = loss.name
     sqrt = np.sqrt  # of a sum of squares: Float64.sqrt's domain rule cannot fire
     lim = OVERFLOW
+    known = remember_run(X, y) if ws is not None else None  # a check re-evaluating at w_t gets these
     for t in range(horizon + 1):
         ev = evaluate_float64(X, y, w, gamma, name)
+        if known is not None:
+            known[run_key(X, y, w, gamma, name)] = (X, y, ev)
         g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
         alpha = w @ e
         perp = w - e * alpha
