@@ -4,7 +4,8 @@ One statement's float64 sweep campaign (``Budget(sweep=N, chunk=N, certify_tight
 certify_sample=0)``, seed 1: phases 1 and 2, no phase-3 certification) in a fresh process, so no cache
 is shared between measurements (after a 4-draw warm-up campaign at another seed: the lazy imports). ``--pair OTHER_SRC`` times the same campaigns on another checkout's
 ``src`` (e.g. a worktree of the baseline commit, with ``src/bnverify/theorems`` linked to its
-``theorems``), alternating A B A B … per statement, and checks that the records agree: outcome, slack,
+``theorems``), alternating A B B A … per statement (the fastest of ``--reps`` runs each is quoted: the
+machine is shared), and checks that the records agree: outcome, slack,
 tightness and the final verdict of every draw, and every rung's verdict of a draw that went up the
 ladder (timings excluded).
 
@@ -126,7 +127,7 @@ def main(argv=None):
             for name, src in order:
                 runs[name].append(run_one(src, key, args.sweep))
         ms = {name: sorted(1e3 * r["seconds"] / r["n"] for r in rs) for name, rs in runs.items()}
-        med = {name: v[len(v) // 2] for name, v in ms.items()}
+        med = {name: v[0] for name, v in ms.items()}  # the fastest run: the least disturbed by the shared machine
         line = f"{key:58s} " + " ".join(f"{med[name]:10.1f}" for name, _ in trees)
         entry = dict(ms=ms, outcomes=runs["this"][0]["outcomes"])
         if args.pair:

@@ -62,8 +62,20 @@ def _scalar(v):
     return v[()] if isinstance(v, np.ndarray) else v
 
 
-def _rank(X) -> int:
-    return int(np.linalg.matrix_rank(FLOAT64.to_float(X)))
+def _rank(inst) -> int:
+    """``rank X`` (float64 SVD), once per instance."""
+    r = inst.cache.get("rank")
+    if r is None:
+        r = inst.cache["rank"] = int(np.linalg.matrix_rank(FLOAT64.to_float(inst.X)))
+    return r
+
+
+def _gram_solve_y(inst):
+    """``ν = (XXᵀ)⁻¹y`` at the instance's precision, once per instance."""
+    nu = inst.cache.get("gram_solve_y")
+    if nu is None:
+        nu = inst.cache["gram_solve_y"] = solve(inst.X @ inst.X.T, inst.y, inst.backend)
+    return nu
 
 
 # ------------------------------------------------------------------------------------------------
@@ -71,10 +83,7 @@ def _rank(X) -> int:
 def svm_duals(inst):
     """Duals ``μ = y ⊙ (XXᵀ)⁻¹y`` of the all-active hard-margin SVM (Assumption 3 closed form),
     at the instance's precision: ``w = Xᵀ(XXᵀ)⁻¹y = Σ μ_i y_i x_i``."""
-    bk = inst.backend
-    X, y = inst.X, inst.y
-    nu = solve(X @ X.T, y, bk)
-    return y * nu
+    return inst.y * _gram_solve_y(inst)
 
 
 def assumption1(inst) -> list[str]:
@@ -83,7 +92,7 @@ def assumption1(inst) -> list[str]:
     n, d = inst.n, inst.d
     if not d > n:
         unmet.append(f"A1: d = {d} <= n = {n}")
-    r = _rank(inst.X)
+    r = _rank(inst)
     if r != n:
         unmet.append(f"A1: rank X = {r} != n = {n}")
     if inst.lam_min is not None and not inst.lam_min > 0:
@@ -98,7 +107,7 @@ def assumption3(inst) -> list[str]:
     and the instance's reference must be that vector."""
     if inst.loss.name != "logistic":
         return [f"A3: loss is {inst.loss.name}, not logistic"]
-    if not inst.d >= inst.n or _rank(inst.X) != inst.n:
+    if not inst.d >= inst.n or _rank(inst) != inst.n:
         return ["A3: the all-active test needs rank X = n <= d"]
     bk = inst.backend
     mu = svm_duals(inst)
@@ -106,7 +115,7 @@ def assumption3(inst) -> list[str]:
     neg = [(i, float(v)) for i, v in enumerate(mu) if v < 0]
     if neg:
         unmet.append(f"A3: negative SVM duals y_i[(XX^T)^-1 y]_i: {neg} (constraint not all active)")
-    w = inst.X.T @ solve(inst.X @ inst.X.T, inst.y, bk)
+    w = inst.X.T @ _gram_solve_y(inst)
     diff = bk.norm(w - inst.w_ref) / bk.norm(w)
     if not bk.lower_end(diff) < 1e3 * bk.eps:  # exact by construction: a ball consistent with 0 passes
         unmet.append(f"A3: instance reference differs from X^T(XX^T)^-1 y by {float(diff):.3g} (relative)")
