@@ -165,8 +165,8 @@ def evaluate_float64(X, y, w, gamma, loss: str, need_grad: bool = True) -> Evalu
         L = (np.where(x > 0, x, 0.0) + np.log1p(ex)).sum() / n
         if not need_grad:
             return Evaluation(L, None, None, z, u, None, s)
-        ex1 = 1.0 + ex
-        r = (-y * np.where(x >= 0, 1.0 / ex1, ex / ex1)) / n
+        # σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) else: one division of the selected numerator (the same quotient)
+        r = (-y * (np.where(x >= 0, 1.0, ex) / (1.0 + ex))) / n
     g_gamma = u @ r
     g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
     return Evaluation(L, g_w, g_gamma, z, u, r, s)
