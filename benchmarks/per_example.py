@@ -2,12 +2,12 @@
 
 One statement's float64 sweep campaign (``Budget(sweep=N, chunk=N, certify_tightest=0,
 certify_sample=0)``, seed 1: phases 1 and 2, no phase-3 certification) in a fresh process, so no cache
-is shared between measurements (after a 4-draw warm-up campaign at another seed: the lazy imports). ``--pair OTHER_SRC`` times the same campaigns on another checkout's
-``src`` (e.g. a worktree of the baseline commit, with ``src/bnverify/theorems`` linked to its
-``theorems``), alternating A B B A … per statement (the fastest of ``--reps`` runs each is quoted: the
-machine is shared), and checks that the records agree: outcome, slack,
-tightness and the final verdict of every draw, and every rung's verdict of a draw that went up the
-ladder (timings excluded).
+is shared between measurements (after a 4-draw warm-up campaign at another seed: the lazy imports).
+``--pair OTHER_SRC`` times the same campaigns on another checkout's ``src`` (e.g. a worktree of the
+baseline commit, with ``src/bnverify/theorems`` linked to its ``theorems``), alternating A B B A … per
+statement (the fastest of ``--reps`` runs each is quoted: the machine is shared), and checks that the
+records agree: outcome, slack, tightness and the final verdict of every draw, and every rung's verdict
+of a draw that went up the ladder (timings excluded).
 
     python benchmarks/per_example.py [--only KEY ...] [--sweep 64] [--reps 2] [--pair ../base/src] [--json OUT]
     python benchmarks/per_example.py --profile KEY [--sweep 64]      # cProfile of one campaign, top by own time
@@ -119,7 +119,8 @@ def main(argv=None):
     keys = args.only or full_gd_keys()
     trees = [("this", SRC)] + ([("other", os.path.abspath(args.pair))] if args.pair else [])
     results = {}
-    print(f"{'statement':58s} " + " ".join(f"{name:>10s}" for name, _ in trees) + ("   ratio  records" if args.pair else "   outcomes"))
+    print(f"{'statement':58s} " + " ".join(f"{name:>10s}" for name, _ in trees)
+          + ("   ratio  records" if args.pair else "   outcomes"))
     for key in keys:
         runs = {name: [] for name, _ in trees}
         for rep in range(args.reps):

@@ -32,7 +32,8 @@ T5 = 100
 
 
 def phi_parts(geo, rho0):
-    """The factors of :func:`phi_piece` that do not depend on γ: ``(δ_0, c_δ, 2nλmin², (1+ρ0²) m λmax^{3/2})``."""
+    """The factors of :func:`phi_piece` that do not depend on γ:
+    ``(δ_0, c_δ, 2nλmin², (1+ρ0²) m λmax^{3/2})``."""
     return (geo.delta(rho0), geo.c_delta(rho0), 2 * geo.n * geo.lam_min ** 2,
             (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax)
 
