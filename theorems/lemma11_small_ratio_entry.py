@@ -36,7 +36,7 @@ from bnverify.verify.kinds import PointwiseLogistic
 T11 = 300
 
 
-def entry_rate(geo, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
+def entry_rate(geo, x, gamma0, eta_gamma, rho0, T, *, f_cap=None, H5=None):
     """Constants of the envelope ``ρ_t² ≤ ρ_0²(1 − ε)^t`` (t ≤ T) under the hypotheses of
     Theorem 5 (1) with horizon T (``x = η/‖w_0‖² < H_5(T)``), derivation in
     ``theorems/lemma11_small_ratio_entry.md``:
@@ -45,11 +45,12 @@ def entry_rate(geo, x, gamma0, eta_gamma, rho0, T, *, f_cap=None):
     bound of f), ``c_w = x²Γ²λmax/λmin`` (window ``‖w_t‖² ≤ ‖w_0‖²(1 + t c_w)``),
     ``W² = 1 + T c_w``, ``h = min(γ_0σ(−γ_0(1+δ_0)), Γσ(−Γ(1+δ_0)))``,
     ``κ_a = x h λmin/(W² m √λmax √(1+ρ_0²))`` (``a_t = ηA_t/α_t ≥ κ_a ρ_t²``),
-    ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers."""
+    ``ε = 2(1 − f)κ_a/(1 + κ_aρ_0²)²``. Returns a dict of backend numbers.
+    ``H5``: ``phi_min(geo, γ_0, Γ, ρ_0)`` when the caller has it (it does not depend on x)."""
     bk = geo.bk
     one = bk.scalar(1)
     Gam = gamma0 + eta_gamma * T
-    H5 = phi_min(geo, gamma0, Gam, rho0)
+    H5 = phi_min(geo, gamma0, Gam, rho0) if H5 is None else H5
     f = x / H5 if f_cap is None else bk.scalar(f_cap)
     d0 = geo.delta(rho0)
     c_w = x * x * Gam * Gam * geo.lam_max / geo.lam_min

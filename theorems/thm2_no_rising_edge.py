@@ -62,8 +62,15 @@ class NoRisingEdge(Statement):
 
     @undecided_if_diverged
     def check(self, traj, c):
-        ratio, t = ratio_max(traj["rho"], traj.T)
-        resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
+        if traj.beta_scale is not None:
+            # a floor-free float64 reduced run whose β left the float64 range: ρ_t exactly (80 bits) where
+            # the column is rounded (below 2^-600 β is carried as m·2^k), the column itself elsewhere
+            rho = [traj.rho_exact(t) for t in range(traj.T + 1)]
+            ratio, t = ratio_max(rho, traj.T)
+            resolved = t is None or bool(rho[t] > 0)
+        else:
+            ratio, t = ratio_max(traj["rho"], traj.T)
+            resolved = t is None or bool(traj["rho"][t] >= traj.rho_floor)
         return self.upper_bound(traj, ratio, c["ratio_bound"], witness=t, resolved=resolved, informative=False,
                                 message=f"max rho_(t+1)/rho_t = {float(ratio):.17g} at t = {t}"
                                 + ("" if resolved else f" (rho_t below the rounding floor {traj.rho_floor:.3g})"))

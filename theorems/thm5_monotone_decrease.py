@@ -24,23 +24,31 @@ import math
 import numpy as np
 
 from bnverify.author import Param, mutant, pointwise_logistic_space, ratio_max, undecided_if_diverged
-from bnverify.numerics.backends import get_backend
+from bnverify.numerics.backends import Float64, get_backend
 from bnverify.regimes.logistic import geometry, sig
 from bnverify.verify.kinds import PointwiseLogistic
 
 T5 = 100
 
 
-def phi_piece(geo, g_lo, g_hi, rho0):
+def phi_parts(geo, rho0):
+    """The factors of :func:`phi_piece` that do not depend on γ:
+    ``(δ_0, c_δ, 2nλmin², (1+ρ0²) m λmax^{3/2})``."""
+    return (geo.delta(rho0), geo.c_delta(rho0), 2 * geo.n * geo.lam_min ** 2,
+            (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax)
+
+
+def phi_piece(geo, g_lo, g_hi, rho0, parts=None):
     """Lower bound of ``Φ(γ)`` for γ in ``[g_lo, g_hi]`` (monotone envelopes):
     ``Φ(γ) = 2nλmin² σ(−γ(1+δ0)) / ((1+ρ0²) m λmax^{3/2} γ B(γ)²)``,
     ``B(γ) = σ(−γ)K/m + √n γ c_δ min(1/4, σ(−γ(1−δ0)))``, δ0 = δ(ρ0), and ``δ(ρ) ≤ c_δ ρ`` for ρ ≤ ρ_0:
-    ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``."""
+    ``c_δ = (K + √λmax)/(m − ρ_0√λmax)``. ``parts``: :func:`phi_parts` of ``(geo, rho0)``, computed once
+    for the pieces of one grid (the same numbers, in the same order of operations)."""
     bk = geo.bk
-    d0 = geo.delta(rho0)
-    B = geo.grad_factor(g_lo, g_hi, geo.c_delta(rho0), d0)
-    num = 2 * geo.n * geo.lam_min ** 2 * sig(bk, -g_hi * (1 + d0))
-    den = (1 + rho0 * rho0) * geo.m * geo.lam_max * geo.smax * g_hi * B * B
+    d0, c_d, num0, den0 = parts if parts is not None else phi_parts(geo, rho0)
+    B = geo.grad_factor(g_lo, g_hi, c_d, d0)
+    num = num0 * sig(bk, -g_hi * (1 + d0))
+    den = den0 * g_hi * B * B
     if bk.bounded_exponent and not (num > 0 and den > 0):
         # e^{−γ} underflows float64 for large γ (num and B² both ~e^{−2γ}): the same formula at
         # 30 digits, rounded down into float64 (Φ bounds a step size from below)
@@ -55,16 +63,43 @@ def _float64_below(v) -> float:
 
 
 def phi_min(geo, g0, g1, rho0, pieces: int = 64):
-    """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``)."""
+    """``H_5 = min Φ`` over ``[g0, g1]`` (certified lower bound, geometric grid of ``pieces``). In float64
+    the value is kept by the types and bit patterns of the arguments: a space's feasibility test and the
+    example's hypotheses ask for it again."""
+    if type(geo.bk) is Float64:
+        key = _phi_key(geo, g0, g1, rho0, pieces)
+        if key is not None:
+            got = _PHI_MIN.get(key)
+            if got is None:
+                got = _PHI_MIN[key] = _phi_min(geo, g0, g1, rho0, pieces)
+                if len(_PHI_MIN) > 4096:
+                    _PHI_MIN.pop(next(iter(_PHI_MIN)))
+            return got
+    return _phi_min(geo, g0, g1, rho0, pieces)
+
+
+_PHI_MIN: dict = {}  # float64 phi_min by its arguments (bit patterns): the oldest dropped first
+
+
+def _phi_key(geo, g0, g1, rho0, pieces):
+    """The arguments of a float64 :func:`phi_min` as types and exact bit patterns (None if one is not a float)."""
+    vals = (geo.m, geo.lam_min, geo.lam_max, g0, g1, rho0)
+    if not all(isinstance(v, float) for v in vals):
+        return None
+    return (geo.n, pieces) + tuple((type(v), float(v).hex()) for v in vals)
+
+
+def _phi_min(geo, g0, g1, rho0, pieces):
     bk = geo.bk
+    parts = phi_parts(geo, rho0)
     if not g1 > g0:
-        return phi_piece(geo, g0, g0, rho0)
+        return phi_piece(geo, g0, g0, rho0, parts)
     r = (g1 / g0) ** (bk.scalar(1) / pieces)
     best = None
     lo = g0
     for k in range(pieces):
         hi = g1 if k == pieces - 1 else lo * r
-        v = phi_piece(geo, lo, hi, rho0)
+        v = phi_piece(geo, lo, hi, rho0, parts)
         best = v if best is None else bk.min([best, v])  # on balls an enclosure (equal pieces tie)
         lo = hi
     return best

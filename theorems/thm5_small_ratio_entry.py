@@ -36,27 +36,31 @@ Q5 = 0.9
 F_CAP = 0.5
 
 
-def eps5(geo, x, gamma0, eta_gamma, rho0, T=T5E):
-    return entry_rate(geo, x, gamma0, eta_gamma, rho0, T, f_cap=F_CAP)
+def eps5(geo, x, gamma0, eta_gamma, rho0, T=T5E, H5=None):
+    return entry_rate(geo, x, gamma0, eta_gamma, rho0, T, f_cap=F_CAP, H5=H5)
 
 
-def lower_ok(geo, x, gamma0, eta_gamma, rho0, T=T5E, q=Q5):
-    """The lower step condition ``(1 − ε_5(x))^T ≤ q²`` (as ``T log1p(−ε_5) ≤ 2 log q``)."""
+def lower_ok(geo, x, gamma0, eta_gamma, rho0, T=T5E, q=Q5, H5=None):
+    """The lower step condition ``(1 − ε_5(x))^T ≤ q²`` (as ``T log1p(−ε_5) ≤ 2 log q``); ``H5`` as in
+    :func:`entry_rate`."""
     bk = geo.bk
-    c = eps5(geo, x, gamma0, eta_gamma, rho0, T)
+    c = eps5(geo, x, gamma0, eta_gamma, rho0, T, H5)
     return T * bk.log1p(-c["eps"]) <= 2 * bk.log1p(bk.scalar(q) - 1), c
 
 
-def x_lower(geo, gamma0, eta_gamma, rho0, x_hi, T=T5E, q=Q5):
+def x_lower(geo, gamma0, eta_gamma, rho0, x_hi, T=T5E, q=Q5, H5=None):
     """Smallest x in (0, x_hi] meeting the lower condition, by bisection in float64 (ε_5 increases
-    with x in the range used); None if x_hi itself fails."""
-    ok, _ = lower_ok(geo, x_hi, gamma0, eta_gamma, rho0, T, q)
+    with x in the range used); None if x_hi itself fails. ``H5 = phi_min(geo, γ_0, γ_0 + η_γT, ρ_0)``
+    (computed here when not given; once for every x)."""
+    if H5 is None:
+        H5 = phi_min(geo, gamma0, gamma0 + eta_gamma * T, rho0)
+    ok, _ = lower_ok(geo, x_hi, gamma0, eta_gamma, rho0, T, q, H5)
     if not ok:
         return None
     lo, hi = x_hi * 1e-12, x_hi
     for _ in range(80):
         mid = math.sqrt(lo * hi)
-        if lower_ok(geo, mid, gamma0, eta_gamma, rho0, T, q)[0]:
+        if lower_ok(geo, mid, gamma0, eta_gamma, rho0, T, q, H5)[0]:
             hi = mid
         else:
             lo = mid
@@ -137,9 +141,9 @@ class SmallRatioEntryT5(PointwiseLogistic):
         stmt = self
 
         def x_between(v, inst, geo, h):
-            H5 = float(phi_min(geo, h["gamma0"], h["gamma0"] + h["eta_gamma"] * stmt.steps, h["rho0"]))
-            x_hi = F_CAP * H5 * (1 - 1e-9)
-            x_lo = x_lower(geo, h["gamma0"], h["eta_gamma"], h["rho0"], x_hi, stmt.steps, stmt.q)
+            H5 = phi_min(geo, h["gamma0"], h["gamma0"] + h["eta_gamma"] * stmt.steps, h["rho0"])
+            x_hi = F_CAP * float(H5) * (1 - 1e-9)
+            x_lo = x_lower(geo, h["gamma0"], h["eta_gamma"], h["rho0"], x_hi, stmt.steps, stmt.q, H5)
             x = x_hi if x_lo is None or not x_lo < x_hi else x_lo * 1.001 * (x_hi / (x_lo * 1.001)) ** v["x_position"]
             h["eta"] = x * h["w0_norm"] ** 2
             return h
@@ -153,9 +157,9 @@ class SmallRatioEntryT5(PointwiseLogistic):
             inst = ex.instance("float64")
             geo = geometry(inst)
             hp = ex.hyper.resolve(inst)
-            H5 = float(phi_min(geo, hp.gamma0, hp.gamma0 + hp.eta_gamma * stmt.steps, ex.hyper.rho0))
-            x_hi = F_CAP * H5 * (1 - 1e-9)
-            x_lo = x_lower(geo, hp.gamma0, hp.eta_gamma, ex.hyper.rho0, x_hi, stmt.steps, stmt.q)
+            H5 = phi_min(geo, hp.gamma0, hp.gamma0 + hp.eta_gamma * stmt.steps, ex.hyper.rho0)
+            x_hi = F_CAP * float(H5) * (1 - 1e-9)
+            x_lo = x_lower(geo, hp.gamma0, hp.eta_gamma, ex.hyper.rho0, x_hi, stmt.steps, stmt.q, H5)
             return x_lo is not None and x_lo < x_hi
 
         return space.walking_seed(x_feasible, stride=104729, tries=40)

@@ -56,6 +56,9 @@ class Instance:
     lam_max: Any = None
     margin: Any = None
     facts: dict = field(default_factory=dict)  # extra certified facts (whitening error, KKT …)
+    # derived values a check computes once per instance (regimes.logistic: rank, the Gram solve);
+    # not part of the instance's identity
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend
+from bnverify.numerics.backends import FLOAT64, Backend, Float64
 
 __all__ = ["Loss", "SQUARE", "LOGISTIC", "get_loss", "Evaluation", "evaluate", "hessian", "hvp", "tau", "tau_inv"]
 
@@ -99,6 +99,12 @@ class Evaluation:
 
 def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True) -> Evaluation:
     """Loss and closed-form gradients of the BN linear model at ``(w, γ)``."""
+    if type(bk) is Float64 and loss.name in F64_LOSSES:
+        if need_grad and _LAST_RUN:
+            hit = _LAST_RUN.get(run_key(X, y, w, gamma, loss.name))
+            if hit is not None and hit[0] is X and hit[1] is y:
+                return hit[2]
+        return evaluate_float64(X, y, w, gamma, loss.name, need_grad)
     n = X.shape[0]
     v = X @ w
     s = bk.sqrt((v @ v) / n)  # ‖w‖_Σ
@@ -110,6 +116,58 @@ def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True)
     r = loss.d1(z, y, bk) / n
     g_gamma = u @ r
     # Σw/‖w‖_Σ = Xᵀu/n
+    g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
+    return Evaluation(L, g_w, g_gamma, z, u, r, s)
+
+
+F64_LOSSES = ("square", "logistic")
+
+# The evaluations of the latest float64 full-GD run that recorded its iterates (simulate(record_w=True)):
+# a check that re-evaluates the gradient at a recorded (w_t, γ_t) (verify.identities.gradients) gets the
+# simulator's own Evaluation — the same function of the same bits, computed once.
+_LAST_RUN: dict = {}
+
+
+def run_key(X, y, w, gamma, loss: str):
+    """The key of an evaluation in :data:`_LAST_RUN`: the data's identity, ``w`` and ``γ`` bit for bit
+    (None when ``w`` is not a float64 array)."""
+    if not (isinstance(w, np.ndarray) and w.dtype == np.float64):
+        return None
+    return id(X), id(y), loss, float(gamma).hex(), w.tobytes()
+
+
+def remember_run(X, y) -> dict:
+    """Start a new record of evaluations (the previous run's are dropped); returns the dict to fill
+    with ``run_key(...) -> (X, y, Evaluation)``."""
+    _LAST_RUN.clear()
+    return _LAST_RUN
+
+
+def evaluate_float64(X, y, w, gamma, loss: str, need_grad: bool = True) -> Evaluation:
+    """:func:`evaluate` in float64 without the backend's dispatch: the same numpy operations on the
+    same operands in the same order (so the same bits), each computed once — the logistic loss and
+    its derivative share ``−yz`` and ``e^{−|yz|}``. The backend's domain rules cannot fire here
+    (``sqrt`` of a sum of squares, ``log1p`` of ``e^{−|x|} ∈ [0, 1]``; NaN passes them too)."""
+    n = X.shape[0]
+    v = X @ w
+    s = np.sqrt((v @ v) / n)  # ‖w‖_Σ
+    u = v / s
+    z = u * gamma
+    if loss == "square":
+        e = y - z
+        L = (e * e / 2).sum() / n
+        if not need_grad:
+            return Evaluation(L, None, None, z, u, None, s)
+        r = (z - y) / n
+    else:  # logistic: Backend.log1pexp and Backend.sigmoid at x = −yz
+        x = -(y * z)
+        ex = np.exp(-np.abs(x))
+        L = (np.where(x > 0, x, 0.0) + np.log1p(ex)).sum() / n
+        if not need_grad:
+            return Evaluation(L, None, None, z, u, None, s)
+        # σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) else: one division of the selected numerator (the same quotient)
+        r = (-y * (np.where(x >= 0, 1.0, ex) / (1.0 + ex))) / n
+    g_gamma = u @ r
     g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
     return Evaluation(L, g_w, g_gamma, z, u, r, s)
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, Ball, Uncertain, get_backend
+from bnverify.numerics.backends import FLOAT64, Backend, Ball, Float64, Uncertain, get_backend
 from bnverify.numerics.hyper import Hyper, resolve
-from bnverify.numerics.model import evaluate
+from bnverify.numerics.model import F64_LOSSES, evaluate, evaluate_float64, remember_run, run_key
 from bnverify.numerics.trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
 
 __all__ = ["simulate", "simulate_reduced", "simulate_reduced_batch", "reduced_step", "BatchSummary"]
@@ -86,43 +86,14 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
     eta, eta_g = hp.eta, hp.eta_gamma
     w, gamma = hp.w0.copy(), hp.gamma0
     raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
-    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
     ws = [] if record_w else None
-    status, stopped_at, reason = "finished", None, ""
-    sqrt = bk.sqrt
     bar = _progress(horizon, progress)
-    t = 0
+    run = _full_loop_float64 if type(bk) is Float64 and loss.name in F64_LOSSES else _full_loop
+    at = [0]  # the step being run
     try:
-        for t in range(horizon + 1):
-            ev = evaluate(X, y, w, gamma, loss, bk)
-            g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
-            alpha = w @ e
-            perp = w - e * alpha
-            beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
-            if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
-                status, stopped_at, reason = "diverged", t, "non-finite or overflowing value"
-                break
-            r_loss.append(L)
-            r_alpha.append(alpha)
-            r_beta.append(beta)
-            r_gamma.append(gamma)
-            r_n2.append(wnorm2)
-            r_gn2.append(gn2)
-            r_gg.append(g_g)
-            if record_w:
-                ws.append(w.copy())
-            if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
-                                                 grad_w_norm2=gn2, grad_gamma=g_g)):
-                status, stopped_at, reason = "stopped", t, "stop rule"
-                break
-            if t == horizon:
-                break
-            w = w - g_w * eta
-            gamma = gamma - eta_g * g_g
-            if bar is not None:
-                bar.update(1)
+        status, stopped_at, reason = run(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at)
     except Uncertain as exc:  # balls too wide to decide a comparison: say at which step
-        exc.step, exc.horizon = t, horizon
+        exc.step, exc.horizon = at[0], horizon
         raise
     if bar is not None:
         bar.close()
@@ -132,6 +103,81 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
         cols["w"] = np.array(ws, dtype=bk.dtype).reshape(len(ws), inst.d)
     return Trajectory(bk, cols, status, horizon, stopped_at, reason, "full", inst, hyper,
                       _params(inst, hp))
+
+
+def _full_loop(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at):
+    """The GD steps of :func:`simulate` in any backend; appends to ``raw`` (and ``ws``), keeps the
+    current step in ``at[0]``, returns ``(status, stopped_at, reason)``."""
+    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
+    sqrt = bk.sqrt
+    for t in range(horizon + 1):
+        at[0] = t
+        ev = evaluate(X, y, w, gamma, loss, bk)
+        g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
+        alpha = w @ e
+        perp = w - e * alpha
+        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
+        if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
+            return "diverged", t, "non-finite or overflowing value"
+        r_loss.append(L)
+        r_alpha.append(alpha)
+        r_beta.append(beta)
+        r_gamma.append(gamma)
+        r_n2.append(wnorm2)
+        r_gn2.append(gn2)
+        r_gg.append(g_g)
+        if ws is not None:
+            ws.append(w.copy())
+        if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
+                                             grad_w_norm2=gn2, grad_gamma=g_g)):
+            return "stopped", t, "stop rule"
+        if t == horizon:
+            break
+        w = w - g_w * eta
+        gamma = gamma - eta_g * g_g
+        if bar is not None:
+            bar.update(1)
+    return "finished", None, ""
+
+
+def _full_loop_float64(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at):
+    """:func:`_full_loop` in float64: the same operations in the same order (the same bits), with
+    :func:`~bnverify.numerics.model.evaluate_float64` and :func:`is_bad`'s scalar rule inlined."""
+    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
+    name = loss.name
+    sqrt = np.sqrt  # of a sum of squares: Float64.sqrt's domain rule cannot fire
+    lim = OVERFLOW
+    known = remember_run(X, y) if ws is not None else None  # a check re-evaluating at w_t gets these
+    for t in range(horizon + 1):
+        ev = evaluate_float64(X, y, w, gamma, name)
+        if known is not None:
+            known[run_key(X, y, w, gamma, name)] = (X, y, ev)
+        g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
+        alpha = w @ e
+        perp = w - e * alpha
+        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
+        # is_bad on scalars: |v| <= 1e300 is false exactly for nan, ±inf and larger magnitudes
+        if not (abs(L) <= lim and abs(wnorm2) <= lim and abs(gamma) <= lim and abs(gn2) <= lim and abs(g_g) <= lim):
+            return "diverged", t, "non-finite or overflowing value"
+        r_loss.append(L)
+        r_alpha.append(alpha)
+        r_beta.append(beta)
+        r_gamma.append(gamma)
+        r_n2.append(wnorm2)
+        r_gn2.append(gn2)
+        r_gg.append(g_g)
+        if ws is not None:
+            ws.append(w.copy())
+        if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
+                                             grad_w_norm2=gn2, grad_gamma=g_g)):
+            return "stopped", t, "stop rule"
+        if t == horizon:
+            break
+        w = w - g_w * eta
+        gamma = gamma - eta_g * g_g
+        if bar is not None:
+            bar.update(1)
+    return "finished", None, ""
 
 
 def _params(inst, hp) -> dict:

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, get_backend
+from bnverify.numerics.backends import FLOAT64, Backend, Float64, get_backend
 from bnverify.numerics.linalg import solve
 
 __all__ = [
@@ -41,12 +42,19 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 # scalar helpers (any backend)
 def sig(bk: Backend, x):
-    """σ(x) = 1/(1 + e^{−x}) of one backend scalar (:meth:`Backend.sigmoid`, the one implementation)."""
+    """σ(x) = 1/(1 + e^{−x}) of one backend scalar (:meth:`Backend.sigmoid`, the one implementation;
+    a float64 scalar takes its branch without the array round trip: the same operations, the same bits)."""
+    if type(bk) is Float64 and isinstance(x, float):
+        e = np.exp(-abs(x))
+        return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
     return _scalar(bk.sigmoid(x))
 
 
 def softplus(bk: Backend, x):
-    """log(1 + e^{x}) of one backend scalar (:meth:`Backend.log1pexp`, the one implementation)."""
+    """log(1 + e^{x}) of one backend scalar (:meth:`Backend.log1pexp`, the one implementation; float64
+    scalars as in :func:`sig`)."""
+    if type(bk) is Float64 and isinstance(x, float):
+        return (x if x > 0 else 0.0) + np.log1p(np.exp(-abs(x)))
     return _scalar(bk.log1pexp(x))
 
 
@@ -54,8 +62,23 @@ def _scalar(v):
     return v[()] if isinstance(v, np.ndarray) else v
 
 
-def _rank(X) -> int:
-    return int(np.linalg.matrix_rank(FLOAT64.to_float(X)))
+def _rank(inst) -> int:
+    """``rank X`` (float64 SVD), once per instance (on balls every time: the float audit counts each
+    conversion, and a ball check's audit stays as it was)."""
+    r = inst.cache.get("rank")
+    if r is None:
+        r = int(np.linalg.matrix_rank(FLOAT64.to_float(inst.X)))
+        if not inst.backend.encloses:
+            inst.cache["rank"] = r
+    return r
+
+
+def _gram_solve_y(inst):
+    """``ν = (XXᵀ)⁻¹y`` at the instance's precision, once per instance."""
+    nu = inst.cache.get("gram_solve_y")
+    if nu is None:
+        nu = inst.cache["gram_solve_y"] = solve(inst.X @ inst.X.T, inst.y, inst.backend)
+    return nu
 
 
 # ------------------------------------------------------------------------------------------------
@@ -63,10 +86,7 @@ def _rank(X) -> int:
 def svm_duals(inst):
     """Duals ``μ = y ⊙ (XXᵀ)⁻¹y`` of the all-active hard-margin SVM (Assumption 3 closed form),
     at the instance's precision: ``w = Xᵀ(XXᵀ)⁻¹y = Σ μ_i y_i x_i``."""
-    bk = inst.backend
-    X, y = inst.X, inst.y
-    nu = solve(X @ X.T, y, bk)
-    return y * nu
+    return inst.y * _gram_solve_y(inst)
 
 
 def assumption1(inst) -> list[str]:
@@ -75,7 +95,7 @@ def assumption1(inst) -> list[str]:
     n, d = inst.n, inst.d
     if not d > n:
         unmet.append(f"A1: d = {d} <= n = {n}")
-    r = _rank(inst.X)
+    r = _rank(inst)
     if r != n:
         unmet.append(f"A1: rank X = {r} != n = {n}")
     if inst.lam_min is not None and not inst.lam_min > 0:
@@ -90,7 +110,7 @@ def assumption3(inst) -> list[str]:
     and the instance's reference must be that vector."""
     if inst.loss.name != "logistic":
         return [f"A3: loss is {inst.loss.name}, not logistic"]
-    if not inst.d >= inst.n or _rank(inst.X) != inst.n:
+    if not inst.d >= inst.n or _rank(inst) != inst.n:
         return ["A3: the all-active test needs rank X = n <= d"]
     bk = inst.backend
     mu = svm_duals(inst)
@@ -98,7 +118,7 @@ def assumption3(inst) -> list[str]:
     neg = [(i, float(v)) for i, v in enumerate(mu) if v < 0]
     if neg:
         unmet.append(f"A3: negative SVM duals y_i[(XX^T)^-1 y]_i: {neg} (constraint not all active)")
-    w = inst.X.T @ solve(inst.X @ inst.X.T, inst.y, bk)
+    w = inst.X.T @ _gram_solve_y(inst)
     diff = bk.norm(w - inst.w_ref) / bk.norm(w)
     if not bk.lower_end(diff) < 1e3 * bk.eps:  # exact by construction: a ball consistent with 0 passes
         unmet.append(f"A3: instance reference differs from X^T(XX^T)^-1 y by {float(diff):.3g} (relative)")
@@ -223,18 +243,24 @@ class Geometry:
     lam_max: object
     kappa: object = None
 
-    @property
+    # derived constants, computed on first use (n, λ_min, λ_max are not changed after construction)
+    @cached_property
     def smax(self):
         return self.bk.sqrt(self.lam_max)
 
-    @property
+    @cached_property
     def smin(self):
         return self.bk.sqrt(self.lam_min)
 
-    @property
+    @cached_property
     def K(self):
         """``sqrt(n λ_max)`` ≥ |y_i⟨v, x_i⟩| for unit v in span(Xᵀ)."""
         return self.bk.sqrt(self.n * self.lam_max)
+
+    @cached_property
+    def sqrt_n(self):
+        """``√n`` as a backend number."""
+        return self.bk.sqrt(self.bk.scalar(self.n))
 
     @property
     def rho_branch(self):
@@ -260,7 +286,7 @@ class Geometry:
         bk = self.bk
         q = sig(bk, -g_exp * (1 - d))
         q = q if q < bk.scalar(0.25) else bk.scalar(0.25)
-        return sig(bk, -g_exp) * self.K / self.m + bk.sqrt(bk.scalar(self.n)) * g_lin * c * q
+        return sig(bk, -g_exp) * self.K / self.m + self.sqrt_n * g_lin * c * q
 
     def snorm_lower(self, alpha, rho, wnorm):
         """Best lower bound on ‖w‖_Σ from the state: max(√λmin‖w‖, α(m − ρ√λmax))."""
