@@ -256,3 +256,29 @@ def test_the_report_shows_the_committed_certificates_and_keeps_their_folder(tmp_
         if r.get("certificate"):
             assert f"(certificates/{r['certificate']})" in text
             assert (tmp_path / "certificates" / r["certificate"]).exists()
+
+
+def test_a_revision_that_changes_constants_does_not_inherit_its_parents_region_claims():
+    """Found by the new-author test: a subclass of PeakBound with its own constants() was proved
+    against PeakBound's claims under the subclass's key. Mutants (copies) keep the claims."""
+    from bnverify.theorems.thm3_peak_bound import PeakBound
+    from bnverify.verify.prove import InheritedClaims
+    from bnverify.verify.registry import load
+
+    class Revised(PeakBound):
+        version = "revised-v9"
+
+        def constants(self, inst, hyper):
+            return super().constants(inst, hyper)
+
+    with pytest.raises(InheritedClaims, match="PeakBound's, but Revised.constants"):
+        region_claims(Revised())
+
+    class RevisedWithClaims(Revised):
+        def region_claims(self):
+            return []
+
+    assert region_claims(RevisedWithClaims()) == []
+    assert region_claims(load_statement("thm3.peak_bound@reconstructed-v1"))
+    mutants = [m for m in load((), mutants=True) if m.id == "thm3.peak_bound"]
+    assert mutants and all(region_claims(m) for m in mutants)

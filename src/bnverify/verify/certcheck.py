@@ -42,13 +42,14 @@ class CheckResult:
 
 
 def find_claim(cert: dict, theorems=()):
+    from bnverify.verify.prove import region_claims
     from bnverify.verify.search import load_statement
 
     try:
         stmt = load_statement(cert["statement"], theorems)
     except LookupError:
         raise CertificateError(f"statement {cert['statement']!r} not found") from None
-    claims = [c for c in (stmt.region_claims() if hasattr(stmt, "region_claims") else []) if c.name == cert["name"]]
+    claims = [c for c in region_claims(stmt) if c.name == cert["name"]]
     if not claims:
         raise CertificateError(f"{stmt.key} has no region claim named {cert['name']!r}")
     return claims[0]

@@ -26,16 +26,36 @@ from dataclasses import dataclass, field
 from bnverify.numerics.interval import Interval
 from bnverify.verify.region import PROVED, REFUTED, RegionClaim
 
-__all__ = ["ProveResult", "prove", "region_claims", "point_decision", "confirm", "certificate",
+__all__ = ["ProveResult", "prove", "region_claims", "InheritedClaims", "point_decision", "confirm", "certificate",
            "reproduce_line", "CERT_FORMAT"]
 
 CERT_FORMAT = "bnverify-region-certificate/1"
 
 
+DECIDING = ("hypotheses", "constants", "horizon", "check")  # what a region claim restates
+
+
+class InheritedClaims(ValueError):
+    """A subclass changed what its parent's region claims restate, without claims of its own."""
+
+
 def region_claims(stmt) -> list[RegionClaim]:
-    """The statement's region claims (``stmt.region_claims()``; [] when it has none)."""
+    """The statement's region claims (``stmt.region_claims()``; [] when it has none). A subclass that
+    overrides ``hypotheses``, ``constants``, ``horizon`` or ``check`` below the class that declares the
+    claims is refused (:class:`InheritedClaims`): those claims restate the parent's bound, not the
+    revision's. Mutants are copies of their statement (same class), so they keep its claims."""
     f = getattr(stmt, "region_claims", None)
-    return list(f()) if callable(f) else []
+    if not callable(f):
+        return []
+    mro = type(stmt).__mro__
+    owner = next((c for c in mro if "region_claims" in vars(c)), None)
+    if owner is not None:
+        below = [f"{c.__name__}.{m}" for c in mro[:mro.index(owner)] for m in DECIDING if m in vars(c)]
+        if below:
+            raise InheritedClaims(
+                f"{stmt.key}: its region claims are {owner.__name__}'s, but {', '.join(below)} changes what they "
+                f"restate; define region_claims() on {type(stmt).__name__} (return [] for none) — AUTHORING §11")
+    return list(f())
 
 
 def _volume(box: dict, names) -> float:
