@@ -42,7 +42,7 @@ class CheckResult:
 
 
 def find_claim(cert: dict, theorems=()):
-    from bnverify.verify.search import load_statement
+    from bnverify.verify.registry import load_statement
 
     try:
         stmt = load_statement(cert["statement"], theorems)
