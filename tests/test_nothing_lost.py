@@ -230,6 +230,32 @@ def test_the_deep_runs_and_checks_scheduler_is_checked_too(tmp_path, capsys, mon
     assert rc == 2 and "junk" in one_line(err) and "--scheduler" in one_line(err) and not (tmp_path / "s").exists()
 
 
+def test_a_campaign_that_raises_is_an_error_result_and_the_others_go_on(tiny, tmp_path, capsys):
+    """One orchestrator for every command: a campaign whose planning raises (here its space) fails
+    alone, with its traceback in the error log; the other campaigns are decided; exit 3."""
+    d = statement_file(tmp_path, "spaceless", '''
+
+class Spaceless(TinyTrue):
+    """0 <= 1, over a space that raises."""
+
+    id = "spaceless.raises"
+
+    def space(self):
+        raise RuntimeError("no space today")
+
+
+STATEMENTS = [Spaceless()]
+''')
+    rc, out, err = run(capsys, "check", "tiny.true", "spaceless.raises", "--theorems", tiny, "--theorems", d,
+                       "--precision", "float64", "--json", *FAST)
+    results = {r["key"]: r for r in json.loads(out)["results"]}
+    assert rc == 3 and "1 error(s)" in err and "spaceless.raises@v1 [float64]: RuntimeError: no space today" in err
+    assert results["tiny.true@v1"]["counts"]["holds"] > 0 and not results["tiny.true@v1"].get("error")
+    bad = results["spaceless.raises@v1"]
+    assert bad["examples"] == 0 and "RuntimeError: no space today" in bad["error"]
+    assert "no space today" in bad["error_traceback"] and "Traceback" in bad["error_traceback"]
+
+
 # --- 5. the printed reproduce line works as printed ------------------------------------------------------------------
 def test_the_printed_reproduce_line_names_a_users_theorems_folder(tiny, capsys):
     rc, out, err = run(capsys, "check", "tiny.false", "--theorems", tiny, "--precision", "float64", *FAST)

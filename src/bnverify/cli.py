@@ -166,6 +166,7 @@ def _examples_args(p, f64_default, mp_default):
 
 def build_parser() -> argparse.ArgumentParser:
     from bnverify.report.run import DEFAULT_F64, DEFAULT_MP
+    from bnverify.verify.planning import SEARCH_CHOICES
 
     p = _Parser(prog="bnverify", description="Theorem-checking numerical verification of GD dynamics in "
                 "batch-normalised linear models: run statements (lemmas/theorems as predicates over "
@@ -187,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "a mutant's full key is accepted too")
     q.add_argument("--precision", choices=("float64", "mpmath", "both"), default="both",
                    help="primary precision of the campaigns (default both)")
-    q.add_argument("--search", choices=("hypothesis", "sweep", "hunt", "sweep+hunt", "all"), default="all",
+    q.add_argument("--search", choices=SEARCH_CHOICES, default="all",
                    help="searcher over each statement's declared space: Hypothesis, a scrambled Sobol sweep, a "
                         "CMA-ES hunt (from random starts), sweep+hunt (the hunt restarted from the sweep's tightest "
                         "examples), or all three at the report's split of --examples (default all)")

@@ -1,10 +1,11 @@
-"""Campaigns: Hypothesis drives many examples of one statement through :func:`decide`.
+"""Campaign results and the in-process campaign of the pytest plugin.
 
-``falsify(stmt, backend=…)`` runs the statement's pinned examples, then ``max_examples``
-generated ones, calls ``hypothesis.target`` on the negated slack (pushing the search towards the
-boundary) and collects every decision: counts per outcome, hypotheses-met rate, smallest slack,
-tightness samples and *every* counterexample (nothing stops at the first). No global state: a
-campaign is a pure function of (statement, settings, seed), so campaigns can be farmed out.
+:class:`CampaignResult`: counts per outcome, hypotheses-met rate, smallest slack, tightness samples,
+*every* counterexample, coverage and per-searcher detail of one (statement, precision) campaign
+(built from its records by :func:`bnverify.verify.summary.campaign_result`). ``falsify(stmt, backend=…)``
+runs the statement's pinned examples, then ``max_examples`` draws of one searcher (or of all three)
+through the one orchestrator (:mod:`bnverify.verify.orchestrate`), in this process. No global state:
+a campaign is a pure function of (statement, settings, seed).
 
 Hypothesis profiles (also registered for pytest by ``tests/conftest.py``):
 ``ci`` (derandomised, no database; the default), ``dev`` and ``deep`` (≥ 10,000 examples per
