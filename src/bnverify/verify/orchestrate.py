@@ -25,6 +25,9 @@ from bnverify.verify.runners import UnitFailed
 from bnverify.verify.summary import campaign_result
 
 
+_PHASE_OF = {"pinned": "pinned", "hunt": "hunt", "certify": "certify"}  # the rest: phase 1's searchers
+
+
 @dataclass
 class _Campaign:
     stmt: object
@@ -95,8 +98,7 @@ def _run_phase(camps, plan, runner, store, progress) -> None:
         if isinstance(recs, UnitFailed):
             c.failed = c.failed or recs
         else:
-            c.records["pinned" if u.searcher == "pinned" else "certify" if u.searcher == "certify"
-                      else "hunt" if u.searcher == "hunt" else "first"].extend(recs)
+            c.records[_PHASE_OF.get(u.searcher, "first")].extend(recs)
 
 
 def _result(c: _Campaign, seed, profile: str) -> CampaignResult:
