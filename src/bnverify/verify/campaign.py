@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
 
-from bnverify.verify.adjudicate import OUTCOMES, Decision
+from bnverify.verify.adjudicate import OUTCOMES
 from bnverify.numerics.backends import get_backend
 from bnverify.verify.statement import Statement
 
@@ -117,7 +117,6 @@ class CampaignResult:
     region: str = ""
     budget: dict | None = None
     records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
-    certified_added: int = 0  # certified decisions counted by add() (summary.campaign_result reads records)
     certification: dict | None = None  # summary.apply_certificates: policy, screened, tightest, sample, overturned
     error: str | None = None  # the campaign raised (orchestrate.failed_result): the message …
     error_traceback: str | None = None  # … and the traceback
@@ -146,7 +145,7 @@ class CampaignResult:
     def certified(self) -> int:
         """Decided examples whose outcome rests on a ball-arithmetic certificate
         (``Decision.certified``: a certified holds / artefact, or a certified violation mpmath confirms)."""
-        return self.certified_added + sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
+        return sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
 
     @property
     def certified_share(self) -> float | None:
@@ -156,23 +155,6 @@ class CampaignResult:
     def vacuous(self) -> bool:
         """No example met the hypotheses: the run says nothing."""
         return self.met == 0
-
-    def add(self, d: Decision):
-        self.examples += 1
-        self.counts[d.outcome] += 1
-        if d.outcome in DECIDED and d.certified:
-            self.certified_added += 1
-        fv = d.final
-        if d.outcome in ("holds", "violated") and fv.slack is not None:
-            self.slacks.append(fv.slack)
-            if fv.observed is not None and fv.bound not in (None, 0.0) and math.isfinite(fv.bound):
-                self.tightness.append(fv.observed / fv.bound)
-        if d.outcome == "violated":
-            self.counterexamples.append(d.to_dict())
-            if self.first_violation_at is None:
-                self.first_violation_at = self.examples
-        elif d.outcome == "artefact":
-            self.artefacts.append(d.to_dict())
 
     def row(self) -> dict:
         ms = self.min_slack
