@@ -4,7 +4,7 @@ Two snapshots of the library — ``--old`` (default: the commit before the batch
 (default: HEAD) — are exported with ``git archive`` into a temporary folder each; every measurement
 is a fresh subprocess of this interpreter with that snapshot first on ``sys.path``, deciding the first
 ``N`` scrambled Sobol points (seed 0) of a statement's declared space with the sweep searcher
-(``search.run_unit``: what ``make report``/``make deep`` run). Old and new alternate per statement
+(``searchers.run_unit``: what ``make report``/``make deep`` run). Old and new alternate per statement
 (old, new, new with the ladder's ball rungs, … ``--repeats`` times; "new" proper runs with
 ``adjudicate.ARB_BITS = ()``, the ladder as it was before the ball rungs, so that old and new decide
 the same way and only the speed differs); the rate of a side is the median over its repeats;
@@ -40,7 +40,9 @@ _WORKER = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, sys.argv[1])
-from bnverify.verify.search import Unit, run_unit, load_statement
+from bnverify.verify.planning import Unit
+from bnverify.verify.registry import load_statement
+from bnverify.verify.searchers import run_unit
 key, n = sys.argv[2], int(sys.argv[3])
 if len(sys.argv) > 4 and sys.argv[4] == "noarb":  # the ball rungs of the ladder off (as before them)
     import bnverify.verify.adjudicate as A
@@ -64,7 +66,8 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 from scipy.stats import qmc
 from bnverify.verify import batch
-from bnverify.verify.search import _build_point, load_statement
+from bnverify.verify.registry import load_statement
+from bnverify.verify.searchers import _build_point
 from bnverify.numerics.simulate import _PINNED
 stmt = load_statement(sys.argv[2]); space = stmt.space()
 pts = qmc.Sobol(d=space.dim, scramble=True, seed=0).random(int(sys.argv[3]))

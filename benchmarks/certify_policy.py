@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 import time
 
-from bnverify.verify.search import Budget, load_statement, run_campaign
+from bnverify.verify.orchestrate import run_campaign
+from bnverify.verify.planning import Budget
+from bnverify.verify.registry import load_statement
 
 DEFAULT = ("lemma4.logistic_loss_upper@reconstructed-v1", "lemma7.rising_criterion@exact-v1")
 

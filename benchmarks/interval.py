@@ -31,7 +31,7 @@ from bnverify.numerics.backends import get_backend
 from bnverify.regimes.whitened import step_factors
 from bnverify.verify.prove import prove, region_claims
 from bnverify.verify.region import RegionClaim
-from bnverify.verify.search import load_statement
+from bnverify.verify.registry import load_statement
 
 ARB = get_backend("arb53")
 

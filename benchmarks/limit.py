@@ -57,7 +57,9 @@ from collections import Counter
 import numpy as np
 
 from bnverify.numerics.backends import FLOAT64
-from bnverify.verify.search import Budget, load_statement, run_campaign
+from bnverify.verify.orchestrate import run_campaign
+from bnverify.verify.planning import Budget
+from bnverify.verify.registry import load_statement
 
 FAMILIES = {
     "reduced": "thm3.peak_bound@reconstructed-v1",

@@ -3,10 +3,11 @@ mpmath. Regression around THEORY.md §9: float64 full GD shows false rising edge
 floor; they must come out as *float64 artefacts*, never as passes or violations."""
 from bnverify.verify import adjudicate
 from bnverify.verify.adjudicate import decide, ladder_for
-from bnverify.verify.campaign import CampaignResult
 from bnverify.verify.example import Example
 from bnverify.numerics.hyper import Hyper
 from bnverify.verify.statement import Statement
+from bnverify.verify.records import decided_record, pinned_head
+from bnverify.verify.summary import campaign_result
 from bnverify.verify.testing import find
 
 NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
@@ -14,6 +15,13 @@ NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
 FLOOR_EXAMPLE = Example.make("whitened_regression",
                              Hyper(H0=1.5, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
                              n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
+
+
+def campaign_of(stmt, *decided):
+    """The campaign result of ``(example, decision)`` pairs, through the one path from records to a
+    CampaignResult (each decision recorded as a pinned example's: no point of the space)."""
+    records = [decided_record(stmt, d, pinned_head(i, ex), 0.0, drawn=False) for i, (ex, d) in enumerate(decided)]
+    return campaign_result(stmt, records)
 
 
 def test_float64_floor_rise_is_an_artefact(monkeypatch):
@@ -29,8 +37,7 @@ def test_float64_floor_rise_is_an_artefact(monkeypatch):
 
 def test_artefacts_are_neither_passes_nor_violations():
     stmt = find(NO_RISE)
-    res = CampaignResult(stmt.key, stmt.describe(), "float64")
-    res.add(decide(stmt, FLOOR_EXAMPLE))
+    res = campaign_of(stmt, (FLOOR_EXAMPLE, decide(stmt, FLOOR_EXAMPLE)))
     assert res.counts["artefact"] == 1 and res.counts["holds"] == 0 and res.counts["violated"] == 0
     assert not res.counterexamples and len(res.artefacts) == 1
 
@@ -52,9 +59,7 @@ def test_vacuous_is_not_a_pass():
                       n=12, d=3, seed=1)
     d = decide(find(NO_RISE), ex)
     assert d.outcome == "vacuous" and d.final.unmet and "H0" in d.final.unmet[0]
-    stmt = find(NO_RISE)
-    res = CampaignResult(stmt.key, stmt.describe(), "float64")
-    res.add(d)
+    res = campaign_of(find(NO_RISE), (ex, d))
     assert res.vacuous and res.met == 0 and res.counts["holds"] == 0
 
 

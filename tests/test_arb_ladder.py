@@ -8,10 +8,11 @@ import pytest
 from bnverify.verify import adjudicate
 from bnverify.verify.adjudicate import decide
 from bnverify.numerics.backends import Arb, Uncertain, get_backend
-from bnverify.verify.campaign import CampaignResult
 from bnverify.verify.example import Example
 from bnverify.numerics.hyper import Hyper
 from bnverify.verify.statement import Statement, Verdict
+from bnverify.verify.records import decided_record, pinned_head
+from bnverify.verify.summary import campaign_result
 from bnverify.verify.testing import find
 
 NO_RISE = "thm2.no_rising_edge@reconstructed-v1"
@@ -28,6 +29,13 @@ NEEDLE_EXAMPLE = Example.from_dict(json.loads(
     '"builder": "active_margin_logistic", "d": 5, "margin": 0.7840991871010465, "n": 2, "seed": 1987625266, '
     '"spread": 1.93755793814032}}'))
 EX = Example.make("whitened_regression", Hyper(H0=1.0, eta_gamma=0.5, gamma0_over_a=0.5, rho0=0.1), n=5, d=2)
+
+
+def campaign_of(stmt, *decided):
+    """The campaign result of ``(example, decision)`` pairs, through the one path from records to a
+    CampaignResult (each decision recorded as a pinned example's: no point of the space)."""
+    records = [decided_record(stmt, d, pinned_head(i, ex), 0.0, drawn=False) for i, (ex, d) in enumerate(decided)]
+    return campaign_result(stmt, records)
 
 
 def test_float64_false_alarm_is_refuted_by_a_certified_holds():
@@ -151,9 +159,8 @@ def test_verdict_and_decision_round_trip():
 
 def test_campaign_counts_the_certified_share():
     stmt = find(NO_RISE)
-    res = CampaignResult(stmt.key, stmt.describe(), "float64")
-    res.add(decide(stmt, FLOOR_EXAMPLE))
-    res.add(decide(_Scripted("violated", "holds", lambda b: None), EX))
+    res = campaign_of(stmt, (FLOOR_EXAMPLE, decide(stmt, FLOOR_EXAMPLE)),
+                      (EX, decide(_Scripted("violated", "holds", lambda b: None), EX)))
     assert res.decided == 2 and res.certified == 1 and res.certified_share == pytest.approx(0.5)
     row = res.row()
     assert row["certified"] == 1 and row["decided"] == 2

@@ -11,7 +11,8 @@ from scipy.stats import qmc
 
 from bnverify.verify import batch
 from bnverify.verify.kinds import LONG_EDGE_EXAMPLES
-from bnverify.verify.search import _build_point, decide_point, decide_points, load_statement
+from bnverify.verify.registry import load_statement
+from bnverify.verify.searchers import _build_point, decide_point, decide_points
 from bnverify.numerics.simulate import forget_known, simulate_reduced
 
 FIELDS = ("alpha", "beta", "gamma", "wnorm2", "eta_eff", "cos", "grad_gamma")

@@ -5,7 +5,10 @@ campaign reports the certified share of the sample with a one-sided 95 % Clopper
 import pytest
 
 from bnverify.verify.adjudicate import decide
-from bnverify.verify.search import Budget, clopper_pearson_lower, load_statement, run_campaign
+from bnverify.verify.orchestrate import run_campaign
+from bnverify.verify.planning import Budget
+from bnverify.verify.registry import load_statement
+from bnverify.verify.summary import clopper_pearson_lower
 
 LEMMA4 = "lemma4.logistic_loss_upper@reconstructed-v1"
 PEAK = "thm3.peak_bound@reconstructed-v1"

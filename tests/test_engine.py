@@ -1,4 +1,4 @@
-"""The Dask engine and the results store (bnverify.verify.engine, bnverify.verify.store).
+"""The runners, the one orchestrator and the results store (bnverify.verify.runners, .orchestrate, .store).
 
 A 2-worker LocalCluster, shared by the module: the same seed gives the same decisions as
 in-process; a worker killed in mid-campaign loses no example (its unit runs again); an interrupted
@@ -22,11 +22,12 @@ from pathlib import Path
 import cloudpickle
 import pytest
 
-from bnverify.verify import engine as eng
-from bnverify.verify import registry
+from bnverify.verify import registry, runners as eng
 from bnverify.verify.example import Example
 from bnverify.numerics.hyper import Hyper
-from bnverify.verify.search import Budget, Unit, plan_first, run_campaign
+from bnverify.verify.orchestrate import run_campaign, run_campaigns
+from bnverify.verify.planning import Budget, Unit, plan_first
+from bnverify.verify.runners import DaskRunner, InlineRunner, runner_for
 from bnverify.verify.store import Store
 
 TINY = Path(__file__).parent / "tiny_theorems"
@@ -92,7 +93,7 @@ def probe_mutant(probe_dir):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with eng.Engine(workers=2) as e:
+    with DaskRunner(workers=2) as e:
         yield e
 
 
@@ -105,8 +106,8 @@ BUDGET = Budget(sweep=24, hunt=12, hunt_restarts=2, chunk=6)
 
 
 def test_cluster_same_decisions_as_in_process(cluster, probe, probe_mutant):
-    inline = eng.run_campaigns([probe, probe_mutant], BUDGET, seed=3, workers=1)
-    dask = eng.run_campaigns([probe, probe_mutant], BUDGET, seed=3, engine=cluster)
+    inline = run_campaigns([probe, probe_mutant], BUDGET, InlineRunner(), seed=3)
+    dask = run_campaigns([probe, probe_mutant], BUDGET, cluster, seed=3)
     assert not cluster.inline and len(cluster.client.scheduler_info()["workers"]) == 2
     for a, b in zip(inline, dask):
         assert a.statement == b.statement
@@ -119,10 +120,11 @@ def test_cluster_same_decisions_as_in_process(cluster, probe, probe_mutant):
 
 _FRESH_INLINE = """
 import json, sys
-from bnverify.verify import engine as eng, registry
-from bnverify.verify.search import Unit
+from bnverify.verify import registry
+from bnverify.verify.planning import Unit
+from bnverify.verify.runners import InlineRunner
 (probe,) = [s for s in registry.load([sys.argv[1]]) if s.id == "probe.rho_end"]
-(recs,) = eng.run_units([Unit(probe.key, "hypothesis", 0, 8, 3)], statements=[probe], scheduler="inline")
+(recs,) = InlineRunner().run_units([Unit(probe.key, "hypothesis", 0, 8, 3, statement=probe)])
 print(json.dumps([(r["searcher"], r["index"], r["outcome"], r["slack"], json.dumps(r["example"], sort_keys=True))
                   for r in recs]))
 """
@@ -133,8 +135,8 @@ def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluste
     each statement's module as its units arrive. The draws depend on neither: a worker draws the
     same before and after it imports other statements (its constants recomputed), and the same as a
     fresh process running the unit in-process."""
-    unit = Unit(probe.key, "hypothesis", 0, 8, 3)
-    (before,) = cluster.run_units([unit], statements=[probe])
+    unit = Unit(probe.key, "hypothesis", 0, 8, 3, statement=probe)
+    (before,) = cluster.run_units([unit])
 
     def import_and_forget(name):
         from bnverify.verify import hypothesis_constants as HC
@@ -143,9 +145,12 @@ def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluste
         HC._LIBRARY_CONSTANTS = None  # recomputed at the next Hypothesis unit, after the import
 
     cluster.client.run(import_and_forget, "bnverify.theorems.lemma1_decomposition")
-    # the same unit but for a theorem folder it does not read (the statement travels with it): a new
-    # Dask key, so the unit runs again instead of being served from the cluster's memory
-    (after,) = cluster.run_units([Unit(probe.key, "hypothesis", 0, 8, 3, theorems=("again",))], statements=[probe])
+    # the same unit of a copy of the statement with one more attribute it does not read (the statement
+    # travels with the unit): a new Dask key, so the unit runs again instead of being served from the
+    # cluster's memory
+    again = type(probe).__new__(type(probe))
+    again.__dict__.update(probe.__dict__, note="again")
+    (after,) = cluster.run_units([Unit(probe.key, "hypothesis", 0, 8, 3, statement=again)])
     fresh = subprocess.run([sys.executable, "-c", _FRESH_INLINE, str(probe_dir)], capture_output=True, text=True,
                            timeout=300)
     assert fresh.returncode == 0, fresh.stderr[-2000:]
@@ -155,19 +160,18 @@ def test_hypothesis_units_draw_the_same_on_workers_whatever_they_imported(cluste
 
 
 def test_units_come_back_in_unit_order(cluster, probe):
-    units = plan_first(probe.key, Budget(sweep=30, chunk=3), seed=1)
-    out = cluster.run_units(units[::-1], statements=[probe])
+    units = plan_first(probe, Budget(sweep=30, chunk=3), seed=1)
+    out = cluster.run_units(units[::-1])
     assert [rs[0]["index"] for rs in out] == [u.start for u in units[::-1]]
 
 
 def test_killed_worker_loses_no_example(cluster, probe, tmp_path):
     killer = type(probe).__new__(type(probe))
     killer.__dict__.update(probe.__dict__, kill_marker=str(tmp_path / "killed"))
-    units = plan_first(probe.key, Budget(sweep=24, chunk=4), seed=5)
     before = set(cluster.client.scheduler_info()["workers"])
-    got = cluster.run_units(units, statements=[killer])
+    got = cluster.run_units(plan_first(killer, Budget(sweep=24, chunk=4), seed=5))
     assert (tmp_path / "killed").exists()  # a worker did die
-    want = eng.run_units(units, workers=1, statements=[probe])
+    want = InlineRunner().run_units(plan_first(probe, Budget(sweep=24, chunk=4), seed=5))
     assert decisions(r for rs in got for r in rs) == decisions(r for rs in want for r in rs)
     assert len([r for rs in got for r in rs]) == 24
     deadline = time.monotonic() + 30
@@ -177,7 +181,7 @@ def test_killed_worker_loses_no_example(cluster, probe, tmp_path):
 
 
 def test_store_resumes_and_decides_each_unit_once(probe, tmp_path):
-    units = plan_first(probe.key, Budget(sweep=20, chunk=4), seed=2)
+    units = plan_first(probe, Budget(sweep=20, chunk=4), seed=2)
     calls = []
 
     class Interrupt(Exception):
@@ -190,7 +194,7 @@ def test_store_resumes_and_decides_each_unit_once(probe, tmp_path):
 
     store = Store(tmp_path / "store")
     with pytest.raises(Interrupt):
-        eng.run_units(units, workers=1, statements=[probe], store=store, progress=stop_after_two)
+        InlineRunner().run_units(units, store=store, progress=stop_after_two)
     assert len(store) == 2
     # a write cut short (no newline) is ignored, and the unit it held is redone
     path = store.path(probe.key, "float64")
@@ -199,25 +203,25 @@ def test_store_resumes_and_decides_each_unit_once(probe, tmp_path):
     store = Store(tmp_path / "store")
     assert len(store) == 2 and store.skipped_lines == 1 and not store.done(units[2].id)
     ran = []
-    out = eng.run_units(units, workers=1, statements=[probe], store=store,
-                        progress=lambda d, t, u, r: ran.append(u.id if u is not None else None))
+    out = InlineRunner().run_units(units, store=store,
+                                   progress=lambda d, t, u, r: ran.append(u.id if u is not None else None))
     assert ran == [None] + [u.id for u in units[2:]]  # stored units skipped, the rest run once
     again = Store(tmp_path / "store")
     assert all(again.done(u.id) for u in units) and len(again) == len(units)
     assert decisions(again.records(probe.key, "float64")) == decisions(r for rs in out for r in rs)
-    fresh = eng.run_units(units, workers=1, statements=[probe])
+    fresh = InlineRunner().run_units(units)
     assert decisions(r for rs in out for r in rs) == decisions(r for rs in fresh for r in rs)
     n_lines = len(path.read_text().splitlines())
-    eng.run_units(units, workers=1, statements=[probe], store=again)
+    InlineRunner().run_units(units, store=again)
     assert len(path.read_text().splitlines()) == n_lines  # nothing decided twice
 
 
 def test_run_campaigns_from_a_store_equals_a_fresh_run(probe, tmp_path):
     b = Budget(sweep=12, hunt=8, hunt_restarts=2, chunk=4)
-    first = eng.run_campaigns([probe], b, seed=4, workers=1, store=Store(tmp_path / "s"))
+    first = run_campaigns([probe], b, InlineRunner(), Store(tmp_path / "s"), seed=4)
     ran = []
-    second = eng.run_campaigns([probe], b, seed=4, workers=1, store=Store(tmp_path / "s"),
-                               progress=lambda d, t, u, r: ran.append(u))
+    second = run_campaigns([probe], b, InlineRunner(), Store(tmp_path / "s"), seed=4,
+                           progress=lambda d, t, u, r: ran.append(u))
     assert ran == [None, None, None]  # the three phases (search, hunt, certification) came from the store
     assert decisions(first[0].records) == decisions(second[0].records)
     assert first[0].certification == second[0].certification
@@ -248,25 +252,25 @@ def test_user_folder_statement_pickles_by_value(tmp_path):
 
 
 def test_inline_and_bad_arguments():
-    assert eng.Engine(workers=1).inline and eng.Engine(scheduler="inline").inline
+    assert runner_for(workers=1).inline and runner_for(scheduler="inline").inline and not runner_for(workers=2).inline
     with pytest.raises(ValueError, match="workers"):
-        eng.Engine(workers=0)
+        DaskRunner(workers=0)
     with pytest.raises(ValueError, match="store: not a directory"):
         Store(TINY / "tiny.py")
 
 
 SIGTERM_SCRIPT = """
 import os, sys, psutil
-from bnverify.verify import engine
+from bnverify.verify.planning import Budget, plan_first
 from bnverify.verify.registry import load
-from bnverify.verify.search import Budget, plan_first
+from bnverify.verify.runners import DaskRunner
 
 if __name__ == "__main__":
     (s,) = [s for s in load([sys.argv[1]]) if s.id == "probe.rho_end"]
-    with engine.Engine(workers=2) as e:
+    with DaskRunner(workers=2) as e:
         kids = [p.pid for p in psutil.Process().children(recursive=True)]
         print("PIDS", *kids, flush=True)
-        e.run_units(plan_first(s.key, Budget(sweep=10**6, chunk=10**5)), statements=[s])
+        e.run_units(plan_first(s, Budget(sweep=10**6, chunk=10**5)))
 """
 
 
@@ -314,19 +318,21 @@ STATEMENTS = [RhoEnd()]""")
 
 
 def test_deep_run_summary_from_its_store(tmp_path):
-    """``python -m bnverify.verify.engine``: a run records its wall time beside the store, and
+    """``bnverify deep``: a run records its wall time beside the store, and
     ``--from-store`` writes the same table from the store alone (an interrupted run's summary),
     pinned examples included (their unit has no seed)."""
     thms = tmp_path / "thms"
     thms.mkdir()
     (thms / "pinned_probe.py").write_text(PINNED_PROBE)
-    args = ["--store", str(tmp_path / "store"), "--theorems", str(thms), "--statement", "probe.rho_end",
+    from bnverify.cli import main
+
+    args = ["deep", "--store", str(tmp_path / "store"), "--theorems", str(thms), "--statement", "probe.rho_end",
             "--hypothesis", "0", "--sweep", "8", "--hunt", "4", "--hunt-restarts", "2", "--chunk", "4", "--seed", "3",
             "--scheduler", "inline"]
-    assert eng.main(args + ["--summary", str(tmp_path / "run.md")]) == 0
+    assert main(args + ["--summary", str(tmp_path / "run.md")]) == 0
     runs = json.loads((tmp_path / "store" / "runs.json").read_text())
     assert len(runs) == 1 and runs[0]["completed"] and runs[0]["units_after"] > runs[0]["units_before"] == 0
-    assert eng.main(args + ["--summary", str(tmp_path / "again.md"), "--from-store"]) == 0
+    assert main(args + ["--summary", str(tmp_path / "again.md"), "--from-store"]) == 0
     table = lambda p: [ln for ln in Path(p).read_text().splitlines() if ln.startswith("| `")]  # noqa: E731
     assert table(tmp_path / "run.md") == table(tmp_path / "again.md") and len(table(tmp_path / "run.md")) == 1
     assert "Partial" not in (tmp_path / "again.md").read_text()
@@ -335,7 +341,7 @@ def test_deep_run_summary_from_its_store(tmp_path):
 def test_a_hunt_runs_with_make_deeps_seed(probe):
     """CMA-ES seeds numpy's legacy generator (seeds < 2**32): ``make deep``'s --seed 20261201 made
     every hunt raise 'Seed must be between 0 and 2**32 - 1' (the deep run stopped at its hunts)."""
-    from bnverify.verify.search import cma_seed, run_unit
+    from bnverify.verify.searchers import cma_seed, run_unit
 
     unit = Unit(probe.key, "hunt", 3, 12, 20261201)
     assert 1 <= cma_seed(unit) < 2**32 and cma_seed(Unit(probe.key, "hunt", 3, 12, 0)) == 4  # small seeds as before

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bnverify.verify.adjudicate import decide, run_once
 from bnverify.verify.example import Example
-from bnverify.verify.search import load_statement, tightness_of
+from bnverify.verify.records import tightness_of
+from bnverify.verify.registry import load_statement
 
 ATTAINS_T2 = Example.from_dict({
     "instance": {"builder": "whitened_regression", "a": 1.0, "d": 2, "labels": "real", "n": 5, "residual": 0.5,

@@ -26,9 +26,9 @@ def no_campaigns(monkeypatch):
         raise AssertionError("campaigns started before the command refused")
 
     monkeypatch.setattr(B, "collect", refuse)
-    import bnverify.report.run as R
+    import bnverify.verify.orchestrate as O
 
-    monkeypatch.setattr(R, "run_jobs", refuse)
+    monkeypatch.setattr(O, "run_campaigns", refuse)
 
 
 def statement_file(tmp_path, name: str, body: str) -> str:
@@ -221,12 +221,39 @@ def test_a_bad_scheduler_address_is_refused_before_any_work(tiny, tmp_path, caps
     assert time.monotonic() - t0 < 10 and not (tmp_path / "r").exists()
 
 
-def test_the_deep_runs_scheduler_is_checked_too(tmp_path, capsys):
-    from bnverify.verify.engine import main as engine_main
+@pytest.mark.parametrize("command", ["deep", "check"])
+def test_the_deep_runs_and_checks_scheduler_is_checked_too(tmp_path, capsys, monkeypatch, tiny, command):
+    no_campaigns(monkeypatch)
+    argv = (["deep", "--store", tmp_path / "s", "--summary", tmp_path / "S.md"] if command == "deep"
+            else ["check", "tiny.true", "--theorems", tiny])
+    rc, _, err = run(capsys, *argv, "--scheduler", "junk")
+    assert rc == 2 and "junk" in one_line(err) and "--scheduler" in one_line(err) and not (tmp_path / "s").exists()
 
-    with pytest.raises(SystemExit) as e:
-        engine_main(["--scheduler", "junk", "--store", str(tmp_path / "s"), "--summary", str(tmp_path / "S.md")])
-    assert e.value.code == 2 and "junk" in capsys.readouterr().err and not (tmp_path / "s").exists()
+
+def test_a_campaign_that_raises_is_an_error_result_and_the_others_go_on(tiny, tmp_path, capsys):
+    """One orchestrator for every command: a campaign whose planning raises (here its space) fails
+    alone, with its traceback in the error log; the other campaigns are decided; exit 3."""
+    d = statement_file(tmp_path, "spaceless", '''
+
+class Spaceless(TinyTrue):
+    """0 <= 1, over a space that raises."""
+
+    id = "spaceless.raises"
+
+    def space(self):
+        raise RuntimeError("no space today")
+
+
+STATEMENTS = [Spaceless()]
+''')
+    rc, out, err = run(capsys, "check", "tiny.true", "spaceless.raises", "--theorems", tiny, "--theorems", d,
+                       "--precision", "float64", "--json", *FAST)
+    results = {r["key"]: r for r in json.loads(out)["results"]}
+    assert rc == 3 and "1 error(s)" in err and "spaceless.raises@v1 [float64]: RuntimeError: no space today" in err
+    assert results["tiny.true@v1"]["counts"]["holds"] > 0 and not results["tiny.true@v1"].get("error")
+    bad = results["spaceless.raises@v1"]
+    assert bad["examples"] == 0 and "RuntimeError: no space today" in bad["error"]
+    assert "no space today" in bad["error_traceback"] and "Traceback" in bad["error_traceback"]
 
 
 # --- 5. the printed reproduce line works as printed ------------------------------------------------------------------
@@ -273,7 +300,7 @@ def test_examples_are_limited(tiny, capsys, monkeypatch):
 
 
 def test_workers_at_most_the_cores_without_a_scheduler(tiny, tmp_path, capsys, monkeypatch):
-    from bnverify.verify.engine import default_workers
+    from bnverify.verify.runners import default_workers
 
     no_campaigns(monkeypatch)
     too_many = str(default_workers() + 1)
@@ -331,8 +358,8 @@ def test_hypothesis_writes_nothing_into_the_current_directory(tiny, tmp_path):
 
 # --- 14. the deep run's summary: the total wall time over its legs -------------------------------------------------------
 def test_the_deep_summary_first_line_gives_the_total_over_legs():
-    from bnverify.verify.engine import summary_markdown
-    from bnverify.verify.search import Budget
+    from bnverify.report.deep import summary_markdown
+    from bnverify.verify.planning import Budget
 
     runs = [dict(started=0.0, wall=30.4 * 60, units_before=0, units_after=155, commit="a" * 40),
             dict(started=1.0, wall=19.0 * 60, units_before=155, units_after=431, commit="b" * 40),

@@ -34,7 +34,7 @@ def test_markdown_lists_one_row_per_measure():
 def test_tightness_reads_the_direction_of_the_reported_inequality():
     """An "upper bound" statement whose tightest pair is a lower bound (Lemma 11's norm window):
     observed 1.0156·bound with slack +0.0156 holds, tightness 1/1.0156 (the report showed 1.02)."""
-    from bnverify.verify.search import tightness_of
+    from bnverify.verify.records import tightness_of
     from bnverify.verify.statement import Verdict
 
     lower_pair = Verdict("holds", observed=1.0156, bound=1.0, slack=0.0156)

@@ -14,7 +14,7 @@ from bnverify.numerics.backends import Uncertain
 from bnverify.numerics.interval import Interval, centred
 from bnverify.verify.certcheck import check as check_cert
 from bnverify.verify.prove import certificate, point_decision, prove, region_claims
-from bnverify.verify.search import load_statement
+from bnverify.verify.registry import load_statement
 
 BASES = ["lemma6.sufficient_convergence@reconstructed-v1", "lemma6.sufficient_divergence@reconstructed-v1",
          "lemma7.rising_criterion@exact-v1", "thm3.peak_bound@reconstructed-v1", "thm2.no_rising_edge@reconstructed-v1"]

@@ -83,7 +83,7 @@ def test_a_reduced_statement_reading_an_untrusted_derived_column_is_an_error():
                                            ("lemma7.rising_criterion@exact-v1", True),
                                            ("thm2.no_rising_edge@reconstructed-v1", True)])
 def test_shipped_full_gd_statements(key, expected):
-    from bnverify.verify.search import load_statement
+    from bnverify.verify.registry import load_statement
 
     stmt = load_statement(key)
     reads = {"excess", "loss", "grad_w_norm", "alpha", "beta", "gamma", "wnorm"} if "." in key and \

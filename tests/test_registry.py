@@ -48,7 +48,7 @@ def test_every_statement_declares_its_space(stmt):
 
 
 def test_every_needle_states_its_share_and_the_report_sizes_its_search_by_it():
-    from bnverify.report.build import report_budget
+    from bnverify.verify.planning import campaign_budget
     from bnverify.verify.statement import needle_fraction
 
     needles = [m for m in MUTANTS if getattr(m, "needle_share", None) is not None]
@@ -56,8 +56,8 @@ def test_every_needle_states_its_share_and_the_report_sizes_its_search_by_it():
     for m in needles:
         p = needle_fraction(m)
         assert 0 < p < 0.1, (m.key, m.needle_share)
-        b = report_budget(m, 16, "float64", mutant=True)
-        assert b["sweep"] >= 3 / p and b["hunt"] >= 3 / p, (m.key, p, b)
+        b = campaign_budget(m, 16, "float64")
+        assert b.sweep >= 3 / p and b.hunt >= 3 / p, (m.key, p, b)
 
 
 def test_every_bound_statement_has_a_needle():
@@ -109,7 +109,7 @@ def test_bad_theorem_folder_is_a_clear_error(tmp_path):
 def test_every_mutant_is_addressed_by_a_short_key():
     """``<base key>+<name>`` finds the same mutant as its full (description) key, everywhere a key
     is looked up; the short keys are unique."""
-    from bnverify.verify.search import load_statement
+    from bnverify.verify.registry import load_statement
     from bnverify.verify.testing import find as find_in_tests
 
     shorts = [m.short_key for m in MUTANTS]

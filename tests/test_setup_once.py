@@ -11,7 +11,7 @@ from bnverify.numerics import hyper as H
 from bnverify.numerics import simulate as S
 from bnverify.verify import example as E
 from bnverify.verify.adjudicate import run_once
-from bnverify.verify.search import load_statement
+from bnverify.verify.registry import load_statement
 
 KEYS = ["thm3.peak_bound@reconstructed-v1", "lemma7.rising_criterion@exact-v1",
         "lemma9.alignment_gradient@reconstructed-v1", "thm5.monotone_decrease@reconstructed-v1"]

@@ -3,9 +3,11 @@
 ::
 
     bnverify list [--mutants] [--theorems DIR]
-    bnverify check [ID ...] [--precision float64|mpmath|both] [--examples N] [--mp-examples M]
-                   [--seed S] [--theorems DIR] [--workers W] [--json]
+    bnverify check [ID ...] [--precision float64|mpmath|both] [--search S] [--examples N] [--mp-examples M]
+                   [--seed S] [--theorems DIR] [--workers W] [--scheduler ADDRESS] [--json]
     bnverify report [--out reports/] [--examples N] [--mp-examples M] [--seed S] [--theorems DIR]
+    bnverify deep [--store DIR] [--summary FILE] [--mutants] [--hypothesis N] [--sweep N] [--hunt N] [--chunk C]
+                  [--seed S] [--from-store] [--scheduler ADDRESS] [--workers W]
     bnverify reproduce ID --params FILE|JSON [--rows K] [--theorems DIR]
     bnverify figure section6 [--loss square|logistic] [--out DIR] [--horizon T]
 
@@ -102,7 +104,7 @@ _examples_int = _int_at_least(0, MAX_EXAMPLES)
 
 
 def _cores() -> int:
-    from bnverify.verify.engine import default_workers
+    from bnverify.verify.runners import default_workers
 
     return default_workers()
 
@@ -119,9 +121,9 @@ def _workers(args, scheduler: str | None = None) -> int:
 
 
 def _scheduler(args) -> str | None:
-    """The Dask scheduler of ``report`` (``--scheduler``, else ``BNVERIFY_SCHEDULER``), checked
-    before any work: well formed, and a scheduler answers there."""
-    from bnverify.verify.engine import SCHEDULER_ENV, check_scheduler
+    """The Dask scheduler of ``check``, ``report`` and ``deep`` (``--scheduler``, else
+    ``BNVERIFY_SCHEDULER``), checked before any work: well formed, and a scheduler answers there."""
+    from bnverify.verify.runners import SCHEDULER_ENV, check_scheduler
 
     address, source = ((args.scheduler, "--scheduler") if args.scheduler is not None
                        else (os.environ.get(SCHEDULER_ENV) or None, SCHEDULER_ENV))
@@ -131,6 +133,12 @@ def _scheduler(args) -> str | None:
         return check_scheduler(address, source=source)
     except ValueError as e:
         raise UsageError(str(e)) from None
+
+
+def _scheduler_arg(p):
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the campaigns on a running Dask cluster (default: BNVERIFY_SCHEDULER, else an embedded "
+                        "LocalCluster with --workers processes, started and stopped by the command; 'inline': in-process)")
 
 
 def _theorems_arg(p):
@@ -158,6 +166,7 @@ def _examples_args(p, f64_default, mp_default):
 
 def build_parser() -> argparse.ArgumentParser:
     from bnverify.report.run import DEFAULT_F64, DEFAULT_MP
+    from bnverify.verify.planning import SEARCH_CHOICES
 
     p = _Parser(prog="bnverify", description="Theorem-checking numerical verification of GD dynamics in "
                 "batch-normalised linear models: run statements (lemmas/theorems as predicates over "
@@ -173,18 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     _theorems_arg(q)
 
     q = sub.add_parser("check", help="falsification campaigns for some or all statements",
-                       description="Run Hypothesis campaigns (campaign.falsify) per statement and precision "
+                       description="Run a search campaign per statement and precision (the report's, by default) "
                        "and print a verdict table. Exit 1 if any statement is violated.")
     q.add_argument("ids", nargs="*", metavar="ID", help="statement id, id@version or id prefix (default: all); "
                    "a mutant's full key is accepted too")
     q.add_argument("--precision", choices=("float64", "mpmath", "both"), default="both",
                    help="primary precision of the campaigns (default both)")
-    q.add_argument("--search", choices=("hypothesis", "sweep", "hunt", "sweep+hunt", "all"), default="all",
+    q.add_argument("--search", choices=SEARCH_CHOICES, default="all",
                    help="searcher over each statement's declared space: Hypothesis, a scrambled Sobol sweep, a "
                         "CMA-ES hunt (from random starts), sweep+hunt (the hunt restarted from the sweep's tightest "
                         "examples), or all three at the report's split of --examples (default all)")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
+    _scheduler_arg(q)
     q.add_argument("--json", action="store_true",
                    help="print a machine-readable result (counts, slacks, every counterexample's example)")
 
@@ -201,9 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="float64 examples per mutant (default: half of --examples, 20 by default; "
                         "mpmath: a tenth, at least 1)")
     q.add_argument("--fast-figures", action="store_true", help="short horizons and coarse grids for the figures")
-    q.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run the campaigns on a running Dask cluster (default: BNVERIFY_SCHEDULER, else an embedded "
-                        "LocalCluster with --workers processes, started and stopped by the command; 'inline': in-process)")
+    _scheduler_arg(q)
+    _deep_parser(sub)
 
     q = sub.add_parser("reproduce", help="re-run one example in both precisions",
                        description="Re-run one example (e.g. a counterexample from a report or `check --json`) "
@@ -253,6 +262,18 @@ def _load(theorems, *, mutants=False):
                             EXIT_ERROR) from None
 
 
+def _statement(args):
+    """The statement or mutant ``args.id`` names (its key or id); a usage error when none does."""
+    from bnverify.verify.registry import load_statement
+
+    _load(args.theorems)  # a missing folder or a broken theorem file: its own message and exit status
+    _load(args.theorems, mutants=True)
+    try:
+        return load_statement(args.id, args.theorems)
+    except LookupError:
+        raise UsageError(f"statement: unknown id {args.id!r}; see `bnverify list --mutants`") from None
+
+
 def _check_profile() -> str:
     """``HYPOTHESIS_PROFILE``: one of the registered profiles (usage error otherwise)."""
     from bnverify.verify.campaign import PROFILE_EXAMPLES, profile_name
@@ -264,7 +285,7 @@ def _check_profile() -> str:
 
 
 def _exit_status(summary: dict, *, mutants_count: bool, log_path=None) -> int:
-    """Exit status of a run from :func:`bnverify.report.run.summarise` (module docstring), with
+    """Exit status of a run from :func:`bnverify.report.run.run_outcome` (module docstring), with
     one line on stderr per kind of failure. ``mutants_count``: an uncaught mutant is exit 1."""
     from bnverify.report.run import exit_status
 
@@ -344,28 +365,34 @@ def _select(args):
 
 
 def cmd_check(args) -> int:
-    from bnverify.report.run import Job, run_jobs
+    from bnverify.report.run import campaign_dict, error_log_text, run_outcome
+    from bnverify.verify.orchestrate import run_campaigns
+    from bnverify.verify.planning import Budget, campaign_budget
+    from bnverify.verify.runners import progress_printer, runner_for
 
     _check_profile()
     f64, mp = _examples(args)
-    workers = _workers(args)
+    scheduler = _scheduler(args)
+    workers = _workers(args, scheduler)
     stmts, muts = _select(args)
     precisions = ("float64", "mpmath") if args.precision == "both" else (args.precision,)
-    from bnverify.report.build import report_budget
 
-    def job(s, m, p):
-        n = f64 if p == "float64" else mp
-        budget = report_budget(s, n, p, mutant=m, certify=args.certify) if args.search == "all" else None
-        return Job(s.key, m, p, n, args.seed, tuple(args.theorems), searcher=args.search, budget=budget,
-                   certify=args.certify)
+    def budget(stmt, precision):
+        n = f64 if precision == "float64" else mp
+        if args.search == "all":
+            return campaign_budget(stmt, n, precision, certify=args.certify)
+        return Budget.for_search(args.search, n, certify=args.certify)
 
-    jobs = [job(s, m, p) for group, m in ((stmts, False), (muts, True)) for s in group for p in precisions]
+    chosen = stmts + muts
+    if scheduler is None and len(chosen) * len(precisions) <= 1:
+        workers = 1  # one campaign: not worth starting a cluster
     t0 = time.perf_counter()
-    results = run_jobs(jobs, workers=workers, desc="check")
+    with runner_for(scheduler, workers) as runner:
+        runs = run_campaigns(chosen, budget, runner, seed=args.seed, backends=precisions,
+                             progress=progress_printer() if sys.stderr.isatty() else None)
     wall = time.perf_counter() - t0
-    from bnverify.report.run import error_log_text, summarise
-
-    summary = summarise(results)  # every mutant here was asked for by key: not caught is exit 1
+    results = [campaign_dict(res, s) for res, s in zip(runs, (s for s in chosen for _ in precisions))]
+    summary = run_outcome(results)  # every mutant here was asked for by key: not caught is exit 1
     log = write_error_log(error_log_text(summary["errors"])) if summary["errors"] else None
     if args.json:
         from bnverify.report.run import json_safe
@@ -505,13 +532,10 @@ def cmd_reproduce(args) -> int:
 
     from bnverify.verify.adjudicate import decide, run_once
     from bnverify.verify.example import Example
-    from bnverify.report.run import find_statement
     from bnverify.report.tables import verdicts_of
 
     d = _read_params(args.params)
-    stmt = find_statement(args.id, args.theorems) if _load(args.theorems) is not None else None
-    if stmt is None:
-        raise UsageError(f"statement: unknown id {args.id!r}; see `bnverify list --mutants`")
+    stmt = _statement(args)
     if not isinstance(d["instance"].get("builder"), str):
         raise UsageError("--params: 'instance' needs a 'builder' name (a string)")
     try:
@@ -555,7 +579,7 @@ def _check_memory(ex) -> None:
 
 
 def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
-    from bnverify.report.run import error_log_text, summarise
+    from bnverify.report.run import error_log_text, run_outcome
 
     print(f"{stmt.key} — {stmt.reference}")
     print(f"example: {ex.short()}")
@@ -570,7 +594,7 @@ def _reproduce(args, stmt, ex, decide, run_once, verdicts_of, pd) -> int:
                             errors=[dict(example=ex.to_dict(), traceback=dec.error)] if dec.error else []))
         print(f"\n== {primary} primary: outcome {dec.outcome.upper()} ({dec.seconds:.2f} s)")
         print(verdicts_of(dec.to_dict()).to_string(index=False))
-    summary = summarise(results)  # the exit status as `check` gives it, for this one example
+    summary = run_outcome(results)  # the exit status as `check` gives it, for this one example
     if summary["errors"]:
         log = write_error_log(error_log_text(summary["errors"]))
         return _exit_status(summary, mutants_count=True, log_path=log)
@@ -611,14 +635,70 @@ def cmd_figure(args) -> int:
     return EXIT_OK
 
 
+def _deep_parser(sub) -> None:
+    q = sub.add_parser("deep", help="every statement (and mutant) at a large budget into a resumable store",
+                       description="Every statement with a declared space (and, with --mutants, every mutant) at a "
+                       "large budget, into a resumable results store, and a markdown summary (make deep). Run again "
+                       "to resume an interrupted run; --from-store writes the summary of what the store holds.")
+    q.add_argument("--store", default="reports/deep/store", metavar="DIR", help="results store folder (resumable)")
+    q.add_argument("--summary", default="reports/deep/SUMMARY.md", metavar="FILE")
+    q.add_argument("--hypothesis", type=_nonneg_int, default=1000, metavar="N")
+    q.add_argument("--sweep", type=_nonneg_int, default=8192, metavar="N")
+    q.add_argument("--hunt", type=_nonneg_int, default=1024, metavar="N")
+    q.add_argument("--hunt-restarts", type=_pos_int, default=8, metavar="K")
+    q.add_argument("--chunk", type=_pos_int, default=64, metavar="C", help="sweep examples per unit of work")
+    q.add_argument("--seed", type=int, default=0, metavar="S")
+    q.add_argument("--certify", choices=("doubtful", "all"), default="doubtful",
+                   help="what goes up the precision ladder: doubtful verdicts + 8 tightest + a sample of 32 "
+                        "screened holds per campaign (default), or every decided verdict")
+    q.add_argument("--backend", action="append", default=None, help="primary precision (repeatable; default float64)")
+    q.add_argument("--statement", action="append", default=[], help="statement id or key (repeatable; default all)")
+    _theorems_arg(q)
+    q.add_argument("--mutants", action="store_true", help="also every mutant (stops at its first violation)")
+    _scheduler_arg(q)
+    q.add_argument("--workers", type=_pos_int, default=None, metavar="W",
+                   help="worker processes of the embedded cluster (default: one per core)")
+    q.add_argument("--from-store", action="store_true",
+                   help="decide nothing: write the summary from what the store holds (an interrupted run)")
+
+
+def cmd_deep(args) -> int:
+    from bnverify.report.deep import DeepSettings, run_deep
+    from bnverify.verify.planning import Budget
+    from bnverify.verify.registry import theorem_dirs
+
+    try:
+        theorem_dirs(args.theorems)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    scheduler = None if args.from_store else _scheduler(args)
+    budget = Budget(hypothesis=args.hypothesis, sweep=args.sweep, hunt=args.hunt, hunt_restarts=args.hunt_restarts,
+                    chunk=args.chunk, certify=args.certify)
+    if args.statement:
+        from bnverify.verify.registry import select
+
+        try:
+            select(_load(args.theorems), args.statement)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    run_deep(DeepSettings(store=args.store, summary=args.summary, budget=budget, seed=args.seed,
+                          backends=tuple(args.backend or ("float64",)), statements=tuple(args.statement),
+                          theorems=tuple(args.theorems), mutants=args.mutants, scheduler=scheduler,
+                          workers=args.workers, from_store=args.from_store))
+    return EXIT_OK
+
+
 COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "reproduce": cmd_reproduce,
-            "figure": cmd_figure}
+            "figure": cmd_figure, "deep": cmd_deep}
 
 
 def _stopped(command: str | None) -> str:
     """What an interruption of ``command`` left behind, for its one line."""
     if command == "report":
         return "; campaigns stopped, the previous report left intact"
+    if command == "deep":
+        return ("; finished units are in the store: run again to resume "
+                "(or --from-store for the summary of what it holds)")
     return "; campaigns stopped" if command == "check" else ""
 
 
@@ -673,17 +753,8 @@ def _cert_path(base: str, name: str, several: bool) -> str:
 
 def cmd_prove(args) -> int:
     from bnverify.verify.prove import prove, region_claims, write_certificate
-    from bnverify.verify.search import load_statement
 
-    _load(args.theorems, mutants=True)
-    try:
-        stmt = load_statement(args.id, args.theorems)
-    except LookupError:
-        from bnverify.report.run import find_statement
-
-        stmt = find_statement(args.id, args.theorems)
-    if stmt is None:
-        raise UsageError(f"statement: unknown id {args.id!r}; see `bnverify list --mutants`")
+    stmt = _statement(args)
     claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
     if not claims:
         raise UsageError(f"{stmt.key}: no region claim" + (f" named {args.claim!r}" if args.claim else "")

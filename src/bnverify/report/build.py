@@ -15,7 +15,6 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import shutil
 import signal
@@ -23,15 +22,13 @@ import sys
 import time
 from pathlib import Path
 
-from bnverify.numerics.backends import get_backend
 from bnverify.verify.registry import load, select
-from bnverify.verify.statement import needle_fraction
 from bnverify.report import figures as F
 from bnverify.report.coverage_fig import coverage_figure
 from bnverify.report import markdown as M
 from bnverify.report import tables as T
-from bnverify.report.run import (Job, RunSettings, environment, error_log_text, exit_status, json_safe, run_jobs,
-                                 summarise)
+from bnverify.report.run import (RunSettings, campaign_dict, environment, error_log_text, exit_status, json_safe,
+                                 run_outcome)
 
 MARKER = ".bnverify-report"  # written into every report folder, with the manifest of what the report wrote
 MARKER_NOTE = "a bnverify report folder: `bnverify report --out` may replace it (files: what it wrote, sha256)"
@@ -221,37 +218,6 @@ def _mut(settings) -> str:
     return f"{settings.mutant_f64} / {settings.mutant_mp}"
 
 
-def report_budget(stmt, n: int, precision: str, *, mutant: bool, certify: str = "doubtful") -> dict:
-    """Examples per searcher of one report campaign from its example count ``n``: float64
-    statements split ``n`` over Hypothesis (¼), the Sobol sweep (½) and the CMA-ES hunt (¼), scaled
-    by the statement's ``search_scale`` (< 1 where one example costs seconds); mpmath-primary
-    campaigns sweep only; mutants give every searcher ``n`` and each stops at its first confirmed
-    violation (examples-to-detection per searcher); a needle mutant's float64 campaign sweeps and
-    hunts at least its ``ci_budget``."""
-    from dataclasses import asdict
-
-    from bnverify.verify.search import Budget
-
-    if n <= 0:
-        return asdict(Budget(certify=certify))
-    if mutant:
-        # a needle (false on a share p of the space) sweeps and hunts at least 3/p draws each (a region
-        # of share p is found with probability ≈ 95 %), and at least the budget its own test needs
-        # (float64 primary: an mpmath-primary campaign of a needle would cost ~100 × its draws); it
-        # stops at its first confirmed violation, so the budget is spent only while it is missed
-        share = needle_fraction(stmt) if precision == "float64" else None
-        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0), math.ceil(3 / share)) if share else n
-        return asdict(Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2), certify=certify))
-    if precision != "float64":
-        k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
-        return asdict(Budget(sweep=k, chunk=max(1, k), certify=certify))
-    k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
-    sweep = max(1, k // 2)
-    hyp = k // 4 if k >= 4 else 0
-    focus = k // 8 if stmt.space().focus_regions else 0
-    return asdict(Budget(hypothesis=hyp, sweep=sweep - focus, hunt=k - hyp - sweep, focus=focus, chunk=max(16, k // 8), certify=certify))
-
-
 def selected(settings: RunSettings) -> tuple[list, list]:
     """The statements and mutants ``settings`` asks for (all of them without ``ids``)."""
     stmts = load(settings.theorems)
@@ -265,56 +231,37 @@ def selected(settings: RunSettings) -> tuple[list, list]:
     return stmts, muts
 
 
+def campaign_examples(settings: RunSettings, stmt, precision: str) -> int:
+    """Examples of one report campaign: the statement's or, when ``settings`` gives them, the mutant's."""
+    if stmt.is_mutant and settings.mutant_f64 is not None:
+        return settings.mutant_f64 if precision == "float64" else settings.mutant_mp
+    return settings.examples_f64 if precision == "float64" else settings.examples_mp
+
+
 def collect(settings: RunSettings, *, progress=None, quiet=False) -> tuple[list[dict], list[dict]]:
-    """Campaigns of every statement and every mutant, in every precision of ``settings``."""
+    """Campaigns of every statement and every mutant, in every precision of ``settings``, through
+    :func:`bnverify.verify.orchestrate.run_campaigns` on the runner of ``settings`` (an embedded Dask
+    LocalCluster, ``settings.scheduler`` or ``BNVERIFY_SCHEDULER`` for a running cluster, or
+    in-process with one worker). Returns the statements' and the mutants' campaigns as report dicts."""
+    from bnverify.verify.orchestrate import run_campaigns
+    from bnverify.verify.planning import campaign_budget
+    from bnverify.verify.runners import progress_printer, runner_for
+
     stmts, muts = selected(settings)
-    jobs = []
-    for group, pool in ((False, stmts), (True, muts)):
-        for s in pool:
-            for p in settings.precisions:
-                if group and settings.mutant_f64 is not None:
-                    n = settings.mutant_f64 if p == "float64" else settings.mutant_mp
-                else:
-                    n = settings.examples_f64 if p == "float64" else settings.examples_mp
-                jobs.append(Job(s.key, group, p, n, settings.seed, tuple(settings.theorems),
-                                budget=report_budget(s, n, p, mutant=group, certify=settings.certify)))
-    _log(f"bnverify: {len(stmts)} statements, {len(muts)} mutants, {len(jobs)} campaigns "
-         f"({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples per statement, "
+    campaigns = (len(stmts) + len(muts)) * len(settings.precisions)
+    _log(f"bnverify: {len(stmts)} statements, {len(muts)} mutants, {campaigns} "
+         f"campaigns ({settings.examples_f64} float64 / {settings.examples_mp} mpmath examples per statement, "
          f"{_mut(settings)} per mutant, "
          f"{settings.workers} worker(s))", quiet)
-    res = run_on_engine(stmts + muts, jobs, settings, quiet=quiet)
-    return [r for r in res if not r["mutant"]], [r for r in res if r["mutant"]]
 
+    def budget(stmt, precision):
+        return campaign_budget(stmt, campaign_examples(settings, stmt, precision), precision, certify=settings.certify)
 
-def run_on_engine(statements, jobs, settings: RunSettings, *, quiet=False) -> list[dict]:
-    """Every job's campaign on the engine (an embedded Dask LocalCluster, ``settings.scheduler``
-    or ``BNVERIFY_SCHEDULER`` for a running cluster, or in-process with one worker): the units
-    of all campaigns batched, phase 1 (pinned, Hypothesis, sweep) then the hunts, so one heavy
-    statement spreads over every worker. Returns the campaigns as report dicts, in job order."""
-    from bnverify.verify.engine import Engine, progress_printer, run_campaigns
-    from bnverify.verify.search import Budget
-    from bnverify.report.run import draw_points, result_dict
-
-    by_key = {s.key: s for s in statements}
-    budgets = {(j.key, get_backend(j.precision).name): Budget(**j.budget) for j in jobs}
-    backends = tuple(dict.fromkeys(get_backend(j.precision).name for j in jobs))
-    out = {}
-    per_backend = {b: [by_key[j.key] for j in jobs if get_backend(j.precision).name == b] for b in backends}
-    # every precision of the same statements: one batch (its two phase barriers are shared, so the
-    # mpmath units fill the float64 batch's tail); otherwise one batch per precision
-    if all([s.key for s in v] == [s.key for s in per_backend[backends[0]]] for v in per_backend.values()):
-        batches = [(per_backend[backends[0]], backends)]
-    else:
-        batches = [(v, (b,)) for b, v in per_backend.items()]
-    with Engine(scheduler=getattr(settings, "scheduler", None), workers=settings.workers) as eng:
-        for stmts, bks in batches:
-            results = run_campaigns(stmts, lambda s, bk: budgets[(s.key, get_backend(bk).name)], seed=settings.seed,
-                                    backends=bks, engine=eng, progress=None if quiet else progress_printer())
-            for (stmt, b), res in zip(((s, b) for s in stmts for b in bks), results):
-                d = result_dict(res, mutant=stmt.is_mutant, statement=stmt)
-                d["points"] = draw_points(res)
-                out[(stmt.key, b)] = d
-    return [out[(j.key, get_backend(j.precision).name)] for j in jobs]
+    with runner_for(settings.scheduler, settings.workers) as runner:
+        results = run_campaigns(stmts + muts, budget, runner, seed=settings.seed, backends=settings.precisions,
+                                progress=progress or (None if quiet else progress_printer()))
+    dicts = [campaign_dict(res, s) for res, s in zip(results, (s for s in stmts + muts for _ in settings.precisions))]
+    return [d for d in dicts if not d["mutant"]], [d for d in dicts if d["mutant"]]
 
 
 def make_figures(fig_dir: Path, *, fast: bool = False, quiet=False) -> dict:
@@ -375,7 +322,7 @@ def beside_campaigns(settings: RunSettings, fig_dir: Path, fast: bool, quiet: bo
     campaigns leave idle (the tail of each batch) instead of running after them on one core. With
     an in-process engine (``workers=1`` or ``inline``) they run after the campaigns, in this
     process, as before. A side process that fails is not fatal: its work is redone here."""
-    from bnverify.verify.engine import INLINE, SCHEDULER_ENV
+    from bnverify.verify.runners import INLINE, SCHEDULER_ENV
 
     scheduler = getattr(settings, "scheduler", None) or os.environ.get(SCHEDULER_ENV)
     args = (fig_dir, settings, {s.key for s in selected(settings)[0]}, fast, quiet)
@@ -484,7 +431,7 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             results, mutant_results = collect(settings, progress=progress, quiet=quiet)
             t_campaigns = time.perf_counter() - t0
             figs, premise_rows = side()
-        summary = summarise(results + mutant_results)
+        summary = run_outcome(results + mutant_results)
         status = exit_status(summary, mutants_count=False)
         previous = out.is_dir() and report_manifest(out) is not None
         dest = failed_dir(out) if status != 0 and previous else out

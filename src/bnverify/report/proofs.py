@@ -55,8 +55,7 @@ def generate(out, *, scale: float = 1.0, mutants: bool = True, log=print) -> dic
     from bnverify.verify.certcheck import check_file
     from bnverify.verify.provenance import git_commit
     from bnverify.verify.prove import prove, region_claims, write_certificate
-    from bnverify.verify.registry import load
-    from bnverify.verify.search import load_statement
+    from bnverify.verify.registry import load, load_statement
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,23 +1,15 @@
-"""Running campaigns for the command line and the report, and describing the run.
-
-A *job* is one (statement or mutant, precision) campaign: :func:`bnverify.verify.campaign.falsify` with
-``n`` examples and a seed. Jobs are independent, so :func:`run_jobs` can farm them out to worker
-processes; a worker re-loads its statement by key from the theorem folders (statements hold
-lambdas and are not picklable) and returns the :class:`~bnverify.verify.campaign.CampaignResult` as
-*plain data* (:func:`plain`): mpmath numbers of private contexts cannot be pickled.
-"""
+"""The settings and description of a run (``check``, ``report``), its campaigns as plain data for
+tables and ``results.json`` (:func:`campaign_dict`), and what a set of campaign results means: the
+outcome of the run (:func:`run_outcome`) and its exit status (:func:`exit_status`)."""
 from __future__ import annotations
 
 import math
 import os
 import platform
-import re
 import signal
 import sys
 import threading
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 
@@ -98,21 +90,9 @@ def json_safe(x):
     return x
 
 
-@dataclass
-class Job:
-    key: str
-    mutant: bool
-    precision: str
-    examples: int
-    seed: int | None
-    theorems: tuple = ()
-    searcher: str = "hypothesis"  # or sweep / hunt / all; ignored when budget is given
-    budget: dict | None = None  # bnverify.verify.search.Budget fields: examples per searcher
-    certify: str = "doubtful"  # adjudicate.decide's policy (a budget carries its own)
-
-
 def result_dict(res, *, mutant: bool, statement=None) -> dict:
-    """A CampaignResult as plain data, with the fields the report needs."""
+    """A CampaignResult as plain data, with the fields the report needs (a campaign that raised:
+    ``error`` and ``error_traceback`` set, no examples)."""
     d = plain(res.to_dict())
     d.update(key=res.statement, mutant=mutant, met=res.met, met_rate=res.met_rate,
              min_slack=plain(res.min_slack), counts=plain(res.counts))
@@ -137,92 +117,18 @@ def _module_doc(stmt) -> str:
     return mod.__doc__.strip()
 
 
-def find_statement(key: str, theorems=(), *, mutant: bool | None = None):
-    """The statement (or mutant) with ``key`` (``id@version``) or ``id``; None if unknown."""
-    from bnverify.verify.registry import load
-    from bnverify.verify.search import load_statement
-
-    try:
-        return load_statement(key, theorems, mutant=mutant)
-    except LookupError:
-        pass
-    pools = [False, True] if mutant is None else [mutant]
-    for m in pools:
-        hits = [s for s in load(theorems, mutants=m) if s.id == key]
-        if hits:
-            return hits[0]
-    return None
-
-
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def run_job(job: Job) -> dict:
-    """One campaign; returns plain data (safe to send back from a worker process). A campaign
-    that raises (a bug in a statement under construction) becomes a result with ``error`` set
-    and no examples, so that the other campaigns and the report still come through."""
-    t0 = time.perf_counter()
-    try:
-        return _run_job(job)
-    except Exception as e:  # noqa: BLE001
-        return error_result(job, e, time.perf_counter() - t0)
-
-
-def error_result(job: Job, e: BaseException, seconds: float = 0.0) -> dict:
-    from bnverify.verify.adjudicate import OUTCOMES
-
-    try:
-        stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
-        describe = stmt.describe() if stmt is not None else None
-    except Exception:  # noqa: BLE001
-        stmt, describe = None, None
-    if describe is None:
-        sid, _, ver = job.key.partition("@")
-        describe = dict(id=sid, version=ver, reference="", provenance="", kind="", loss="", simulator="",
-                        derivation=None, mutant_of=None, mutation="", summary="")
-    msg = f"{type(e).__name__}: {e}".strip()
-    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-    return plain(dict(statement=job.key, key=job.key, mutant=job.mutant, backend=get_backend(job.precision).name,
-                      describe=describe, examples=0, met=0, met_rate=0.0, counts={k: 0 for k in OUTCOMES},
-                      min_slack=None, slacks=[], tightness=[], counterexamples=[], artefacts=[],
-                      first_violation_at=None, seconds=seconds, seed=job.seed, profile="", error=msg[:2000],
-                      unmet_reasons=[], tightest=None, doc=(type(stmt).__doc__ or "").strip() if stmt else "",
-                      module_doc=_module_doc(stmt) if stmt else "",
-                      source_file=getattr(stmt, "source_file", ""), known_false=None,
-                      reference=describe.get("reference", ""), kind=describe.get("kind", ""),
-                      error_traceback=tb[-20000:]))
-
-
-def _run_job(job: Job) -> dict:
-    from bnverify.verify.campaign import falsify
-    from bnverify.verify.search import Budget, run_campaign
-
-    stmt = find_statement(job.key, job.theorems, mutant=job.mutant)
-    if stmt is None:
-        raise LookupError(f"statement {job.key!r} not found")
-    if job.budget is not None:
-        res = run_campaign(stmt, Budget(**job.budget), seed=job.seed, backend=job.precision)
-        from bnverify.verify.campaign import profile_name
-
-        res.profile = profile_name()
-    else:
-        res = falsify(stmt, backend=job.precision, max_examples=job.examples, seed=job.seed, searcher=job.searcher,
-                      certify=job.certify)
-    out = result_dict(res, mutant=job.mutant, statement=stmt)
-    out["points"] = draw_points(res)
-    return out
+def campaign_dict(res, statement) -> dict:
+    """A campaign of ``statement`` as the tables, ``check --json`` and ``results.json`` read it: its
+    :func:`result_dict` and its draws over the space (:func:`draw_points`)."""
+    d = result_dict(res, mutant=statement.is_mutant, statement=statement)
+    d["points"] = draw_points(res)
+    return d
 
 
 def draw_points(res) -> list[dict]:
     """A campaign's draws over its space (values, slack, tightness, outcome, searcher): the page's coverage map."""
     return plain([{"values": r["values"], "slack": r["slack"], "tightness": r.get("tightness"), "outcome": r["outcome"],
                    "searcher": r["searcher"]} for r in res.records if r.get("values") is not None])
-
-
-def _run_job_in_worker(job: Job) -> dict:
-    import bnverify.verify.campaign  # noqa: F401  (registers the Hypothesis profiles in the worker)
-
-    return run_job(job)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -252,22 +158,6 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watchdog, name="bnverify-parent-watchdog", daemon=True).start()
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Kill the workers now (a campaign cannot be interrupted politely) and drop queued jobs."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for p in procs:
-        try:
-            p.kill()
-        except (OSError, ValueError, AttributeError):
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        try:
-            p.join(timeout=5)
-        except (OSError, ValueError, AssertionError, AttributeError):
-            pass
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM received: handled like Ctrl-C (campaigns stopped, temporary files removed)."""
 
@@ -290,48 +180,6 @@ class sigterm_as_interrupt:
         if self._old is not None:
             signal.signal(signal.SIGTERM, self._old)
         return False
-
-
-def run_jobs(jobs: list[Job], *, workers: int = 1, progress: bool | None = None, desc: str = "campaigns") -> list[dict]:
-    """Run every job (in ``workers`` processes when > 1); results in job order.
-    ``progress``: a tqdm bar on stderr (default: only when stderr is a terminal)."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = None
-    if progress and jobs:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(jobs), desc=desc, unit="campaign", file=sys.stderr, leave=False)
-    out: list[dict | None] = [None] * len(jobs)
-    try:
-        if workers <= 1 or len(jobs) <= 1:
-            for i, job in enumerate(jobs):
-                if bar is not None:
-                    bar.set_postfix_str(f"{job.key[:40]} [{job.precision}]")
-                out[i] = run_job(job)
-                if bar is not None:
-                    bar.update(1)
-        else:
-            # likely heaviest first, for better packing on few cores: measured, the float64-primary
-            # campaigns of statements cost most (40 examples, doubtful ones re-decided in mpmath),
-            # then those of mutants (20), then the mpmath-primary ones (4 or 2)
-            order = sorted(range(len(jobs)), key=lambda i: (jobs[i].precision != "float64", jobs[i].mutant,
-                                                            -jobs[i].examples))
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
-            try:
-                futs = {pool.submit(_run_job_in_worker, jobs[i]): i for i in order}
-                for f in as_completed(futs):
-                    out[futs[f]] = f.result()
-                    if bar is not None:
-                        bar.update(1)
-            except BaseException:  # Ctrl-C, SIGTERM, a broken pool: stop every worker at once
-                _stop_pool(pool)
-                raise
-            pool.shutdown(wait=True)
-    finally:
-        if bar is not None:
-            bar.close()
-    return out  # type: ignore[return-value]
 
 
 # --- the run's description -----------------------------------------------------------------------
@@ -371,7 +219,7 @@ class RunSettings:
     ids: tuple = ()  # restrict to these statements (and their mutants); () = all
     workers: int = 1
     scheduler: str | None = None  # a Dask scheduler address (None: BNVERIFY_SCHEDULER or an embedded cluster)
-    certify: str = "doubtful"  # what goes up the precision ladder (bnverify.verify.search.Budget.certify)
+    certify: str = "doubtful"  # what goes up the precision ladder (bnverify.verify.planning.Budget.certify)
     profile: str = "ci"
     started: str = ""
     extra: dict = field(default_factory=dict)
@@ -419,7 +267,7 @@ def campaign_errors(r: dict) -> list[dict]:
     return out
 
 
-def summarise(results: list[dict]) -> dict:
+def run_outcome(results: list[dict]) -> dict:
     """The verdict of a run over campaign results (statements and mutants, every precision):
 
     * ``violated``: statements with a confirmed counterexample (not those recorded as refuted,
@@ -442,7 +290,7 @@ def summarise(results: list[dict]) -> dict:
 
 
 def exit_status(summary: dict, *, mutants_count: bool) -> int:
-    """The exit status of a run from its :func:`summarise` (``bnverify.cli``'s table): 1 a
+    """The exit status of a run from its :func:`run_outcome` (``bnverify.cli``'s table): 1 a
     statement violated (or, with ``mutants_count``, a mutant not caught), else 3 an error, else 4
     nothing checked, else 0."""
     if summary["violated"] or (mutants_count and summary["mutants_missed"]):

@@ -57,7 +57,7 @@ def certified_text(r: dict) -> str:
     """``certified / decided`` (share): decided examples (holds, violated, artefact) whose outcome rests on
     a ball-arithmetic certificate; then, where comfortable holds were *screened* (decided in float64,
     not certified), how many, and the certified share of the seeded sample sent up the ladder with its
-    one-sided 95 % Clopper–Pearson lower bound (``bnverify.verify.search.apply_certificates``)."""
+    one-sided 95 % Clopper–Pearson lower bound (``bnverify.verify.summary.apply_certificates``)."""
     dec, cert = r.get("decided"), r.get("certified")
     if dec is None or cert is None:
         return "–"
@@ -85,7 +85,7 @@ def certified_sum(rs: list[dict]) -> str:
     merged = None
     if cs:
         n, k = sum(c["sample"]["n"] for c in cs), sum(c["sample"]["certified"] for c in cs)
-        from bnverify.verify.search import clopper_pearson_lower
+        from bnverify.verify.summary import clopper_pearson_lower
 
         merged = dict(screened=sum(c["screened"] for c in cs), overturned=[o for c in cs for o in c["overturned"]],
                       sample=dict(n=n, certified=k, lower95=clopper_pearson_lower(k, n)),

@@ -1,10 +1,11 @@
-"""Campaigns: Hypothesis drives many examples of one statement through :func:`decide`.
+"""Campaign results and the in-process campaign of the pytest plugin.
 
-``falsify(stmt, backend=…)`` runs the statement's pinned examples, then ``max_examples``
-generated ones, calls ``hypothesis.target`` on the negated slack (pushing the search towards the
-boundary) and collects every decision: counts per outcome, hypotheses-met rate, smallest slack,
-tightness samples and *every* counterexample (nothing stops at the first). No global state: a
-campaign is a pure function of (statement, settings, seed), so campaigns can be farmed out.
+:class:`CampaignResult`: counts per outcome, hypotheses-met rate, smallest slack, tightness samples,
+*every* counterexample, coverage and per-searcher detail of one (statement, precision) campaign
+(built from its records by :func:`bnverify.verify.summary.campaign_result`). ``falsify(stmt, backend=…)``
+runs the statement's pinned examples, then ``max_examples`` draws of one searcher (or of all three)
+through the one orchestrator (:mod:`bnverify.verify.orchestrate`), in this process. No global state:
+a campaign is a pure function of (statement, settings, seed).
 
 Hypothesis profiles (also registered for pytest by ``tests/conftest.py``):
 ``ci`` (derandomised, no database; the default), ``dev`` and ``deep`` (≥ 10,000 examples per
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
 
-from bnverify.verify.adjudicate import OUTCOMES, Decision
+from bnverify.verify.adjudicate import OUTCOMES
 from bnverify.numerics.backends import get_backend
 from bnverify.verify.statement import Statement
 
@@ -40,7 +41,7 @@ def decisive(counts: dict, artefacts) -> int:
 def record_certified(r: dict) -> bool:
     """Whether a search record's outcome rests on a certificate: its decision says so, or (records of
     a "holds", which keep only the final verdict) the final verdict is a certified ball verdict."""
-    if "certified" in r:  # re-decided up the ladder in phase 3 (bnverify.verify.search.apply_certificates)
+    if "certified" in r:  # re-decided up the ladder in phase 3 (bnverify.verify.summary.apply_certificates)
         return bool(r["certified"])
     dec = r.get("decision")
     if dec is not None:
@@ -100,7 +101,7 @@ class CampaignResult:
     seconds: float = 0.0
     seed: int | None = None
     profile: str = ""
-    # --- the search's evidence (bnverify.verify.search.summarise) ---
+    # --- the search's evidence (bnverify.verify.summary.campaign_result) ---
     distinct: int = 0  # distinct decided examples (by the decisive parameters), searchers' draws only
     duplicates: int = 0  # draws repeating a case already drawn (never counted as evidence)
     pinned_decided: int = 0  # pinned examples decided (shown apart)
@@ -116,8 +117,10 @@ class CampaignResult:
     region: str = ""
     budget: dict | None = None
     records: list = field(default_factory=list)  # every draw (plain data), for figures and stores
-    certified_added: int = 0  # certified decisions counted by add() (search.summarise reads records)
-    certification: dict | None = None  # search.apply_certificates: policy, screened, tightest, sample, overturned
+    certification: dict | None = None  # summary.apply_certificates: policy, screened, tightest, sample, overturned
+    error: str | None = None  # the campaign raised (orchestrate.failed_result): the message …
+    error_traceback: str | None = None  # … and the traceback
+    failure: object = field(default=None, repr=False, compare=False)  # runners.UnitFailed (in-process: the exception)
 
     @property
     def met(self) -> int:
@@ -142,7 +145,7 @@ class CampaignResult:
     def certified(self) -> int:
         """Decided examples whose outcome rests on a ball-arithmetic certificate
         (``Decision.certified``: a certified holds / artefact, or a certified violation mpmath confirms)."""
-        return self.certified_added + sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
+        return sum(1 for r in self.records if r.get("outcome") in DECIDED and record_certified(r))
 
     @property
     def certified_share(self) -> float | None:
@@ -152,23 +155,6 @@ class CampaignResult:
     def vacuous(self) -> bool:
         """No example met the hypotheses: the run says nothing."""
         return self.met == 0
-
-    def add(self, d: Decision):
-        self.examples += 1
-        self.counts[d.outcome] += 1
-        if d.outcome in DECIDED and d.certified:
-            self.certified_added += 1
-        fv = d.final
-        if d.outcome in ("holds", "violated") and fv.slack is not None:
-            self.slacks.append(fv.slack)
-            if fv.observed is not None and fv.bound not in (None, 0.0) and math.isfinite(fv.bound):
-                self.tightness.append(fv.observed / fv.bound)
-        if d.outcome == "violated":
-            self.counterexamples.append(d.to_dict())
-            if self.first_violation_at is None:
-                self.first_violation_at = self.examples
-        elif d.outcome == "artefact":
-            self.artefacts.append(d.to_dict())
 
     def row(self) -> dict:
         ms = self.min_slack
@@ -188,18 +174,21 @@ class CampaignResult:
                  unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
                  errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget,
                  certification=self.certification)
+        if self.error is not None:
+            d.update(error=self.error, error_traceback=self.error_traceback)
         if records:
             d["records"] = self.records
         return d
 
 
 def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = None, seed: int | None = None,
-            profile: str | None = None, searcher: str = "hypothesis", on_decision=None,
-            certify: str = "doubtful") -> CampaignResult:
-    """Search for counterexamples to ``stmt`` at the primary precision ``backend`` with one searcher
-    (``hypothesis`` by default; ``sweep``; ``hunt``; ``all``: the report's three) over the
-    statement's declared space; pinned examples first. ``on_decision(record)`` sees every draw."""
-    from bnverify.verify.search import Budget, run_campaign
+            profile: str | None = None, searcher: str = "hypothesis", certify: str = "doubtful") -> CampaignResult:
+    """Search for counterexamples to ``stmt`` at the primary precision ``backend`` with ``searcher``
+    (``hypothesis`` by default; ``sweep``; ``hunt``; ``sweep+hunt``; ``all``: the three at
+    :meth:`~bnverify.verify.planning.Budget.split`) over the statement's declared space, in this
+    process through :func:`bnverify.verify.orchestrate.run_campaign`; pinned examples first."""
+    from bnverify.verify.orchestrate import run_campaign
+    from bnverify.verify.planning import Budget
 
     profile = profile or profile_name()
     bk = get_backend(backend)
@@ -209,15 +198,6 @@ def falsify(stmt: Statement, *, backend="float64", max_examples: int | None = No
         n0 = default_examples(bk, profile)  # mutants: each searcher stops at its first violation)
         scale = 1.0 if stmt.is_mutant else float(getattr(stmt, "search_scale", 1.0))
         n = max(3 if bk.name != "float64" else 4, int(round(n0 * scale)))
-    if searcher == "all":  # the report's split: Hypothesis ¼, sweep ½, hunt (from the sweep's tightest) the rest
-        sweep = max(1, n // 2)
-        hyp = n // 4 if n >= 4 else 0
-        focus = n // 8 if stmt.space().focus_regions else 0
-        budget = Budget(hypothesis=hyp, sweep=sweep - focus, hunt=n - hyp - sweep, focus=focus, certify=certify)
-    elif searcher == "sweep+hunt":  # the hunt restarted from a short sweep's tightest examples
-        budget = Budget(sweep=max(2, n // 4), hunt=n - max(2, n // 4), certify=certify)
-    else:
-        budget = Budget.only(searcher, n, certify=certify)
-    res = run_campaign(stmt, budget, seed=seed, backend=bk, on_record=on_decision)
-    res.profile = profile
-    return res
+    focus = searcher == "all" and bool(stmt.space().focus_regions)
+    budget = Budget.for_search(searcher, n, focus=focus, certify=certify)
+    return run_campaign(stmt, budget, seed=seed, backend=bk.name, profile=profile)

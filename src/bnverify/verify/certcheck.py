@@ -43,7 +43,7 @@ class CheckResult:
 
 def find_claim(cert: dict, theorems=()):
     from bnverify.verify.prove import region_claims
-    from bnverify.verify.search import load_statement
+    from bnverify.verify.registry import load_statement
 
     try:
         stmt = load_statement(cert["statement"], theorems)

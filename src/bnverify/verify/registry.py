@@ -141,3 +141,16 @@ def select(statements: list[Statement], ids) -> list[Statement]:
     if unknown:
         raise ValueError(f"statement: unknown id(s) {unknown}; see `bnverify list`")
     return chosen
+
+
+def load_statement(key: str, theorems=(), *, mutant: bool | None = None) -> Statement:
+    """The statement or mutant with this key (``id@version``, a mutant's ``id@version+name``) or, failing
+    that, this ``id``; ``mutant``: look among statements only (False), mutants only (True) or both
+    (None, statements first). ``LookupError`` when none answers."""
+    pools = [load(theorems, mutants=m) for m in ([False, True] if mutant is None else [mutant])]
+    for match in (lambda s: s.answers_to(key), lambda s: s.id == key):
+        for pool in pools:
+            hits = [s for s in pool if match(s)]
+            if hits:
+                return hits[0]
+    raise LookupError(f"statement {key!r} not found")

@@ -101,7 +101,7 @@ class Store:
 
     def records(self, key: str, backend: str = "float64", *, seed="any") -> list[dict]:
         """Every stored record of the campaign ``(key, backend)`` (optionally of one ``seed``), unit
-        by unit in the order written; pass them to :func:`bnverify.verify.search.summarise`."""
+        by unit in the order written; pass them to :func:`bnverify.verify.summary.campaign_result`."""
         out = []
         for line in self._lines.values():
             if line["key"] == key and line["backend"] == backend and (seed == "any" or line.get("seed") == seed):

@@ -1,0 +1,191 @@
+"""What a campaign runs: its :class:`Budget` (examples per searcher, and the one rule that splits an
+example count over the searchers) and its :class:`Unit` s, planned phase by phase.
+
+A unit is one chunk of one campaign — the pinned examples, a Hypothesis run, a slice of the Sobol
+sweep, one CMA-ES restart, or a set of phase-3 certification targets — and carries its statement, so
+any runner (:mod:`bnverify.verify.runners`) can run it: a unit is a pure function of its fields.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from bnverify.verify.statement import needle_fraction
+
+SEARCHERS = ("hypothesis", "sweep", "hunt")
+SEARCH_CHOICES = (*SEARCHERS, "sweep+hunt", "all")  # `check --search`, `falsify(searcher=…)`
+CERTIFY_CHUNK = 8  # targets per phase-3 unit (they spread over the workers)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One chunk of one campaign. ``start``/``count``: Sobol indices (sweep), the restart index and
+    its evaluation budget (hunt), the example budget (hypothesis: one unit per campaign), the pinned
+    examples (pinned) or the targets (certify). ``x0``: the hunt's start point. ``stop_at_first``:
+    end at the first confirmed violation (mutants: they need only be caught). ``statement``: the
+    statement object the unit decides (not part of its identity)."""
+
+    key: str
+    searcher: str
+    start: int
+    count: int
+    seed: int | None = 0  # None: Hypothesis derandomised (the ci profile); Sobol / CMA-ES seed 0
+    backend: str = "float64"
+    x0: tuple | None = None
+    sigma0: float = 0.15
+    stop_at_first: bool = False
+    focus: str | None = None  # sweep: a named focus region of the space instead of the whole space
+    certify: str = "doubtful"  # adjudicate.decide's policy: "all" sends every decided verdict to the balls
+    targets: tuple = ()  # searcher "certify": ((role, searcher, index, example JSON), …) to certify
+    statement: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        if self.searcher == "pinned":  # one per campaign, whatever the seed
+            return f"{self.key}|{self.backend}|pinned"
+        return f"{self.key}|{self.backend}|{self.searcher}|{self.seed}|{self.start}+{self.count}" + \
+            (f"|focus={self.focus}" if self.focus else "") + \
+            (f"|certify={self.certify}" if self.certify != "doubtful" else "")
+
+    def to_dict(self) -> dict:
+        """The unit's fields as plain data, its statement left out (what a store records)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "statement"}
+
+
+# --- budgets ----------------------------------------------------------------------------------------
+@dataclass
+class Budget:
+    """Examples per searcher for one campaign; ``chunk``: sweep examples per unit."""
+
+    hypothesis: int = 0
+    sweep: int = 0
+    hunt: int = 0
+    hunt_restarts: int = 3
+    chunk: int = 64
+    focus: int = 0  # Sobol draws in the space's named focus regions (split evenly), shown as searcher "focus"
+    # what goes up the precision ladder: "doubtful" verdicts (then the `certify_tightest` tightest and
+    # a seeded sample of `certify_sample` screened holds, phase 3), or "all" decided verdicts
+    certify: str = "doubtful"
+    certify_tightest: int = 8
+    certify_sample: int = 32
+
+    def total(self) -> int:
+        return self.hypothesis + self.sweep + self.hunt + self.focus
+
+    @classmethod
+    def only(cls, searcher: str, n: int, **kw) -> "Budget":
+        if searcher not in SEARCHERS:
+            raise ValueError(f"searcher: unknown {searcher!r}; expected one of {SEARCHERS}")
+        return cls(**{searcher: n}, **kw)
+
+    @classmethod
+    def split(cls, n: int, *, focus: bool, **kw) -> "Budget":
+        """The "all" split of ``n`` examples: Hypothesis ¼, the Sobol sweep ½ (an eighth of ``n`` of it
+        in the focus regions when the space has some), the CMA-ES hunt (from the sweep's tightest) the rest."""
+        sweep = max(1, n // 2)
+        hyp = n // 4 if n >= 4 else 0
+        in_focus = n // 8 if focus else 0
+        return cls(hypothesis=hyp, sweep=sweep - in_focus, hunt=n - hyp - sweep, focus=in_focus, **kw)
+
+    @classmethod
+    def for_search(cls, search: str, n: int, *, focus: bool = False, **kw) -> "Budget":
+        """``n`` examples for ``search`` (:data:`SEARCH_CHOICES`): one searcher, ``sweep+hunt`` (the hunt
+        restarted from a short sweep's tightest examples) or ``all`` (:meth:`split`)."""
+        if search == "all":
+            return cls.split(n, focus=focus, **kw)
+        if search == "sweep+hunt":
+            return cls(sweep=max(2, n // 4), hunt=n - max(2, n // 4), **kw)
+        return cls.only(search, n, **kw)
+
+
+def campaign_budget(stmt, n: int, precision: str, *, certify: str = "doubtful") -> Budget:
+    """The budget of one ``check``/``report`` campaign of ``n`` examples: float64 statements
+    :meth:`Budget.split` ``n`` scaled by the statement's ``search_scale`` (< 1 where one example costs
+    seconds); mpmath-primary campaigns sweep only; mutants give every searcher ``n`` and each stops at
+    its first confirmed violation (examples-to-detection per searcher); a needle mutant's float64
+    campaign sweeps and hunts at least its ``ci_budget`` and 3/p draws (found with probability ≈ 95 %)."""
+    if n <= 0:
+        return Budget(certify=certify)
+    if stmt.is_mutant:
+        share = needle_fraction(stmt) if precision == "float64" else None
+        m = max(n, int(getattr(stmt, "ci_budget", 0) or 0), math.ceil(3 / share)) if share else n
+        return Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2), certify=certify)
+    k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
+    if precision != "float64":
+        return Budget(sweep=k, chunk=max(1, k), certify=certify)
+    return Budget.split(k, focus=bool(stmt.space().focus_regions), chunk=max(16, k // 8), certify=certify)
+
+
+# --- the phases ---------------------------------------------------------------------------------------
+def plan_pinned(stmt, *, backend="float64") -> list[Unit]:
+    """The statement's pinned examples (known hard cases) as one unit, decided before the searchers' draws."""
+    pinned = getattr(stmt, "pinned", ()) or ()
+    return [Unit(stmt.key, "pinned", 0, len(pinned), None, backend, statement=stmt)] if pinned else []
+
+
+def plan_first(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_first=False) -> list[Unit]:
+    """Phase 1 units: Hypothesis (one unit), the sweep (chunks) and the focus-region sweeps."""
+    common = dict(seed=seed, backend=backend, stop_at_first=stop_at_first, certify=budget.certify, statement=stmt)
+    units = []
+    if budget.hypothesis:
+        units.append(Unit(stmt.key, "hypothesis", 0, budget.hypothesis, **common))
+    for start in range(0, budget.sweep, budget.chunk):
+        units.append(Unit(stmt.key, "sweep", start, min(budget.chunk, budget.sweep - start), **common))
+    focus_names = tuple(stmt.space().focus_regions) if budget.focus else ()
+    if focus_names:
+        per = max(1, budget.focus // len(focus_names))
+        units += [Unit(stmt.key, "sweep", 0, per, focus=name, **common) for name in focus_names]
+    return units
+
+
+def plan_hunt(stmt, budget: Budget, phase1: list[dict], *, seed=0, backend="float64",
+              stop_at_first=False) -> list[Unit]:
+    """Phase 2 units: CMA-ES restarts from the tightest decided examples of phase 1, the rest from random starts."""
+    if not budget.hunt:
+        return []
+    k = max(1, min(budget.hunt_restarts, budget.hunt // 8 or 1))
+    decided = [r for r in phase1 if r["outcome"] in ("holds", "violated") and r["slack"] is not None]
+    decided.sort(key=lambda r: (r["searcher"] != "sweep", r["slack"]))
+    starts, keys = [], set()
+    for r in sorted(decided, key=lambda r: r["slack"]):
+        if tuple(r["key"]) not in keys:
+            keys.add(tuple(r["key"]))
+            starts.append(tuple(r["u"]))
+        if len(starts) == k:
+            break
+    per = [budget.hunt // k + (1 if i < budget.hunt % k else 0) for i in range(k)]
+    return [Unit(stmt.key, "hunt", i, per[i], seed, backend, x0=starts[i] if i < len(starts) else None,
+                 stop_at_first=stop_at_first, certify=budget.certify, statement=stmt)
+            for i in range(k) if per[i]]
+
+
+def plan_certify(stmt, budget: Budget, records: list[dict], *, seed=0, backend="float64") -> list[Unit]:
+    """Phase 3 units: the screened draws (decided at the primary, not certified) the campaign's
+    evidence rests on go up the ladder — the ``certify_tightest`` of smallest slack (distinct cases;
+    they carry the tightness sup) and a seeded random sample of ``certify_sample`` of the rest (the
+    certified share's estimate). Nothing with ``certify="all"`` (every verdict went up already), nor
+    for a statement balls cannot certify by construction (``ball_certifiable`` False: the ladder
+    above a comfortable holds would only repeat it)."""
+    if budget.certify == "all" or not getattr(stmt, "ball_certifiable", True):
+        return []
+    pool, seen = [], set()
+    for r in records:
+        k = tuple(r["key"]) if r.get("key") is not None else None
+        if r.get("screened") and r["outcome"] in ("holds", "artefact") and r.get("example") is not None \
+                and k not in seen:
+            seen.add(k)
+            pool.append(r)
+    with_slack = sorted((r for r in pool if r.get("slack") is not None), key=lambda r: r["slack"])
+    tight = with_slack[:budget.certify_tightest]
+    chosen = {(r["searcher"], r["index"]) for r in tight}
+    rest = [r for r in pool if (r["searcher"], r["index"]) not in chosen]
+    rng = np.random.default_rng([int(seed) if seed is not None and seed >= 0 else 0, 0xCE27])
+    pick = sorted(rng.choice(len(rest), size=min(budget.certify_sample, len(rest)), replace=False)) if rest else []
+    targets = [("tightest", r) for r in tight] + [("sample", rest[i]) for i in pick]
+    targets = [(role, r["searcher"], r["index"], json.dumps(r["example"], sort_keys=True)) for role, r in targets]
+    return [Unit(stmt.key, "certify", s, len(targets[s:s + CERTIFY_CHUNK]), seed, backend, certify="all",
+                 targets=tuple(targets[s:s + CERTIFY_CHUNK]), statement=stmt)
+            for s in range(0, len(targets), CERTIFY_CHUNK)]
