@@ -349,6 +349,45 @@ def _tail_lane(res: _Runs, v: dict, pilot_margin, events) -> None:
         t += 1
 
 
+def edge_table(S: Summaries, bound_of=None) -> dict:
+    """The runs' rising edges flattened (edge order within a run): ``run``, ``onset``, ``length``,
+    ``ended`` and ``T2`` — ``bound_of(T2)`` per edge (default T_2 itself; exact ints mapped to float
+    as ``edges.as_float`` does, nan where T_2 is None). ``eligible_runs``: runs summarised edge by edge
+    (finished, at most :data:`MAX_EDGES` edges)."""
+    from bnverify.regimes.edges import as_float
+
+    f = bound_of or (lambda T2: T2)
+    run, on, ln, end, T2 = [], [], [], [], []
+    for i, es in enumerate(S.edges):
+        for o, n, e, t2 in es:
+            b = f(t2) if t2 is not None else None
+            run.append(i), on.append(o), ln.append(n), end.append(e), T2.append(as_float(b) if b is not None else math.nan)
+    return dict(run=np.array(run, dtype=np.int64), onset=np.array(on, dtype=np.int64),
+                length=np.array(ln, dtype=np.int64), ended=np.array(end, dtype=bool), T2=np.array(T2, dtype=np.float64),
+                eligible_runs=S.finished & ~S.edges_overflow)
+
+
+def worst_per_run(run, slack, R, *values):
+    """Per run, the entries of ``values`` at its edge of smallest ``slack`` (the first such edge, as
+    check() keeps the first minimum); ``has``: the run has an edge here. nan where it has none."""
+    has = np.zeros(R, dtype=bool)
+    outs = [np.full(R, np.nan) for _ in values]
+    if len(run):
+        order = np.lexsort((np.arange(len(run)), slack, run))  # by run, then slack, then edge order
+        first = order[np.r_[True, run[order][1:] != run[order][:-1]]]
+        has[run[first]] = True
+        for o, v in zip(outs, values):
+            o[run[first]] = np.asarray(v, dtype=np.float64)[first]
+    return has, outs
+
+
+def any_per_run(run, flag, R):
+    """Per run: some edge of it has ``flag``."""
+    out = np.zeros(R, dtype=bool)
+    out[run[flag]] = True
+    return out
+
+
 # --- screening a chunk of examples -----------------------------------------------------------------
 
 def screen_factor(stmt):
