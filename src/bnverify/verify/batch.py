@@ -198,16 +198,16 @@ def _prefill(stmt, examples) -> list:
     return list(zip(insts, hypers))
 
 
-AUDIT_EVERY = 32  # of the holds a screen clears in a chunk, every 32nd (and the tightest) is also checked
+AUDIT_EVERY = 512  # of the holds a screen clears in a chunk, the tightest and every 512th are also checked
 
 
 def _audit_sample(cleared: dict, every: int) -> set:
-    """The cleared examples (chunk indices) that ``check()`` decides too: every ``every``-th in order
-    and the one of smallest informative slack (``every`` ≤ 0: none; 1: all)."""
+    """The cleared examples (chunk indices) that ``check()`` decides too: the one of smallest
+    informative slack and every ``every``-th in order (``every`` ≤ 0: none; 1: all)."""
     if every <= 0 or not cleared:
         return set()
     js = sorted(cleared)
-    out = set(js[::every])
+    out = set(js[every - 1::every])
     inf = [j for j in js if cleared[j].informative]
     if inf:
         out.add(min(inf, key=lambda j: cleared[j].slack))
@@ -225,8 +225,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
     A statement with a screen (:mod:`bnverify.verify.screen`; ``certify="doubtful"``, float64) first
     streams summaries of every example and clears its comfortable holds without recording a
     trajectory (screened holds, the screen's slack); only the rest are recorded and checked. An
-    audit sample of the cleared ones (every ``audit_every``-th, default :data:`AUDIT_EVERY`, and the
-    tightest) goes through ``check()`` as well: a disagreement is an ``error`` decision naming the
+    audit sample of the cleared ones (the tightest, and every ``audit_every``-th, default
+    :data:`AUDIT_EVERY`) goes through ``check()`` as well: a disagreement is an ``error`` decision naming the
     example (it fails the campaign)."""
     from bnverify.verify.screen import agree, has_screen, screen_examples
 
@@ -238,8 +238,14 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
         cleared = sr.cleared
         share = sr.seconds / max(1, sum(e is not None for e in examples))
     audit = _audit_sample(cleared, every)
-    rest = [j for j, ex in enumerate(examples) if ex is not None and (j not in cleared or j in audit)]
+    rest = [j for j, ex in enumerate(examples) if ex is not None and j not in cleared]
     recorded = dict(zip(rest, _decide_recorded(stmt, [examples[j] for j in rest], bk, stop_at_first, certify)))
+    # the audit: a few examples, each decided on its own (a scalar run beats lanes recorded for a handful)
+    if len(audit) > 8:
+        recorded.update(zip(sorted(audit), _decide_recorded(stmt, [examples[j] for j in sorted(audit)], bk, False,
+                                                            certify)))
+    else:
+        recorded.update((j, decide(stmt, examples[j], primary=bk, certify=certify)) for j in sorted(audit))
     stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None) if stop_at_first else None
     name = rung_name(bk.name, stmt.simulator)
     out: list[Decision | None] = []
