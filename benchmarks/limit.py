@@ -553,7 +553,8 @@ def run_family(fam, n, seed, repeats, chunks, phase3s=(True, False), screens=(Tr
             if ref is None:
                 ref = sweep
                 certif = res.certification
-            elif outs != [r["outcome"] for r in ref] or [r.get("slack") for r in sweep] != [r.get("slack") for r in ref]:
+            elif (outs != [r["outcome"] for r in ref]
+                  or [r.get("slack") for r in sweep] != [r.get("slack") for r in ref]):
                 print(f"  !! outcomes or slacks differ between pipeline runs ({v})", flush=True)
         clear_caches()
         t0 = time.perf_counter()

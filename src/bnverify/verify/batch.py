@@ -246,7 +246,9 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
                                                             certify)))
     else:
         recorded.update((j, decide(stmt, examples[j], primary=bk, certify=certify)) for j in sorted(audit))
-    stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None) if stop_at_first else None
+    stop = None
+    if stop_at_first:
+        stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None)
     name = rung_name(bk.name, stmt.simulator)
     out: list[Decision | None] = []
     for j, ex in enumerate(examples):

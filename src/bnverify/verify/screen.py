@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -66,7 +66,6 @@ class Summaries:
     rising: np.ndarray
     edges: list | None = None
     edges_overflow: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     def __len__(self):
         return len(self.T)
@@ -103,7 +102,8 @@ class _Runs:
         self.pilot_margin, self.want_edges = pilot_margin, edges
         self.S = Summaries(finished=np.zeros(R, dtype=bool), T=np.zeros(R, dtype=np.int64),
                            onset=np.full(R, -1, dtype=np.int64), settle=np.full(R, -1, dtype=np.int64),
-                           onset_T2=[None] * R, peak_rise=np.full(R, -np.inf), peak_rise_t=np.full(R, -1, dtype=np.int64),
+                           onset_T2=[None] * R, peak_rise=np.full(R, -np.inf),
+                           peak_rise_t=np.full(R, -1, dtype=np.int64),
                            rho_row0=np.full(R, -np.inf),
                            rising=np.zeros(R, dtype=np.int64), edges=[[] for _ in range(R)] if edges else None,
                            edges_overflow=np.zeros(R, dtype=bool) if edges else None)
@@ -178,7 +178,8 @@ def stream_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, *, pilo
             i_ = nxt
             nxt += 1
             L["run"][s_], L["t_run"][s_], L["hor"][s_] = i_, 0, H[i_]
-            L["a_"][s_], L["eta_"][s_], L["eg_"][s_], L["lim_x"][s_], L["lim_dg"][s_] = A[i_], ETA[i_], EG[i_], LX[i_], LDG[i_]
+            L["a_"][s_], L["eta_"][s_], L["eg_"][s_] = A[i_], ETA[i_], EG[i_]
+            L["lim_x"][s_], L["lim_dg"][s_] = LX[i_], LDG[i_]
             L["alpha"][s_], L["m"][s_], L["k"][s_], L["gamma"][s_] = AL0[i_], M0[i_], K0[i_], G0[i_]
             L["onset"][s_] = L["settle"][s_] = L["pkt"][s_] = L["cur_on"][s_] = -1
             L["nrise"][s_] = 0
@@ -361,7 +362,8 @@ def edge_table(S: Summaries, bound_of=None) -> dict:
     for i, es in enumerate(S.edges):
         for o, n, e, t2 in es:
             b = f(t2) if t2 is not None else None
-            run.append(i), on.append(o), ln.append(n), end.append(e), T2.append(as_float(b) if b is not None else math.nan)
+            run.append(i), on.append(o), ln.append(n), end.append(e)
+            T2.append(as_float(b) if b is not None else math.nan)
     return dict(run=np.array(run, dtype=np.int64), onset=np.array(on, dtype=np.int64),
                 length=np.array(ln, dtype=np.int64), ended=np.array(end, dtype=bool), T2=np.array(T2, dtype=np.float64),
                 eligible_runs=S.finished & ~S.edges_overflow)
