@@ -74,6 +74,27 @@ def test_summaries_are_the_recorded_runs(key):
         assert S.edges[i] == want
 
 
+@pytest.mark.parametrize("key", ["thm3.duration@reconstructed-v1", "thm2.delayed_onset@reconstructed-v1"])
+def test_scalar_loop_equals_the_lanes(key):
+    """All lanes vectorised (tail=0) and all in the scalar loop (tail ≥ runs): the same summaries."""
+    stmt = load_statement(key)
+    pilot = hasattr(stmt, "bound_constants")
+    rows = []
+    for ex in _examples(stmt, 64, seed=9):
+        inst = ex.instance(FLOAT64) if ex is not None else None
+        if inst is None or stmt.hypotheses(inst, ex.hyper):
+            continue
+        hp = ex.hyper.resolve(inst)
+        rows.append((inst, hp, stmt.cap if pilot else stmt.horizon(inst, ex.hyper, stmt.all_constants(inst, ex.hyper))))
+    args = ([r[0].a for r in rows], [r[0].L_star for r in rows], [r[1].alpha0 for r in rows], [r[1].beta0 for r in rows],
+            [r[1].gamma0 for r in rows], [r[1].eta for r in rows], [r[1].eta_gamma for r in rows], [r[2] for r in rows])
+    kw = dict(pilot_margin=50 if pilot else None, edges=True)
+    vec, sca = screen.stream_lanes(*args, tail=0, **kw), screen.stream_lanes(*args, tail=len(rows), **kw)
+    for name in ("finished", "T", "onset", "settle", "peak_rise", "peak_rise_t", "rho_row0", "rising", "edges_overflow"):
+        assert np.array_equal(getattr(vec, name), getattr(sca, name)), name
+    assert vec.onset_T2 == sca.onset_T2 and vec.edges == sca.edges
+
+
 def _agreement(key, n, every, tightest=8):
     """Screen ``n`` draws, then check() (the recorded path) on every ``every``-th cleared example and the
     ``tightest`` of smallest slack; returns (cleared, checked, disagreements)."""
