@@ -240,12 +240,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
     audit = _audit_sample(cleared, every)
     rest = [j for j, ex in enumerate(examples) if ex is not None and j not in cleared]
     recorded = dict(zip(rest, _decide_recorded(stmt, [examples[j] for j in rest], bk, stop_at_first, certify)))
-    # the audit: a few examples, each decided on its own (a scalar run beats lanes recorded for a handful)
-    if len(audit) > 8:
-        recorded.update(zip(sorted(audit), _decide_recorded(stmt, [examples[j] for j in sorted(audit)], bk, False,
-                                                            certify)))
-    else:
-        recorded.update((j, decide(stmt, examples[j], primary=bk, certify=certify)) for j in sorted(audit))
+    # the audit: decided by check() as the examples it did not clear are
+    recorded.update(zip(sorted(audit), _decide_recorded(stmt, [examples[j] for j in sorted(audit)], bk, False, certify)))
     stop = None
     if stop_at_first:
         stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None)
@@ -272,7 +268,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
     return out
 
 
-AUDIT_COUNTS = {"agree": 0, "disagree": 0}  # screen/check() audits in this process (benchmarks, tests)
+AUDIT_COUNTS = {"agree": 0, "disagree": 0}
+RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes  # screen/check() audits in this process (benchmarks, tests)
 
 
 def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decision]:
@@ -283,7 +280,9 @@ def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decisio
     if not examples:
         return out
     t0 = time.perf_counter()
-    registered = _prefill(stmt, examples)
+    # a handful of runs: each simulated on its own by run_once (a scalar run beats lanes that pay numpy's
+    # per-step call overhead up to the longest horizon); the decisions are the same either way
+    registered = _prefill(stmt, examples) if len(examples) > RECORD_LANES_MIN else []
     share = (time.perf_counter() - t0) / max(1, len(examples))
     name = rung_name(bk.name, stmt.simulator)
     try:
