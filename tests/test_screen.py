@@ -86,11 +86,13 @@ def test_scalar_loop_equals_the_lanes(key):
             continue
         hp = ex.hyper.resolve(inst)
         rows.append((inst, hp, stmt.cap if pilot else stmt.horizon(inst, ex.hyper, stmt.all_constants(inst, ex.hyper))))
-    args = ([r[0].a for r in rows], [r[0].L_star for r in rows], [r[1].alpha0 for r in rows], [r[1].beta0 for r in rows],
-            [r[1].gamma0 for r in rows], [r[1].eta for r in rows], [r[1].eta_gamma for r in rows], [r[2] for r in rows])
+    args = ([r[0].a for r in rows], [r[0].L_star for r in rows], [r[1].alpha0 for r in rows],
+            [r[1].beta0 for r in rows], [r[1].gamma0 for r in rows], [r[1].eta for r in rows],
+            [r[1].eta_gamma for r in rows], [r[2] for r in rows])
     kw = dict(pilot_margin=50 if pilot else None, edges=True)
     vec, sca = screen.stream_lanes(*args, tail=0, **kw), screen.stream_lanes(*args, tail=len(rows), **kw)
-    for name in ("finished", "T", "onset", "settle", "peak_rise", "peak_rise_t", "rho_row0", "rising", "edges_overflow"):
+    for name in ("finished", "T", "onset", "settle", "peak_rise", "peak_rise_t", "rho_row0", "rising",
+                 "edges_overflow"):
         assert np.array_equal(getattr(vec, name), getattr(sca, name)), name
     assert vec.onset_T2 == sca.onset_T2 and vec.edges == sca.edges
 

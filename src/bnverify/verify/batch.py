@@ -241,7 +241,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
     rest = [j for j, ex in enumerate(examples) if ex is not None and j not in cleared]
     recorded = dict(zip(rest, _decide_recorded(stmt, [examples[j] for j in rest], bk, stop_at_first, certify)))
     # the audit: decided by check() as the examples it did not clear are
-    recorded.update(zip(sorted(audit), _decide_recorded(stmt, [examples[j] for j in sorted(audit)], bk, False, certify)))
+    audited = sorted(audit)
+    recorded.update(zip(audited, _decide_recorded(stmt, [examples[j] for j in audited], bk, False, certify)))
     stop = None
     if stop_at_first:
         stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None)
@@ -268,8 +269,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
     return out
 
 
-AUDIT_COUNTS = {"agree": 0, "disagree": 0}
-RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes  # screen/check() audits in this process (benchmarks, tests)
+AUDIT_COUNTS = {"agree": 0, "disagree": 0}  # screen/check() audits in this process (benchmarks, tests)
+RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes
 
 
 def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decision]:
