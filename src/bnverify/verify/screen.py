@@ -3,9 +3,10 @@
 :func:`stream_lanes` runs the float64 floor-free reduced recurrence of Lemma 7 (e) over thousands of
 lanes, a lane taking the next run as soon as its run ends (no makespan set by the slowest lane), and
 keeps per-run *reductions* instead of trajectories: the first onset, the settle step (``H_t ≤ 2``),
-the largest ρ reached by a rising step and over all rows, the rising edges with ``T_2`` at each
-onset. Every elementwise operation is :func:`bnverify.verify.batch.simulate_lanes`'s, in the same
-order, so a lane's values are the scalar run's bit for bit (``tests/test_screen.py``). With
+the largest ρ reached by a rising step, ρ_0, the rising edges with ``T_2`` at each onset. Every
+elementwise operation is :func:`bnverify.verify.batch.simulate_lanes`'s, in the same order (the last
+few lanes: the same operations on Python floats), so a lane's values are the recorded run's bit for
+bit (``tests/test_screen.py``). With
 ``pilot_margin`` a lane's horizon is the one :class:`~bnverify.verify.kinds.RisingRegimeStatement`
 takes from its pilot run, ``min(cap, t_on + T_2(t_on) + 1, t_s + 50)``: both ingredients are known
 before the horizon is reached (``T_2 ≥ 1``), so one pass gives the pilot's constants and the
