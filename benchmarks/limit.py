@@ -509,23 +509,32 @@ LIMITS = {"reduced": lambda stmt, space, pts: limit_peak_bound(space, pts),
 
 
 # --- the run ------------------------------------------------------------------------------------------
-def pipeline(stmt, n, chunk, seed, phase3: bool):
+def pipeline(stmt, n, chunk, seed, phase3: bool, screen: bool = True):
+    """``run_campaign`` on the sweep; ``screen=False`` switches the statement's screen off (an instance
+    attribute ``stmt.screen = None``: the batch path records and checks every example, as before
+    issue 19's decision 3)."""
     b = Budget(sweep=n, chunk=chunk) if phase3 else Budget(sweep=n, chunk=chunk, certify_tightest=0, certify_sample=0)
     clear_caches()
+    if not screen:
+        stmt.screen = None
     t0 = time.perf_counter()
-    res = run_campaign(stmt, b, seed=seed)
+    try:
+        res = run_campaign(stmt, b, seed=seed)
+    finally:
+        if not screen:
+            del stmt.screen
     dt = time.perf_counter() - t0
     sweep = sorted((r for r in res.records if r["searcher"] == "sweep"), key=lambda r: r["index"])
     return dt, res, sweep
 
 
-def run_family(fam, n, seed, repeats, chunks):
+def run_family(fam, n, seed, repeats, chunks, phase3s=(True, False), screens=(True,)):
     key = FAMILIES[fam]
     stmt = load_statement(key)
     stmt.pinned = ()  # not points of the sweep (see the module docstring)
     space = stmt.space()
     pts = sobol_points(space.dim, n, seed)
-    variants = [(c, p3) for c in chunks for p3 in (True, False)]
+    variants = [(c, p3, sc) for c in chunks for p3 in phase3s for sc in screens]
     times = {v: [] for v in variants}
     tl = []
     ref = None
@@ -533,20 +542,22 @@ def run_family(fam, n, seed, repeats, chunks):
     certif = None
     for rep in range(repeats):
         for v in variants:
-            dt, res, sweep = pipeline(stmt, n, v[0], seed, v[1])
+            dt, res, sweep = pipeline(stmt, n, v[0], seed, v[1], v[2])
             times[v].append(dt)
             outs = [r["outcome"] for r in sweep]
             secs = Counter()
             for r in res.records:
                 secs[r["searcher"]] += r.get("seconds") or 0.0
-            print(f"  {fam} pipeline C={v[0]} phase3={'on' if v[1] else 'off'}: {dt:7.2f} s  {n / dt:8.1f} ex/s  "
+            print(f"  {fam} pipeline C={v[0]} phase3={'on' if v[1] else 'off'} screen={'on' if v[2] else 'off'}: "
+                  f"{dt:7.2f} s  {n / dt:8.1f} ex/s  "
                   f"{dict(Counter(outs))}  record seconds by searcher "
                   f"{ {k: round(x, 1) for k, x in secs.items()} }", flush=True)
             if ref is None:
                 ref = sweep
                 certif = res.certification
-            elif outs != [r["outcome"] for r in ref]:
-                print(f"  !! outcomes differ between pipeline runs ({v})", flush=True)
+            elif (outs != [r["outcome"] for r in ref]
+                  or [r.get("slack") for r in sweep] != [r.get("slack") for r in ref]):
+                print(f"  !! outcomes or slacks differ between pipeline runs ({v})", flush=True)
         clear_caches()
         t0 = time.perf_counter()
         lim_out, lim_tight = LIMITS[fam](stmt, space, pts)
@@ -583,16 +594,17 @@ def run_family(fam, n, seed, repeats, chunks):
 
 
 def table(rows) -> str:
-    out = ["| family (statement) | N | chunk C | pipeline ex/s, phase 3 on | pipeline ex/s, phase 3 off | limit ex/s | "
-           "ratio on / off | limit decided / agree / deferred |",
-           "|---|---:|---:|---:|---:|---:|---:|---|"]
+    out = ["| family (statement) | N | chunk C | screen | pipeline ex/s, phase 3 on | pipeline ex/s, phase 3 off | "
+           "limit ex/s | ratio on / off | limit decided / agree / deferred |",
+           "|---|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in rows:
-        chunks = sorted({v[0] for v in r["pipe"]})
-        for c in chunks:
-            on, off = r["pipe"][(c, True)], r["pipe"][(c, False)]
+        for c, sc in sorted({(v[0], v[2]) for v in r["pipe"]}):
+            on, off = r["pipe"].get((c, True, sc)), r["pipe"].get((c, False, sc))
             dd = ", ".join(f"{k} {v}" for k, v in sorted(r["deferred"].items())) or "—"
-            out.append(f"| {r['family']} (`{r['key']}`) | {r['n']:,} | {c:,} | {on:,.1f} | {off:,.1f} | {r['limit']:,.0f} | "
-                       f"{on / r['limit']:.3f} / {off / r['limit']:.3f} | {r['decided']} / {r['agree']} / "
+            fmt = lambda x: f"{x:,.1f}" if x is not None else "—"  # noqa: E731
+            rat = lambda x: f"{x / r['limit']:.3f}" if x is not None else "—"  # noqa: E731
+            out.append(f"| {r['family']} (`{r['key']}`) | {r['n']:,} | {c:,} | {'on' if sc else 'off'} | {fmt(on)} | "
+                       f"{fmt(off)} | {r['limit']:,.0f} | {rat(on)} / {rat(off)} | {r['decided']} / {r['agree']} / "
                        f"{sum(r['deferred'].values())} (pipeline: {dd}) |")
     return "\n".join(out)
 
@@ -606,15 +618,22 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--repeats-reduced", type=int, default=2, help="the reduced family's pipeline runs take minutes")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--chunks-reduced", default="", help="comma-separated unit sizes (default: 64 and N)")
+    ap.add_argument("--phase3", default="on,off", help="phase 3 variants: on,off | on | off")
+    ap.add_argument("--screen", default="on", help="reduced family: screen variants, on,off (before/after) | on | off")
     args = ap.parse_args(argv)
+    phase3s = tuple(x == "on" for x in args.phase3.split(","))
     ns = {"reduced": args.n_reduced, "full": args.n_full, "logistic": args.n_logistic}
     rows = []
     for fam in args.families.split(","):
         n = ns[fam]
         chunks = (64, n) if fam == "reduced" else (64,)
+        if fam == "reduced" and args.chunks_reduced:
+            chunks = tuple(int(x) for x in args.chunks_reduced.split(","))
+        screens = tuple(x == "on" for x in args.screen.split(",")) if fam == "reduced" else (True,)
         print(f"{fam}: {FAMILIES[fam]}, N = {n}, seed {args.seed}", flush=True)
         reps = args.repeats_reduced if fam == "reduced" else args.repeats
-        rows.append(run_family(fam, n, args.seed, reps, chunks))
+        rows.append(run_family(fam, n, args.seed, reps, chunks, phase3s, screens))
     print()
     print(table(rows))
     bad = sum(len(r["disagree"]) for r in rows)

@@ -21,6 +21,8 @@ Reference
 """
 from __future__ import annotations
 
+import numpy as np
+
 from bnverify.author import Statement, mutant, undecided_if_diverged
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at
 from bnverify.verify.kinds import RisingRegimeStatement
@@ -37,6 +39,7 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
     derivation = "lemma13_rising_edge_ends.md"
     bound_source = "event (onset state)"
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
+    screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
 
     @undecided_if_diverged
     def check(self, traj, c):
@@ -76,6 +79,23 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
                                 message=f"edge at t_on = {e.onset} " + (f"ends at t = {e.end}" if e.ended else "never stops rising")
                                 + f" <= t_on + T2 = {order(due)}; {len(edges)} edge(s) in 0..{traj.T}, all ended; "
                                 f"H_t <= 2 from t = {settle}" + note)
+
+    def screen(self, S, C):
+        """check()'s comparison on streamed edges (bnverify.verify.screen): every edge must have ended, with
+        T_2 = ⌈log(H/τ(ρ))/log(1 + κ(ρ))⌉ at its onset (``max_rising`` in the mutant); observed = its end,
+        bound = t_on + T_2, at the edge of smallest slack (end ≤ t_on + T_2 ⇔ slack ≥ 0). A run with no edge, an
+        edge still rising, or H ≤ τ(ρ) at an onset (check(): undecided or violated) is never cleared."""
+        from bnverify.verify.screen import any_per_run, edge_table, worst_per_run
+
+        E = edge_table(S, (lambda T2: self.max_rising) if self.max_rising is not None else None)
+        R = len(S)
+        due = E["onset"] + E["T2"]  # float64; T_2 beyond 2^53 only makes the slack ≈ 1
+        end = (E["onset"] + E["length"]).astype(np.float64)
+        slack = (due - end) / due
+        bad = any_per_run(E["run"], ~E["ended"] | np.isnan(E["T2"]), R)
+        has, (obs, bnd, wit) = worst_per_run(E["run"], slack, R, end, due, E["onset"])
+        return dict(eligible=has & ~bad & E["eligible_runs"], observed=obs, bound=bnd,
+                    witness=np.where(has, np.nan_to_num(wit, nan=-1), -1).astype(np.int64))
 
 
 STATEMENTS = [RisingEdgeEnds()]

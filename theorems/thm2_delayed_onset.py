@@ -25,6 +25,8 @@ Reference
 """
 from __future__ import annotations
 
+import numpy as np
+
 from bnverify.author import (
     REDUCTION, Param, Statement, initial_state, mutant, scaled, tau, undecided_if_diverged, whitened_hypotheses,
     whitened_space)
@@ -99,6 +101,13 @@ class DelayedOnset(Statement):
         return self.upper_bound(traj, on, bound, witness=on, resolved=resolved,
                                 message=f"first onset {on} <= {self.bound_key} = {bound}; {extra}{note}")
 
+    def screen(self, S, C):
+        """check()'s comparison on streamed summaries (bnverify.verify.screen): observed = the first onset
+        (first t < T = bound + 1 with ρ_{t+1} > ρ_t), bound = T_1 (``bound_key``); no onset within the
+        horizon is a violation, never cleared."""
+        on = S.onset
+        return dict(eligible=on >= 0, observed=on.astype(np.float64), bound=C[self.bound_key], witness=on)
+
     def space(self):
         """Reparametrised onto the hypotheses: ``H_0 = τ(ρ_0)(1 + m)/c_0`` with ``m > 0`` (``H_0 c_0 > τ(ρ_0)``
         is necessary for T_1 < ∞) and ``γ_0/a = f·min(c_0, τ(ρ_0)/H_0)`` with ``f ∈ (0, 1)`` (so
@@ -133,6 +142,13 @@ class DelayedOnsetClosedForm(DelayedOnset):
             return self.upper_bound(traj, float("inf") if c["T1"] is None else c["T1"], c["T1_cf"],
                                     message=f"scan T1 = {c['T1']} exceeds the closed form T1_cf = {c['T1_cf']}")
         return super().check(traj, c)
+
+    def screen(self, S, C):
+        """As v1 against T_1^cf, and only where the scan's T_1 ≤ T_1^cf (else check() reports the closed form
+        violated)."""
+        out = super().screen(S, C)
+        out["eligible"] = out["eligible"] & (C["T1"] <= C["T1_cf"])
+        return out
 
 
 STATEMENTS = [DelayedOnset(), DelayedOnsetClosedForm()]

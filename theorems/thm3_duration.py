@@ -25,6 +25,8 @@ Reference
 """
 from __future__ import annotations
 
+import numpy as np
+
 from bnverify.author import Statement, mutant, tightened, undecided_if_diverged
 from bnverify.regimes.edges import as_float, labels_unresolved, order, rising_edges, settle_time, t2_at, t2_comparison, underflowed
 from bnverify.verify.kinds import LONG_EDGE_EXAMPLES, RisingRegimeStatement
@@ -44,6 +46,7 @@ class EdgeDuration(RisingRegimeStatement, Statement):
     divisor = 1  # mutants: T_2 divided
     # v1 reads the labels and ρ at onsets exactly (t2_at): resolved in a floor-free float64 run
     unresolved = staticmethod(labels_unresolved)
+    screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
 
     def edge_bound(self, traj, e):
         rk = None
@@ -53,6 +56,28 @@ class EdgeDuration(RisingRegimeStatement, Statement):
         if T2 is not None and self.divisor != 1:
             T2 = max(1, T2 // self.divisor)
         return T2, H, tr
+
+    def screen(self, S, C):
+        """check()'s comparison on streamed edges (bnverify.verify.screen): observed = the length of a decided
+        edge (ended, or longer than its bound), bound = T_2 = ⌈log(H/τ(ρ))/log(1 + κ(ρ))⌉ at its onset
+        (``// divisor`` in a mutant), at the edge of smallest slack (T_2 − length)/T_2. No decided edge, or
+        H ≤ τ(ρ) at an onset (check(): undecided or violated): never cleared; κ at the peak (a mutant): no screen."""
+        from bnverify.verify.screen import any_per_run, edge_table, worst_per_run
+
+        R = len(S)
+        if self.kappa_at != "onset":
+            return dict(eligible=np.zeros(R, dtype=bool), observed=np.zeros(R), bound=np.zeros(R))
+        d = self.divisor
+        E = edge_table(S, (lambda T2: max(1, T2 // d)) if d != 1 else None)
+        length = E["length"].astype(np.float64)
+        decided = E["ended"] | (length > E["T2"])
+        slack = (E["T2"] - length) / E["T2"]
+        bad = any_per_run(E["run"], np.isnan(E["T2"]), R)
+        run = E["run"][decided]
+        has, (obs, bnd, wit) = worst_per_run(run, slack[decided], R, length[decided], E["T2"][decided],
+                                             E["onset"][decided])
+        return dict(eligible=has & ~bad & E["eligible_runs"], observed=obs, bound=bnd,
+                    witness=np.where(has, np.nan_to_num(wit, nan=-1), -1).astype(np.int64))
 
     @undecided_if_diverged
     def check(self, traj, c):
@@ -97,6 +122,7 @@ class EdgeDurationComparison(EdgeDuration):
 
     version = "comparison-v2"
     halve = False  # mutant: T_2' halved
+    screen = None  # T_2' is a scan of up to COMPARISON_BUDGET steps per edge: decided by check() only
     bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
     search_scale = 0.1  # the comparison scan costs up to COMPARISON_BUDGET steps per edge, at every rung
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)

@@ -52,14 +52,13 @@ class PeakBound(RisingRegimeStatement, Statement):
         Example.make("whitened_regression", Hyper(H0=2.01, rho0=0.05758933774807947, eta_gamma=0.5, gamma0_over_a=1.0),
                      n=8, d=3, labels="real", a=1.0, residual=0.5, seed=0)]
 
-    def constants(self, inst, hyper):
+    def bound_constants(self, inst, hyper):
         s = initial_state(inst, hyper)
         bk = inst.backend
         H0 = s["H0"]
         edge_part = tau_inv(H0, bk) * (H0 - 1) * self.factor
         P = s["rho0"] if s["rho0"] > edge_part else edge_part
-        return {"P": P, "edge_part": edge_part, "rho0": s["rho0"], "H0": H0,
-                **super().constants(inst, hyper)}
+        return {"P": P, "edge_part": edge_part, "rho0": s["rho0"], "H0": H0}  # + the pilot's (RisingRegimeStatement)
 
     @undecided_if_diverged
     def check(self, traj, c):
@@ -82,6 +81,15 @@ class PeakBound(RisingRegimeStatement, Statement):
                                 message=details(note, max_rho=rho[t], at_t=t, P=c["P"], rho0=c["rho0"],
                                                 edge_part=c["edge_part"], H0=c["H0"], pilot_onset=c["pilot_onset"],
                                                 settles_at=settle))
+
+    def screen(self, S, C):
+        """check()'s comparison on streamed summaries (bnverify.verify.screen): observed = max ρ_{t+1}
+        over the rising steps t < T (first attaining row), or max_t ρ_t = ρ_0 (row 0) without a rising step
+        (then uninformative: ρ_0 ≤ P trivially); bound P = max(ρ_0, τ⁻¹(H_0)(H_0 − 1)·factor)."""
+        informative = S.rising > 0
+        return dict(eligible=np.ones(len(S), dtype=bool), bound=C["P"], informative=informative,
+                    observed=np.where(informative, S.peak_rise, S.rho_row0),
+                    witness=np.where(informative, S.peak_rise_t, 0))
 
     def region_claims(self):
         """The peak bound at one whitened step and the one-step facts of its proof (bnverify prove)."""

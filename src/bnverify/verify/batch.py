@@ -195,24 +195,96 @@ def _prefill(stmt, examples) -> list:
     return list(zip(insts, hypers))
 
 
+AUDIT_EVERY = 512  # of the holds a screen clears in a chunk, the tightest and every 512th are also checked
+
+
+def _audit_sample(cleared: dict, every: int) -> set:
+    """The cleared examples (chunk indices) that ``check()`` decides too: the one of smallest
+    informative slack and every ``every``-th in order (``every`` ≤ 0: none; 1: all)."""
+    if every <= 0 or not cleared:
+        return set()
+    js = sorted(cleared)
+    out = set(js[every - 1::every])
+    inf = [j for j in js if cleared[j].informative]
+    if inf:
+        out.add(min(inf, key=lambda j: cleared[j].slack))
+    return out
+
+
 def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
-                certify: str = "doubtful") -> list[Decision | None]:
+                certify: str = "doubtful", audit_every: int | None = None) -> list[Decision | None]:
     """Decisions for ``examples`` (None entries give None), the same as ``adjudicate.decide`` one by
     one gives with the same ``certify`` policy: the float64 runs simulated in lanes first, then each
     example through ``run_once``; with ``certify="doubtful"`` verdicts that are not doubtful are
     final (*screened*), the others (all of them with ``certify="all"``) are decided by ``adjudicate.decide``.
-    ``stop_at_first``: stop after the first ``violated`` decision (the list ends there)."""
+    ``stop_at_first``: stop after the first ``violated`` decision (the list ends there).
+
+    A statement with a screen (:mod:`bnverify.verify.screen`; ``certify="doubtful"``, float64) first
+    streams summaries of every example and clears its comfortable holds without recording a
+    trajectory (screened holds, the screen's slack); only the rest are recorded and checked. An
+    audit sample of the cleared ones (the tightest, and every ``audit_every``-th, default
+    :data:`AUDIT_EVERY`) goes through ``check()`` as well: a disagreement is an ``error`` decision naming the
+    example (it fails the campaign)."""
+    from bnverify.verify.screen import agree, has_screen, screen_examples
+
     bk = get_backend(backend)
+    every = AUDIT_EVERY if audit_every is None else audit_every
+    cleared, share = {}, 0.0
+    if certify == "doubtful" and bk is FLOAT64 and has_screen(stmt):
+        sr = screen_examples(stmt, examples)
+        cleared = sr.cleared
+        share = sr.seconds / max(1, sum(e is not None for e in examples))
+    audit = _audit_sample(cleared, every)
+    rest = [j for j, ex in enumerate(examples) if ex is not None and j not in cleared]
+    recorded = dict(zip(rest, _decide_recorded(stmt, [examples[j] for j in rest], bk, stop_at_first, certify)))
+    # the audit: decided by check() as the examples it did not clear are
+    audited = sorted(audit)
+    recorded.update(zip(audited, _decide_recorded(stmt, [examples[j] for j in audited], bk, False, certify)))
+    stop = None
+    if stop_at_first:
+        stop = next((j for j in rest if j in recorded and recorded[j].outcome == "violated"), None)
+    name = rung_name(bk.name, stmt.simulator)
     out: list[Decision | None] = []
+    for j, ex in enumerate(examples):
+        if stop is not None and j > stop:
+            break
+        if ex is None:
+            out.append(None)
+        elif j in cleared and j not in audit:
+            out.append(Decision(stmt.key, ex, "holds", {name: cleared[j]}, bk.name, share, screened=True))
+        elif j in cleared:
+            d = recorded[j]
+            ok, why = agree(cleared[j], d.verdicts.get(name))
+            AUDIT_COUNTS["agree" if ok else "disagree"] += 1
+            if not ok:
+                d = Decision(stmt.key, ex, "error", {"screen": cleared[j], **d.verdicts}, bk.name, d.seconds + share,
+                             error=f"screen/check disagreement on {ex.short()}: the screen cleared it as holds "
+                                   f"(slack {cleared[j].slack!r}) and check() disagrees: {why}\n")
+            out.append(d)
+        else:
+            out.append(recorded[j])
+    return out
+
+
+AUDIT_COUNTS = {"agree": 0, "disagree": 0}  # screen/check() audits in this process (benchmarks, tests)
+RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes
+
+
+def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decision]:
+    """Today's path for ``examples`` (none None): the float64 runs recorded in lanes and registered,
+    then each example through ``run_once`` and, where doubtful, ``adjudicate.decide``; stops after the
+    first ``violated`` with ``stop_at_first``."""
+    out: list[Decision] = []
+    if not examples:
+        return out
     t0 = time.perf_counter()
-    registered = _prefill(stmt, examples)
-    share = (time.perf_counter() - t0) / max(1, sum(e is not None for e in examples))
+    # a handful of runs: each simulated on its own by run_once (a scalar run beats lanes that pay numpy's
+    # per-step call overhead up to the longest horizon); the decisions are the same either way
+    registered = _prefill(stmt, examples) if len(examples) > RECORD_LANES_MIN else []
+    share = (time.perf_counter() - t0) / max(1, len(examples))
     name = rung_name(bk.name, stmt.simulator)
     try:
         for ex in examples:
-            if ex is None:
-                out.append(None)
-                continue
             t1 = time.perf_counter()
             try:
                 v0, _ = run_once(stmt, ex, bk)

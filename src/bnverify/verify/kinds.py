@@ -51,8 +51,13 @@ class RisingRegimeStatement:
                 unmet.append(f"H0 = {float(H0):.6g} <= 2")
         return unmet
 
+    def bound_constants(self, inst, hyper) -> dict:
+        """The constants that need no pilot run (the claim's bound from the initial state); a
+        screen (:mod:`bnverify.verify.screen`) reads them beside the pilot's, streamed in one pass."""
+        return {}
+
     def constants(self, inst, hyper):
-        return pilot_first_edge(inst, hyper, self.cap)
+        return {**self.bound_constants(inst, hyper), **pilot_first_edge(inst, hyper, self.cap)}
 
     def horizon(self, inst, hyper, c):
         return edge_horizon(c, self.cap)
