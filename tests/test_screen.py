@@ -167,3 +167,20 @@ def test_mutants_screen_against_their_own_claim():
         for j, d in zip(js, ds):
             ok, why = screen.agree(sr.cleared[j], d.verdicts.get("float64/reduced"))
             assert ok, (m.short_key, exs[j].short(), why)
+
+
+def test_a_screened_holds_that_phase_3_overturns_is_an_error():
+    """The screen clears only holds check() agrees with; phase 3 re-deciding a cleared draw otherwise
+    is a screen/check() disagreement: an error (it fails the campaign), not an 'overturned' holds."""
+    from bnverify.verify.planning import Budget
+    from bnverify.verify.summary import apply_certificates
+
+    draw = dict(searcher="sweep", index=3, outcome="holds", slack=0.5, tightness=0.5, example={"x": 1},
+                screened=True, by_screen=True, final={})
+    plain = dict(draw, index=4, by_screen=False)
+    cert = lambda i: dict(searcher="certify", of=("sweep", i), role="sample", certified=True,  # noqa: E731
+                          outcome="violated", slack=-0.1, tightness=1.1, final={})
+    draws, summary = apply_certificates([draw, plain, cert(3), cert(4)], Budget(sweep=2))
+    assert [r["outcome"] for r in draws] == ["error", "violated"]
+    assert "screen/check disagreement" in draws[0]["decision"]["error"]
+    assert len(summary["overturned"]) == 2

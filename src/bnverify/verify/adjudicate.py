@@ -116,6 +116,7 @@ class Decision:
     certified: bool = False  # the outcome rests on a ball-arithmetic certificate (violations: and mpmath agrees)
     arb: str = ""  # what the ball rungs said (certified at b bits / why they could not decide)
     screened: bool = False  # decided in float64 outside rounding reach, not certified (certify="doubtful")
+    by_screen: bool = False  # cleared by the statement's vectorised screen (verify.screen), not by check()
 
     @property
     def final(self) -> Verdict:

@@ -251,7 +251,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
         if ex is None:
             out.append(None)
         elif j in cleared and j not in audit:
-            out.append(Decision(stmt.key, ex, "holds", {name: cleared[j]}, bk.name, share, screened=True))
+            out.append(Decision(stmt.key, ex, "holds", {name: cleared[j]}, bk.name, share, screened=True,
+                                by_screen=True))
         elif j in cleared:
             d = recorded[j]
             ok, why = agree(cleared[j], d.verdicts.get(name))

@@ -70,6 +70,8 @@ def decided_record(stmt, d, head: dict, t0: float, *, drawn: bool = True, certif
         rec["unmet"] = list(fv.unmet or [fv.message])
     if drawn and d.screened:
         rec["screened"] = True
+    if drawn and getattr(d, "by_screen", False):
+        rec["by_screen"] = True  # phase 3 re-deciding it otherwise is a screen/check() disagreement: an error
     return rec
 
 

@@ -133,6 +133,11 @@ def apply_certificates(records: list[dict], budget: Budget | None) -> tuple[list
             overturned.append(dict(searcher=r["searcher"], index=r["index"], screened=draws[i]["outcome"],
                                    decided=c["outcome"], values=r.get("values"), example=r["example"]))
             r.update(outcome=c["outcome"], slack=c["slack"], tightness=c["tightness"], final=c["final"])
+            if draws[i].get("by_screen"):  # the statement's screen cleared what check() and the ladder do not
+                r["outcome"] = "error"
+                r["decision"] = dict(r.get("decision") or {}, error=(
+                    f"screen/check disagreement: the screen cleared this example as holds and the ladder "
+                    f"decided {c['outcome']!r} (phase 3, {c['role']})\n"))
         draws[i] = r
     decided = [r for r in draws if r["outcome"] in DECIDED]
     k, n = roles["sample"][1], roles["sample"][0]
