@@ -125,6 +125,7 @@ class EdgeDurationComparison(EdgeDuration):
     screen = None  # T_2' is a scan of up to COMPARISON_BUDGET steps per edge: decided by check() only
     bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
     search_scale = 0.1  # the comparison scan costs up to COMPARISON_BUDGET steps per edge, at every rung
+    report_scale, sweep_scale = 0.005, None  # ~2 s per example, no screen: 20 of the report's 4,096 draws
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
     # T_2' does float arithmetic on the state at onset: a float64 ρ near the subnormal range is unresolved
     unresolved = staticmethod(underflowed)

@@ -22,7 +22,7 @@ from bnverify.verify.provenance import git_commit, lock_file
 # (sized so that `make report` fits in 10 minutes on 2 cores with 26 statements + 35 mutants: with
 # comfortable holds screened (certify="doubtful") 96/8 took 280-374 s on 2026-12-07, 192/8 about 8 min;
 # override with --examples / --mp-examples or BNVERIFY_EXAMPLES="f64,mp")
-DEFAULT_F64, DEFAULT_MP = 192, 8
+DEFAULT_F64, DEFAULT_MP = 4096, 8
 # mutants need only be caught: half the examples (detection rate and examples-to-detection are
 # still measured); override with --mutant-examples
 DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP = 16, 2

@@ -109,6 +109,7 @@ class TrajectoryIdentity(Statement):
     ball_certifiable = False
     ball_note = "identity to K eps of the working precision: the ball radius never falls below it"
     perturb = 0.0  # mutants: the right-hand side moved by perturb × scale
+    report_scale = 0.25  # full GD with w recorded: 1,024 of the report's 4,096 draws (issue 19)
     steps = 150
 
     def errors(self, traj, c):
@@ -151,6 +152,7 @@ class StepCriterion(Statement):
 
     kind = "implication"
     simulator = "full"
+    report_scale = 0.25  # full GD: 1,024 of the report's 4,096 draws (issue 19)
     trusts = (REDUCTION,)  # whitened examples may be re-decided on Lemma 7's reduced recurrence
     provenance = "exact"
     need_premise = True

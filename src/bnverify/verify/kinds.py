@@ -42,6 +42,10 @@ class RisingRegimeStatement:
     pinned = LONG_EDGE_EXAMPLES
     cap = 30000
     search_scale = 0.15  # up to 30,000 steps per example (and a pilot run): fewer draws in the report
+    # Hypothesis and the hunt decide one example (a CMA-ES generation) at a time: 256 of the report's draws;
+    # a statement with a screen sweeps sweep_scale × 4,096 in lanes of 1,024 (verify.screen)
+    report_scale = 0.0625
+    sweep_scale = 1.0
 
     def hypotheses(self, inst, hyper):
         unmet = whitened_hypotheses(inst, hyper)

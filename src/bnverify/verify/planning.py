@@ -103,8 +103,9 @@ class Budget:
 
 def campaign_budget(stmt, n: int, precision: str, *, certify: str = "doubtful") -> Budget:
     """The budget of one ``check``/``report`` campaign of ``n`` examples: float64 statements
-    :meth:`Budget.split` ``n`` scaled by the statement's ``search_scale`` (< 1 where one example costs
-    seconds); mpmath-primary campaigns sweep only; mutants give every searcher ``n`` and each stops at
+    :meth:`Budget.split` ``n`` scaled by the statement's ``report_scale`` (default ``search_scale``: < 1
+    where one example costs seconds), the sweep ``n·sweep_scale`` where a screen makes it cheap;
+    mpmath-primary campaigns sweep only; mutants give every searcher ``n`` and each stops at
     its first confirmed violation (examples-to-detection per searcher); a needle mutant's float64
     campaign sweeps and hunts at least its ``ci_budget`` and 3/p draws (found with probability ≈ 95 %)."""
     if n <= 0:
@@ -113,10 +114,23 @@ def campaign_budget(stmt, n: int, precision: str, *, certify: str = "doubtful") 
         share = needle_fraction(stmt) if precision == "float64" else None
         m = max(n, int(getattr(stmt, "ci_budget", 0) or 0), math.ceil(3 / share)) if share else n
         return Budget(hypothesis=n, sweep=m, hunt=m, chunk=max(8, n if m == n else m // 2), certify=certify)
-    k = max(1, int(round(n * float(getattr(stmt, "search_scale", 1.0)))))
+    scale = float(getattr(stmt, "search_scale", 1.0))
     if precision != "float64":
+        k = max(1, int(round(n * scale)))
         return Budget(sweep=k, chunk=max(1, k), certify=certify)
-    return Budget.split(k, focus=bool(stmt.space().focus_regions), chunk=max(16, k // 8), certify=certify)
+    report_scale = getattr(stmt, "report_scale", None)
+    k = max(1, int(round(n * (scale if report_scale is None else float(report_scale)))))
+    focus = bool(stmt.space().focus_regions)
+    b = Budget.split(k, focus=focus, chunk=max(16, k // 8), certify=certify)
+    sweep_scale = getattr(stmt, "sweep_scale", None)
+    if sweep_scale is not None:  # a screened sweep: n·sweep_scale draws in units of SCREEN_CHUNK
+        m = max(1, int(round(n * float(sweep_scale))))
+        b.focus = m // 8 if focus else 0
+        b.sweep, b.chunk = m - b.focus, SCREEN_CHUNK
+    return b
+
+
+SCREEN_CHUNK = 1024  # sweep draws per unit for screened statements (lanes stream at ≥ 25 % of the limit from 1,024)
 
 
 # --- the phases ---------------------------------------------------------------------------------------

@@ -154,8 +154,16 @@ class Statement:
     # Where the bound comes from: "initial state", "step-t quantities", "event (onset state)",
     # "propagated enclosure" (the dynamics re-simulated: not a theorem-level bound) or "identity".
     bound_source: str = "step-t quantities"
-    # Share of the report's per-statement draws (< 1 where one example costs seconds).
+    # Share of the Hypothesis profile's draws (pytest, falsify) this statement gets (< 1 where one example
+    # costs seconds); also of the report's, unless report_scale says otherwise.
     search_scale: float = 1.0
+    # Share of the report's (and check's) float64 draws per statement (bnverify.report.run.DEFAULT_F64);
+    # None: search_scale. Issue 19's targets: 4,096 for reduced-recurrence and logistic statements,
+    # 1,024 (0.25) for full-GD square-loss ones.
+    report_scale: float | None = None
+    # Share of those draws for the Sobol sweep alone, where a sweep draw costs far less than a Hypothesis
+    # or hunt draw (a vectorised screen, verify.screen): None = the report's split of report_scale.
+    sweep_scale: float | None = None
     # Column provenance (AUTHORING §3): the statements (ids) whose closed forms may stand in for
     # simulated columns when the ladder re-decides this claim. The reduced recurrence derives every
     # column from Lemma 7's updates (``lemma7.dynamics``) and the loss/excess from Lemma 1
