@@ -645,6 +645,9 @@ def _deep_parser(sub) -> None:
     q.add_argument("--hypothesis", type=_nonneg_int, default=1000, metavar="N")
     q.add_argument("--sweep", type=_nonneg_int, default=8192, metavar="N")
     q.add_argument("--hunt", type=_nonneg_int, default=1024, metavar="N")
+    q.add_argument("--examples", type=_nonneg_int, default=None, metavar="N",
+                   help="N float64 draws per statement shared out as the report's (report_scale, sweep_scale, "
+                        "needles at 3/p); replaces --hypothesis/--sweep/--hunt/--chunk")
     q.add_argument("--hunt-restarts", type=_pos_int, default=8, metavar="K")
     q.add_argument("--chunk", type=_pos_int, default=64, metavar="C", help="sweep examples per unit of work")
     q.add_argument("--seed", type=int, default=0, metavar="S")
@@ -681,7 +684,8 @@ def cmd_deep(args) -> int:
             select(_load(args.theorems), args.statement)
         except ValueError as e:
             raise UsageError(str(e)) from None
-    run_deep(DeepSettings(store=args.store, summary=args.summary, budget=budget, seed=args.seed,
+    run_deep(DeepSettings(store=args.store, summary=args.summary, budget=budget, examples=args.examples,
+                          seed=args.seed,
                           backends=tuple(args.backend or ("float64",)), statements=tuple(args.statement),
                           theorems=tuple(args.theorems), mutants=args.mutants, scheduler=scheduler,
                           workers=args.workers, from_store=args.from_store))

@@ -22,6 +22,19 @@ class DeepSettings:
     store: str = "reports/deep/store"
     summary: str = "reports/deep/SUMMARY.md"
     budget: Budget = field(default_factory=lambda: Budget(hypothesis=1000, sweep=8192, hunt=1024, hunt_restarts=8))
+    # or N float64 draws per statement shared out as the report's (planning.campaign_budget: report_scale,
+    # sweep_scale, needles at 3/p); the budget above then gives only hunt_restarts and certify
+    examples: int | None = None
+
+    def budget_of(self, stmt, backend: str) -> Budget:
+        """The campaign budget of ``stmt`` at ``backend``."""
+        if self.examples is None:
+            return self.budget
+        from bnverify.verify.planning import campaign_budget
+
+        b = campaign_budget(stmt, self.examples, backend, certify=self.budget.certify)
+        b.hunt_restarts = self.budget.hunt_restarts
+        return b
     seed: int = 0
     backends: tuple = ("float64",)
     statements: tuple = ()  # ids or keys (default all)
@@ -39,6 +52,7 @@ def _short(commit: str) -> str:
 
 
 def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed,
+                     examples: int | None = None,
                      runs: list[dict] | None = None, partial: str = "") -> str:
     """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
     coverage of the declared space, outcomes, tightness sup and where), then every violation found.
@@ -52,8 +66,10 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     lines = [f"# Deep run: {sum(legs) / 60:.1f} min wall time{in_legs}", ""]
     if partial:
         lines += [f"**Partial:** {partial}", ""]
-    lines += [f"- engine: {engine_text}; seed {seed}; budget per statement: Hypothesis {budget.hypothesis}, "
-              f"sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt} ({budget.hunt_restarts} restarts)",
+    per = (f"{examples} float64 draws per statement shared out as the report's (report_scale, sweep_scale; "
+           "each row's draws below)" if examples is not None else
+           f"Hypothesis {budget.hypothesis}, sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt}")
+    lines += [f"- engine: {engine_text}; seed {seed}; budget per statement: {per} ({budget.hunt_restarts} restarts)",
               f"- wall time: {sum(legs) / 60:.1f} min{in_legs}{' (each below)' if in_legs else ''}; "
               "decision time (summed over workers): "
               f"{sum(r.seconds for r in results) / 60:.1f} min; "
@@ -120,7 +136,7 @@ def stored_results(chosen, store, settings: DeepSettings) -> list:
     results = []
     for s in chosen:
         for b in settings.backends:
-            res = campaign_result(s, records(s.key, b), backend=b, seed=settings.seed, budget=settings.budget)
+            res = campaign_result(s, records(s.key, b), backend=b, seed=settings.seed, budget=settings.budget_of(s, b))
             res.seconds = float(sum(x.get("seconds") or 0.0 for x in res.records))
             results.append(res)
     return results
@@ -153,7 +169,7 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
                 text = runner.describe()
                 log(f"[bnverify] {len(chosen)} statements on {text}; store {settings.store} "
                     f"({len(store)} units already done)")
-                results = run_campaigns(chosen, settings.budget, runner, store, seed=settings.seed,
+                results = run_campaigns(chosen, settings.budget_of, runner, store, seed=settings.seed,
                                         backends=settings.backends, progress=progress_printer())
             run["completed"] = True
         finally:
@@ -166,6 +182,7 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=settings.budget,
+                                 examples=settings.examples,
                                  seed=settings.seed, runs=runs, partial=partial))
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([r.to_dict() for r in results], f, indent=1, default=str)
