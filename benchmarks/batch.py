@@ -124,7 +124,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     root = tempfile.mkdtemp(prefix="bnverify-bench-")
     old, new = export(args.old, root), export(args.new, root)
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; old {args.old}, new {args.new}; load {os.getloadavg()[0]:.1f}")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; old {args.old}, new {args.new}; "
+          f"load {os.getloadavg()[0]:.1f}")
     limit = run(_LIMIT, new)["rate"]
     print(f"simulate_reduced_batch limit: {limit:.3g} setting-steps/s")
     rows = []
@@ -151,16 +152,19 @@ def main(argv=None):
             st = run(_STEPS, new, key, 256)
             row["steps"] = st
             row["limit"] = limit / st["mean"]
-            print(f"  {key}: new, {DEEP} at once: {d['n']} in {d['seconds']:.1f}s {d['outcomes']}; steps {st}", flush=True)
+            print(f"  {key}: new, {DEEP} at once: {d['n']} in {d['seconds']:.1f}s {d['outcomes']}; steps {st}",
+                  flush=True)
         rows.append(row)
     print()
-    print("| statement | old ex/s (N) | new ex/s (N) | new/old | new with the ball rungs (N) | new, 1,024-example unit | ex/s limit of the batch simulator (mean steps) | 1,024 unit / limit | same outcome old/new |")
+    print("| statement | old ex/s (N) | new ex/s (N) | new/old | new with the ball rungs (N) | new, 1,024-example unit "
+          "| ex/s limit of the batch simulator (mean steps) | 1,024 unit / limit | same outcome old/new |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         deep = f"{r['deep']:.1f}" if "deep" in r else "—"
         lim = f"{r['limit']:,.0f} ({r['steps']['mean']:,.0f})" if "limit" in r else "—"
         frac = f"{r['deep'] / r['limit']:.2%}" if "limit" in r else "—"
-        print(f"| {r['key']} | {r['old']:.2f} ({r['n_old']}) | {r['new']:.2f} ({r['n_new']}) | {r['new'] / r['old']:.1f}× | {r['arb']:.2f} | "
+        print(f"| {r['key']} | {r['old']:.2f} ({r['n_old']}) | {r['new']:.2f} ({r['n_new']}) "
+              f"| {r['new'] / r['old']:.1f}× | {r['arb']:.2f} | "
               f"{deep} | {lim} | {frac} | {r['same_outcome'][0]}/{r['same_outcome'][1]} |")
 
 

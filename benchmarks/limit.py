@@ -25,7 +25,8 @@ how far the pipeline is from the arithmetic):
   (m·2^k), the pilot's first onset, T_2 at the onset and the settle time streamed, the horizon
   min(30000, t_on + T_2 + 1, t_s + 50), the peak of ρ over the rising steps before it against
   P = max(ρ_0, τ⁻¹(H_0)(H_0 − 1)); a lane stops at its horizon (T_2's logarithms in float64,
-  where the library takes them in 80-bit mpmath: κ(ρ) underflowing makes T_2 > cap on both sides). Scale-free initial state (a = 1,
+  where the library takes them in 80-bit mpmath: κ(ρ) underflowing makes T_2 > cap on both sides).
+  Scale-free initial state (a = 1,
   ‖w_0‖ = 1: the instance, a, ‖w_0‖ are inert by Lemma 7 (e)) — no instance builds.
 * ``lemma7.rising_criterion`` — full GD (padded instances, ``einsum``) for 200 steps, the step
   criterion with its rounding-reach tests (``K·eps`` = 256·2⁻⁵³, ρ floor 64·d·eps); doubtful verdicts

@@ -55,7 +55,8 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
             T2, H, tr = t2_at(traj, e.onset)
             if T2 is None:
                 return self.violated(traj, witness=e.onset, resolved=resolved,
-                                     message=f"rising step t = {e.onset} with H_t <= tau(rho_t): contradicts Lemma 7 (d)" + note)
+                                     message=f"rising step t = {e.onset} with H_t <= tau(rho_t): "
+                                             "contradicts Lemma 7 (d)" + note)
             if self.max_rising is not None:
                 T2 = self.max_rising
             due = e.onset + T2  # the edge must have a non-rising step at some t <= due
@@ -71,12 +72,14 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
         if pending:
             e = pending[0]
             return self.undecided(traj, f"edge at t_on = {e.onset} still rising at the horizon {traj.T} "
-                                  f"(due by t_on + T2 = {order(e.onset + t2_at(traj, e.onset)[0])}); {len(edges)} edge(s)" + note,
+                                  f"(due by t_on + T2 = {order(e.onset + t2_at(traj, e.onset)[0])}); "
+                                  f"{len(edges)} edge(s)" + note,
                                   witness=e.onset, resolved=resolved, retry=not resolved)
         _, e, due, T2 = worst
         observed = e.end if e.ended else float("inf")
         return self.upper_bound(traj, observed, as_float(due), witness=e.onset, resolved=resolved,
-                                message=f"edge at t_on = {e.onset} " + (f"ends at t = {e.end}" if e.ended else "never stops rising")
+                                message=f"edge at t_on = {e.onset} "
+                                + (f"ends at t = {e.end}" if e.ended else "never stops rising")
                                 + f" <= t_on + T2 = {order(due)}; {len(edges)} edge(s) in 0..{traj.T}, all ended; "
                                 f"H_t <= 2 from t = {settle}" + note)
 
@@ -99,4 +102,5 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
 
 
 STATEMENTS = [RisingEdgeEnds()]
-MUTANTS = [mutant(STATEMENTS[0], "every edge ends within 25 rising steps", name="ends-within-25", max_rising=25, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "every edge ends within 25 rising steps", name="ends-within-25", max_rising=25,
+                  pinned=[])]

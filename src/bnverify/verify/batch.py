@@ -1,7 +1,8 @@
 """Batch decisions for statements on the reduced recurrence (``stmt.simulator == "reduced"``).
 
 A chunk of examples is simulated together: the float64 floor-free recurrence of Lemma 7 (e)
-(:func:`bnverify.numerics.simulate.reduced_step`, β carried as ``m·2^k``, :func:`~bnverify.numerics.simulate.renormalise`)
+(:func:`bnverify.numerics.simulate.reduced_step`, β carried as ``m·2^k``,
+:func:`~bnverify.numerics.simulate.renormalise`)
 runs vectorised over *lanes*, one per example, each to its own horizon (or, for statements with a
 pilot run, under the pilot's stopping rule), with the divergence rule of ``simulate_reduced``. Every
 elementwise operation is the one the scalar loop performs, in the same order, so each lane's

@@ -80,7 +80,8 @@ class RisingRegimeStatement:
                               region="0 < eta_gamma <= 1, 0 < gamma0 <= a, 0 < rho0 < 1, H0 > 2 "
                                      "(box: H0 - 2 in [1e-4, 100], rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], "
                                      "gamma0/a in [1e-3, 1])",
-                              focus={"delayed onset (former strategy)": {"rho0": (1e-6, 0.02), "eta_gamma": (0.005, 1.0)}})
+                              focus={"delayed onset (former strategy)": {"rho0": (1e-6, 0.02),
+                                                                         "eta_gamma": (0.005, 1.0)}})
 
 
 
@@ -154,7 +155,8 @@ class PointwiseLogistic(Statement):
         low, i = argmin([r[0] for r in rows])  # on balls: an enclosure of the smallest slack, i its step
         count = len(rows)
         sl, t, obs, bnd, kind = rows[i]
-        msg = f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} {'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}"
+        msg = (f"{count} steps checked; tightest at t = {t}: observed {float(obs):.17g} "
+               f"{'<=' if kind == 'upper' else '>='} bound {float(bnd):.17g}")
         helper = self.upper_bound if kind == "upper" else self.lower_bound
         v = helper(traj, obs, bnd, witness=t, message=msg)
         if v.status == "holds" and traj.backend.encloses:
