@@ -190,8 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="primary precision of the campaigns (default both)")
     q.add_argument("--search", choices=SEARCH_CHOICES, default="all",
                    help="searcher over each statement's declared space: Hypothesis, a scrambled Sobol sweep, a "
-                        "CMA-ES hunt (from random starts), sweep+hunt (the hunt restarted from the sweep's tightest "
-                        "examples), or all three at the report's split of --examples (default all)")
+                        "CMA-ES hunt alone (from random starts), sweep+hunt (a quarter of --examples swept, the "
+                        "hunt restarted from the sweep's tightest examples), or all (default): Hypothesis, the "
+                        "sweep and the hunt at the report's split of --examples (1/4, 1/2, the rest), the hunt "
+                        "restarted from the tightest examples Hypothesis and the sweep decided")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
     _scheduler_arg(q)
@@ -752,10 +754,13 @@ def _cert_path(base: str, name: str, several: bool) -> str:
 
 
 def cmd_prove(args) -> int:
-    from bnverify.verify.prove import prove, region_claims, write_certificate
+    from bnverify.verify.prove import InheritedClaims, prove, region_claims, write_certificate
 
     stmt = _statement(args)
-    claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
+    try:
+        claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
+    except InheritedClaims as e:  # a revision that would prove its parent's bound under its own key
+        raise UsageError(str(e)) from None
     if not claims:
         raise UsageError(f"{stmt.key}: no region claim" + (f" named {args.claim!r}" if args.claim else "")
                          + " (statements with region claims define region_claims())")
