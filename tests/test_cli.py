@@ -127,3 +127,27 @@ def test_figure_section6_writes_png(tmp_path, capsys):
         assert rc == 0, err
         png = tmp_path / f"section6_{loss}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_error_line_keeps_the_actionable_end_of_a_long_message(capsys):
+    """Issue 21: the column-provenance error's one-line form was cut at 300 characters, mid-sentence
+    and inside a backtick span ("… in `trusts`, or use `)"), losing what to do."""
+    from bnverify.cli import _exit_status
+    from bnverify.report.run import campaign_errors, one_line, run_outcome
+
+    msg = ("bnverify.verify.statement.StatementError: mine.corollary@v1: the reduced recurrence derives "
+           + ", ".join(f"`col{i}` from lemma1.decomposition" for i in range(8))
+           + ", which the claim does not trust; declare the statements it may rest on in `trusts`, "
+             "or use simulator='full' (AUTHORING §3, column provenance)")
+    assert len(msg) > 300
+    r = {"key": "mine.corollary@v1", "backend": "float64", "mutant": False, "counts": {"error": 1},
+         "errors": [{"message": msg, "traceback": "Traceback …\n" + msg, "example": {"x": 1}}]}
+    (e,) = campaign_errors(r)
+    assert e["message"] == msg
+    _exit_status(run_outcome([r]), mutants_count=True, log_path="LOG")
+    err = capsys.readouterr().err
+    assert "or use simulator='full' (AUTHORING §3, column provenance)); key, example and traceback" in err
+    # a message past the limit is cut after a clause, never inside backticks
+    cut = one_line(msg, limit=200)
+    assert cut.endswith(" …") and len(cut) <= 202 and cut[:-2].count("`") % 2 == 0
+    assert msg.startswith(cut[:-2])

@@ -250,19 +250,37 @@ def decided_examples(r: dict) -> int:
     return decisive(r["counts"], r.get("artefacts"))
 
 
+def one_line(message: str, limit: int = 2000) -> str:
+    """An error message for one line of stderr or a table: its first line, whole when it is at most
+    ``limit`` characters (the actionable end of a message — what to declare, which file — is kept);
+    a longer one is cut after its last sentence or clause (``. `` or ``; ``) before ``limit`` that is
+    not inside a backtick span, and marked `` …``."""
+    first = (str(message).strip().splitlines() or [""])[0]
+    if len(first) <= limit:
+        return first
+    cut = 0
+    for i in range(limit - 1):
+        if first[i] in ".;" and first[i + 1] == " " and first[:i].count("`") % 2 == 0:
+            cut = i + 1
+    head = first[:cut] if cut else first[:limit].rsplit(" ", 1)[0]
+    if head.count("`") % 2:  # never end inside a code span
+        head = head[:head.rfind("`")].rstrip()
+    return head + " …"
+
+
 def campaign_errors(r: dict) -> list[dict]:
     """Every error of a campaign as ``{key, backend, example, traceback, reproduce}``: the whole
     campaign raised (``error``) and/or single examples raised (``errors``)."""
     out = []
     if r.get("error"):
         out.append(dict(key=r["key"], backend=r.get("backend", ""), example=None,
-                        message=r["error"].splitlines()[0][:300],
+                        message=one_line(r["error"]),
                         traceback=r.get("error_traceback") or r["error"], reproduce=None))
     for e in r.get("errors") or []:
         tb = e.get("traceback") or ""
         last = [ln for ln in tb.strip().splitlines() if ln.strip()]
         out.append(dict(key=r["key"], backend=r.get("backend", ""), example=e.get("example"),
-                        message=(e.get("message") or (last[-1] if last else "raised"))[:300],
+                        message=one_line(e.get("message") or (last[-1] if last else "raised")),
                         traceback=tb, reproduce=e.get("reproduce")))
     return out
 
