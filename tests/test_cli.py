@@ -151,3 +151,28 @@ def test_error_line_keeps_the_actionable_end_of_a_long_message(capsys):
     cut = one_line(msg, limit=200)
     assert cut.endswith(" …") and len(cut) <= 202 and cut[:-2].count("`") % 2 == 0
     assert msg.startswith(cut[:-2])
+
+
+def test_check_table_shows_distinct_coverage_and_tightness(tiny, capsys):
+    """Issue 21: the table promised by README and AUTHORING §4 — distinct cases, coverage, tightness sup."""
+    rc, out, err = run(capsys, "check", "tiny.true", "--theorems", tiny, "--precision", "float64", *FAST)
+    assert rc == 0, err
+    header = out.splitlines()[0]
+    for col in ("distinct", "coverage 1-D/2-D", "min slack", "tightness sup"):
+        assert col in header
+    row = next(ln for ln in out.splitlines() if ln.startswith("tiny.true@v1"))
+    assert "%" in row  # coverage of the declared space
+
+
+def test_min_slack_is_over_informative_verdicts_as_tightness():
+    """Issue 21: Theorem 3's peak bound showed min slack 0 from holds where the bound is attained by
+    rho_0 at t = 0 (informative=False), which tightness leaves out; the table's slack now does too."""
+    from bnverify.report.run import informative_slack
+
+    recs = [dict(outcome="holds", slack=0.0, final=dict(informative=False)),
+            dict(outcome="holds", slack=0.25, final=dict(informative=True)),
+            dict(outcome="holds", slack=0.5, final={}),
+            dict(outcome="vacuous", slack=None), dict(outcome="holds", slack=float("inf"), final={})]
+    assert informative_slack(recs) == (0.25, 1)
+    assert informative_slack(recs + [dict(outcome="violated", slack=-0.1, final=dict(informative=False))]) == (-0.1, 1)
+    assert informative_slack([]) == (None, 0)

@@ -414,19 +414,33 @@ def cmd_check(args) -> int:
 def _print_check(results, wall):
     from tabulate import tabulate
 
-    from bnverify.report.tables import OUTCOME_COLUMNS, certified_text, verdict_word
+    from bnverify.report.tables import OUTCOME_COLUMNS, certified_text, cov_text, verdict_word
     from bnverify.verify.testing import describe_counterexample
 
     errs = any(r["counts"].get("error", 0) or r.get("error") for r in results)
     pinned = any(r.get("pinned") for r in results)
+    trivial = any(r.get("trivial_holds") for r in results)
+
+    def sup(r):
+        s = r.get("tightness_sup")
+        return _fmt(s["value"]) if s else "–"
+
     rows = [{"statement": r["key"], "precision": r["backend"], "examples": r["examples"],
              **({"pinned": r.get("pinned", 0)} if pinned else {}), "met": r["met"],
+             "distinct": r.get("distinct", 0), "coverage 1-D/2-D": cov_text(r),
              **{k: r["counts"].get(k, 0) for k in OUTCOME_COLUMNS},
              **({"error": r["counts"].get("error", 0)} if errs and "error" not in OUTCOME_COLUMNS else {}),
-             "min slack": _fmt(r["min_slack"]), "certified": certified_text(r),
+             "min slack": _fmt(r.get("informative_min_slack", r["min_slack"])), "tightness sup": sup(r),
+             "certified": certified_text(r),
              "verdict": verdict_word(r) if not r["mutant"] else ("caught" if r["counts"]["violated"] else "NOT caught"),
              "s": f"{r['seconds']:.1f}"} for r in results]
     print(tabulate(rows, headers="keys", tablefmt="simple"))
+    print("distinct: decided examples that are distinct cases (duplicates and rejected draws not counted); "
+          "coverage: share of the space's 1-D / 2-D marginal cells they reach; tightness sup: the largest "
+          "observed/bound (1 = attained)")
+    if trivial:
+        print("min slack: over informative verdicts, as tightness — holds whose bound is met trivially (e.g. "
+              "attained by rho_0 at t = 0, slack 0) are left out")
     if pinned:
         print("examples = pinned + generated: a statement's pinned examples (recorded regressions) run "
               "before the generated ones, so --examples 20 with 2 pinned shows 22")

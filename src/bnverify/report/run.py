@@ -122,7 +122,24 @@ def campaign_dict(res, statement) -> dict:
     :func:`result_dict` and its draws over the space (:func:`draw_points`)."""
     d = result_dict(res, mutant=statement.is_mutant, statement=statement)
     d["points"] = draw_points(res)
+    d["informative_min_slack"], d["trivial_holds"] = informative_slack(res.records)
     return d
+
+
+def informative_slack(records) -> tuple[float | None, int]:
+    """The smallest finite slack over the decided verdicts that say something — violations, and holds
+    whose bound is not met trivially (``informative``, the verdicts tightness counts; a bound attained
+    by ρ_0 at t = 0 has slack 0 and tells nothing) — and the number of holds left out as trivial."""
+    best, trivial = None, 0
+    for r in records or ():
+        sl = r.get("slack")
+        if r.get("outcome") not in ("holds", "violated") or sl is None or not math.isfinite(sl):
+            continue
+        if r["outcome"] == "holds" and not (r.get("final") or {}).get("informative", True):
+            trivial += 1
+            continue
+        best = sl if best is None or sl < best else best
+    return best, trivial
 
 
 def draw_points(res) -> list[dict]:
