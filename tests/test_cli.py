@@ -176,3 +176,18 @@ def test_min_slack_is_over_informative_verdicts_as_tightness():
     assert informative_slack(recs) == (0.25, 1)
     assert informative_slack(recs + [dict(outcome="violated", slack=-0.1, final=dict(informative=False))]) == (-0.1, 1)
     assert informative_slack([]) == (None, 0)
+
+
+def test_prove_refuses_a_revision_that_inherits_its_parents_claims_in_one_line(tmp_path, capsys):
+    """A subclass overriding constants() without region_claims() of its own: exit 2, one line naming the fix
+    (it was an InheritedClaims traceback)."""
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "peak_v2.py").write_text(
+        "from bnverify.theorems.thm3_peak_bound import PeakBound\n\n\n"
+        "class PeakBoundV2(PeakBound):\n    version = 'my-v2'\n    derivation = None\n\n"
+        "    def constants(self, inst, hyper):\n        return super().constants(inst, hyper)\n\n\n"
+        "STATEMENTS = [PeakBoundV2()]\n")
+    rc, out, err = run(capsys, "prove", "thm3.peak_bound@my-v2", "--theorems", str(d))
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "define region_claims() on PeakBoundV2" in err
