@@ -1,6 +1,7 @@
 """The command line: exit codes 0/1/2, one-line usage errors, check --json → reproduce round
 trip, figure section6. Uses a tiny user theorem folder (tests/tiny_theorems: trivially true,
-trivially false, never-applicable and broken statements, two mutants) so that nothing depends on the real statements' runtime."""
+trivially false, never-applicable and broken statements, two mutants) so that nothing depends on the
+real statements' runtime."""
 import json
 import shutil
 import subprocess

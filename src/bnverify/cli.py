@@ -138,7 +138,8 @@ def _scheduler(args) -> str | None:
 def _scheduler_arg(p):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the campaigns on a running Dask cluster (default: BNVERIFY_SCHEDULER, else an embedded "
-                        "LocalCluster with --workers processes, started and stopped by the command; 'inline': in-process)")
+                        "LocalCluster with --workers processes, started and stopped by the command; "
+                        "'inline': in-process)")
 
 
 def _theorems_arg(p):
@@ -224,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--params", required=True, metavar="FILE|JSON",
                    help="the example as JSON ({'instance': …, 'hyper': …}, or a counterexample record "
                         "with an 'example' field), inline or in a file")
-    q.add_argument("--rows", type=_nonneg_int, default=5, metavar="K", help="rows either side of the witness (default 5)")
+    q.add_argument("--rows", type=_nonneg_int, default=5, metavar="K",
+                   help="rows either side of the witness (default 5)")
     _theorems_arg(q)
 
     q = sub.add_parser("figure", help="make one figure", description="Make one figure of the report.")
@@ -344,7 +346,8 @@ def cmd_list(args) -> int:
         return EXIT_NOTHING
     from tabulate import tabulate
 
-    print(tabulate(rows, headers="keys", tablefmt="simple", maxcolwidths=[None, 40] + [None] * (len(rows[0]) - 3) + [60]))
+    print(tabulate(rows, headers="keys", tablefmt="simple",
+                   maxcolwidths=[None, 40] + [None] * (len(rows[0]) - 3) + [60]))
     return EXIT_OK
 
 
@@ -469,7 +472,8 @@ def cmd_report(args) -> int:
         raise UsageError(str(e)) from None
     out = Path(args.out)
     try:
-        prepare_out(args.out, quiet=False)  # refuse a folder that is not a report, or cannot be written, before any work
+        # refuse a folder that is not a report, or cannot be written, before any work
+        prepare_out(args.out, quiet=False)
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
@@ -536,7 +540,8 @@ def _read_params(s: str) -> dict:
     if isinstance(d, dict) and "example" in d:
         d = d["example"]
     if not (isinstance(d, dict) and "instance" in d and "hyper" in d):
-        raise UsageError("--params: expected an object with 'instance' and 'hyper' (or a counterexample with 'example')")
+        raise UsageError("--params: expected an object with 'instance' and 'hyper' "
+                         "(or a counterexample with 'example')")
     for part in ("instance", "hyper"):
         if not isinstance(d[part], dict):
             raise UsageError(f"--params: '{part}' must be a JSON object, got {json.dumps(d[part])[:80]}")
@@ -794,12 +799,13 @@ def cmd_prove(args) -> int:
         out.append(d)
         codes.append({"proved": EXIT_OK, "refuted": EXIT_VIOLATED, "undecided": EXIT_NOTHING}.get(r.status, EXIT_ERROR))
         if not args.json:
-            print(f"{c.short_key}: {r.status.upper()} over " + ", ".join(f"{k} in [{v.lo:.6g}, {v.hi:.6g}]" for k, v in r.box.items()))
+            print(f"{c.short_key}: {r.status.upper()} over "
+                  + ", ".join(f"{k} in [{v.lo:.6g}, {v.hi:.6g}]" for k, v in r.box.items()))
             print(f"  {c.text}")
             print(f"  {r.boxes} boxes in {r.seconds:.2f} s ({r.stopped}); leaves proved {r.leaves['proved']}, refuted "
                   f"{r.leaves['refuted']}, residue {r.leaves['residue']}; volume share proved {r.proved_share:.6g}, "
-                  f"residue {r.residue_share:.3g}" + (f"; certificate {d['certificate']} ({d['certificate_bytes']} bytes)"
-                                                       if args.certificate else ""))
+                  f"residue {r.residue_share:.3g}"
+                  + (f"; certificate {d['certificate']} ({d['certificate_bytes']} bytes)" if args.certificate else ""))
             for n in r.refuted[:3]:
                 print("  refuted box: " + ", ".join(f"{k} in [{v.lo!r}, {v.hi!r}]" for k, v in n.box.items()))
                 if n.confirm:

@@ -346,7 +346,8 @@ def error_log_text(errors: list[dict]) -> str:
     for i, e in enumerate(errors, 1):
         parts.append("\n".join([
             f"=== error {i}/{len(errors)}: {e['key']} [{e['backend']} primary]",
-            f"example: {json.dumps(e['example'], sort_keys=True) if e['example'] is not None else '(the whole campaign raised)'}",
+            "example: " + (json.dumps(e['example'], sort_keys=True) if e['example'] is not None
+                           else "(the whole campaign raised)"),
             *([f"reproduce: {e['reproduce']}"] if e.get("reproduce") else []),
             "traceback:", (e["traceback"] or "").rstrip(), ""]))
     return "\n".join(parts)

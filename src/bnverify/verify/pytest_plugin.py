@@ -19,12 +19,13 @@ verdict and a ``bnverify reproduce`` line.
 Examples per campaign: the Hypothesis profile's (``HYPOTHESIS_PROFILE``: ci 25/4, dev, deep) times
 the statement's ``search_scale`` (at least 4 float64 / 3 mpmath), Hypothesis alone; a mutant's
 ``ci_budget`` with its own searcher; or ``--bnverify-examples N`` (mpmath: a tenth, at least 1).
-
 Items are collected by one :class:`TheoremFolders` collector added to the session's collection, so
 pytest counts and lists them as tests. Write ``--theorems=DIR`` for a folder outside the current
 one: pytest reads its command line before its plugins load and takes the DIR of ``--theorems DIR``
-for a test path, from which it chooses the rootdir (the header says so when that happened). A statement's *pinned* examples (recorded
-regressions) run first and are counted too: each item reports ``examples = pinned + generated``.
+for a test path, from which it chooses the rootdir (the header says so when that happened).
+
+A statement's *pinned* examples (recorded regressions) run first and are counted too: each item
+reports ``examples = pinned + generated``.
 
 With neither ``--theorems`` nor ``BNVERIFY_THEOREMS`` the plugin collects nothing (the project's
 shipped statements are covered by its own tests). Only statements defined in the given folders
