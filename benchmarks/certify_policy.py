@@ -33,7 +33,8 @@ def main(keys) -> int:
                   f"overturned {len(c['overturned'])}", flush=True)
         same = outcomes["all"] == outcomes["doubtful"]
         bad += not same
-        print(f"{key}: speed-up {min(times['all']) / min(times['doubtful']):.2f}x (best of 2), outcomes identical: {same}")
+        print(f"{key}: speed-up {min(times['all']) / min(times['doubtful']):.2f}x (best of 2), "
+              f"outcomes identical: {same}")
     return int(bad > 0)
 
 

@@ -74,7 +74,8 @@ def main():
     for kind in ("interval", "ball"):
         for c in claims(kind):
             r = prove(c, budget=a.budget, confirm_refuted=0)
-            print(f"| {c.name} | {kind} | {r.status} | {r.boxes} | {r.seconds:.2f} | {r.proved_share:.6g} | {r.residue_share:.3g} |")
+            print(f"| {c.name} | {kind} | {r.status} | {r.boxes} | {r.seconds:.2f} | {r.proved_share:.6g} "
+                  f"| {r.residue_share:.3g} |")
     for key in ("lemma6.sufficient_convergence@reconstructed-v1", "lemma7.rising_criterion@exact-v1"):
         c = region_claims(load_statement(key))[0]
         r = prove(c, budget=a.budget, confirm_refuted=0)

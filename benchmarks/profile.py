@@ -135,7 +135,8 @@ def instrument(stmt, timers: Timers):
 
     # import_module: the package re-exports some functions under the modules' names
     adj, hyper, instances, simulate, trajectory, whitened = (
-        import_module(f"bnverify.{m}") for m in ("adjudicate", "hyper", "instances", "simulate", "trajectory", "whitened"))
+        import_module(f"bnverify.{m}")
+        for m in ("adjudicate", "hyper", "instances", "simulate", "trajectory", "whitened"))
 
     undo = []
 
@@ -241,7 +242,8 @@ def cprofile_top(stmt, n, top=12, seed=2):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=int, default=60, help="examples per statement for the breakdown")
-    ap.add_argument("--rate-examples", type=int, default=0, help="examples for the examples/s run (default: = --examples)")
+    ap.add_argument("--rate-examples", type=int, default=0,
+                    help="examples for the examples/s run (default: = --examples)")
     ap.add_argument("--only", action="append", default=[], help="statement key (repeatable)")
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args(argv)

@@ -1,6 +1,7 @@
 """The verdict comparison: every shipped statement (and mutant) with a declared space × 4 fixed points
 of its unit cube × float64 / mpmath 30 digits / arb 256 bits → one JSON of verdicts (every field, and
-the float() sites of the ball check), and the ball certificate at 128 → 256 bits. Run it before and after a refactor and compare the files: a
+the float() sites of the ball check), and the ball certificate at 128 → 256 bits. Run it before and
+after a refactor and compare the files: a
 refactor that does not mean to change a decision leaves them byte-identical.
 
     python benchmarks/verdicts.py OUT.json [--mutants]

@@ -77,7 +77,8 @@ class _Scripted(Statement):
             return self._v(traj, st, observed=1.0, bound=1.0 if st == "holds" else 0.5,
                            slack=0.0 if st == "holds" else -1.0)
         st = self.f64 if bk.name == "float64" else self.mp
-        return self._v(traj, st, observed=1.0, bound=1.0 if st == "holds" else 0.5, slack=0.0 if st == "holds" else -1.0)
+        return self._v(traj, st, observed=1.0, bound=1.0 if st == "holds" else 0.5,
+                       slack=0.0 if st == "holds" else -1.0)
 
 
 def test_balls_that_cannot_decide_fall_back_to_the_mpmath_ladder():

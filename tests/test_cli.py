@@ -1,6 +1,7 @@
 """The command line: exit codes 0/1/2, one-line usage errors, check --json → reproduce round
 trip, figure section6. Uses a tiny user theorem folder (tests/tiny_theorems: trivially true,
-trivially false, never-applicable and broken statements, two mutants) so that nothing depends on the real statements' runtime."""
+trivially false, never-applicable and broken statements, two mutants) so that nothing depends on the
+real statements' runtime."""
 import json
 import shutil
 import subprocess
@@ -127,3 +128,67 @@ def test_figure_section6_writes_png(tmp_path, capsys):
         assert rc == 0, err
         png = tmp_path / f"section6_{loss}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_error_line_keeps_the_actionable_end_of_a_long_message(capsys):
+    """Issue 21: the column-provenance error's one-line form was cut at 300 characters, mid-sentence
+    and inside a backtick span ("… in `trusts`, or use `)"), losing what to do."""
+    from bnverify.cli import _exit_status
+    from bnverify.report.run import campaign_errors, one_line, run_outcome
+
+    msg = ("bnverify.verify.statement.StatementError: mine.corollary@v1: the reduced recurrence derives "
+           + ", ".join(f"`col{i}` from lemma1.decomposition" for i in range(8))
+           + ", which the claim does not trust; declare the statements it may rest on in `trusts`, "
+             "or use simulator='full' (AUTHORING §3, column provenance)")
+    assert len(msg) > 300
+    r = {"key": "mine.corollary@v1", "backend": "float64", "mutant": False, "counts": {"error": 1},
+         "errors": [{"message": msg, "traceback": "Traceback …\n" + msg, "example": {"x": 1}}]}
+    (e,) = campaign_errors(r)
+    assert e["message"] == msg
+    _exit_status(run_outcome([r]), mutants_count=True, log_path="LOG")
+    err = capsys.readouterr().err
+    assert "or use simulator='full' (AUTHORING §3, column provenance)); key, example and traceback" in err
+    # a message past the limit is cut after a clause, never inside backticks
+    cut = one_line(msg, limit=200)
+    assert cut.endswith(" …") and len(cut) <= 202 and cut[:-2].count("`") % 2 == 0
+    assert msg.startswith(cut[:-2])
+
+
+def test_check_table_shows_distinct_coverage_and_tightness(tiny, capsys):
+    """Issue 21: the table promised by README and AUTHORING §4 — distinct cases, coverage, tightness sup."""
+    rc, out, err = run(capsys, "check", "tiny.true", "--theorems", tiny, "--precision", "float64", *FAST)
+    assert rc == 0, err
+    header = out.splitlines()[0]
+    for col in ("distinct", "coverage 1-D/2-D", "min slack", "tightness sup"):
+        assert col in header
+    row = next(ln for ln in out.splitlines() if ln.startswith("tiny.true@v1"))
+    assert "%" in row  # coverage of the declared space
+
+
+def test_min_slack_is_over_informative_verdicts_as_tightness():
+    """Issue 21: Theorem 3's peak bound showed min slack 0 from holds where the bound is attained by
+    rho_0 at t = 0 (informative=False), which tightness leaves out; the table's slack now does too."""
+    from bnverify.report.run import informative_slack
+
+    recs = [dict(outcome="holds", slack=0.0, final=dict(informative=False)),
+            dict(outcome="holds", slack=0.25, final=dict(informative=True)),
+            dict(outcome="holds", slack=0.5, final={}),
+            dict(outcome="vacuous", slack=None), dict(outcome="holds", slack=float("inf"), final={})]
+    assert informative_slack(recs) == (0.25, 1)
+    assert informative_slack(recs + [dict(outcome="violated", slack=-0.1, final=dict(informative=False))]) == (-0.1, 1)
+    assert informative_slack([]) == (None, 0)
+
+
+def test_prove_refuses_a_revision_that_inherits_its_parents_claims_in_one_line(tmp_path, capsys):
+    """A subclass overriding constants() without region_claims() of its own: exit 2, one line naming the fix
+    (it was an InheritedClaims traceback)."""
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "peak_v2.py").write_text(
+        "from bnverify.theorems.thm3_peak_bound import PeakBound\n\n\n"
+        "class PeakBoundV2(PeakBound):\n    version = 'my-v2'\n    derivation = None\n\n"
+        "    def constants(self, inst, hyper):\n        return super().constants(inst, hyper)\n\n\n"
+        "STATEMENTS = [PeakBoundV2()]\n")
+    rc, out, err = run(capsys, "prove", "thm3.peak_bound@my-v2", "--theorems", str(d))
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "define region_claims() on PeakBoundV2" in err

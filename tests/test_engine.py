@@ -11,7 +11,6 @@ example, so equal records mean equal work), which a worker cannot import by name
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -68,7 +67,8 @@ class RhoEnd(Statement):
 
 
 STATEMENTS = [RhoEnd()]
-MUTANTS = [mutant(STATEMENTS[0], "bound 1e-3", check=lambda base, traj, c: base.upper_bound(traj, traj["rho"][-1], 1e-3))]
+MUTANTS = [mutant(STATEMENTS[0], "bound 1e-3",
+                  check=lambda base, traj, c: base.upper_bound(traj, traj["rho"][-1], 1e-3))]
 '''
 
 

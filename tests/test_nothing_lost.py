@@ -267,7 +267,7 @@ def test_the_printed_reproduce_line_names_a_users_theorems_folder(tiny, capsys):
     assert rc == 1 and "outcome VIOLATED" in out, err
 
 
-# --- 7. --theorems "" is not the current folder --------------------------------------------------------------------------
+# --- 7. --theorems "" is not the current folder -----------------------------------------------------------------------
 @pytest.mark.parametrize("command", [["list"], ["check", "--workers", "1"]])
 def test_an_empty_theorems_folder_name_is_refused(tmp_path, capsys, monkeypatch, command):
     monkeypatch.chdir(tmp_path)
@@ -286,7 +286,7 @@ def test_pytest_refuses_an_empty_theorems_folder_name(tmp_path):
     assert not (tmp_path / "executed").exists()
 
 
-# --- 9. limits, before any work -------------------------------------------------------------------------------------------
+# --- 9. limits, before any work ---------------------------------------------------------------------------------------
 def test_examples_are_limited(tiny, capsys, monkeypatch):
     from bnverify.report.run import MAX_EXAMPLES
 
@@ -325,7 +325,7 @@ def test_reproduce_refuses_an_instance_too_large_for_memory_with_the_estimate(ti
     assert time.monotonic() - t0 < 10 and not built
 
 
-# --- 10, 12. --out: checked before any work -------------------------------------------------------------------------------
+# --- 10, 12. --out: checked before any work ---------------------------------------------------------------------------
 def test_unusable_out_is_refused_before_any_work(tiny, tmp_path, capsys, monkeypatch):
     no_campaigns(monkeypatch)
     rc, _, err = run(capsys, "report", "tiny.true", "--theorems", tiny, "--out", "", *FAST)
@@ -342,7 +342,7 @@ def test_unusable_out_is_refused_before_any_work(tiny, tmp_path, capsys, monkeyp
     assert rc == 2 and "mount point" in one_line(err)
 
 
-# --- 11. Hypothesis's files never in the current directory -------------------------------------------------------------
+# --- 11. Hypothesis's files never in the current directory ------------------------------------------------------------
 def test_hypothesis_writes_nothing_into_the_current_directory(tiny, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_STORAGE_DIRECTORY", "BNVERIFY_THEOREMS")}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
@@ -356,7 +356,7 @@ def test_hypothesis_writes_nothing_into_the_current_directory(tiny, tmp_path):
     assert (tmp_path / "cache" / "bnverify" / "hypothesis").is_dir()
 
 
-# --- 14. the deep run's summary: the total wall time over its legs -------------------------------------------------------
+# --- 14. the deep run's summary: the total wall time over its legs ----------------------------------------------------
 def test_the_deep_summary_first_line_gives_the_total_over_legs():
     from bnverify.report.deep import summary_markdown
     from bnverify.verify.planning import Budget
@@ -381,7 +381,7 @@ def test_the_committed_deep_summary_gives_the_total_of_its_legs():
     assert legs and total and abs(float(total.group(1)) - sum(legs)) < 0.1 * len(legs), (lines[0], legs)
 
 
-# --- 15. docs and messages ---------------------------------------------------------------------------------------------------
+# --- 15. docs and messages --------------------------------------------------------------------------------------------
 def test_params_that_are_json_but_not_an_object_are_named_as_such(tiny, capsys):
     rc, _, err = run(capsys, "reproduce", "tiny.true", "--theorems", tiny, "--params", "[1,2,3]")
     assert rc == 2 and "expected a JSON object" in one_line(err) and "list" in one_line(err)

@@ -15,7 +15,8 @@ from bnverify.verify.example import Example
 from bnverify.verify.statement import Verdict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
-ISSUE_EXAMPLE = {"hyper": {"H0": 4.0, "eta_gamma": 1.0, "gamma0_over_a": 1.0, "init_seed": 0, "rho0": 0.001, "w0_norm": 1.0},
+ISSUE_EXAMPLE = {"hyper": {"H0": 4.0, "eta_gamma": 1.0, "gamma0_over_a": 1.0, "init_seed": 0, "rho0": 0.001,
+                           "w0_norm": 1.0},
                  "instance": {"a": 1.0, "builder": "whitened_regression", "d": 3, "n": 12, "seed": 1}}
 
 
@@ -42,7 +43,8 @@ def test_the_worked_example_mutant_is_still_caught_on_the_same_example():
 
 
 def _v(slack, bound=1.0, observed=None):
-    return Verdict("violated", observed=observed if observed is not None else bound * (1 - slack), bound=bound, slack=slack)
+    return Verdict("violated", observed=observed if observed is not None else bound * (1 - slack), bound=bound,
+                   slack=slack)
 
 
 def test_survives_precision_rule():

@@ -89,3 +89,26 @@ def test_shipped_full_gd_statements(key, expected):
     reads = {"excess", "loss", "grad_w_norm", "alpha", "beta", "gamma", "wnorm"} if "." in key and \
         key.startswith(("lemma1", "lemma7.dynamics")) else {"rho", "edge", "eta_eff", "tau"}
     assert may_adjudicate(stmt, "reduced", reads)[0] is expected
+
+
+@pytest.mark.parametrize("simulator", ["full", "reduced"])
+def test_reads_are_the_columns_the_check_asked_for_not_what_derived_them(simulator):
+    """Issue 21: a check that read only ``excess`` and ``cos`` was told it read ``grad_gamma`` (the
+    reduced recurrence derives ``excess`` from it), and the error listed a column it never read."""
+    from bnverify.numerics.simulate import simulate, simulate_reduced
+    from bnverify.numerics.backends import get_backend
+
+    inst = FLOOR.instance(get_backend("float64"))
+    run = simulate_reduced if simulator == "reduced" else simulate
+    traj = run(inst, FLOOR.hyper, horizon=5)
+    traj.forget_reads()
+    traj["excess"], traj["cos"], traj["tau"]
+    assert traj.reads == {"excess", "cos", "tau"}
+    traj["loss"]
+    assert traj.reads == {"excess", "cos", "tau", "loss"}
+
+
+def test_the_provenance_error_names_only_the_columns_read():
+    d = decide(ExcessAboveSineReduced(), FLOOR)
+    assert d.outcome == "error" and "excess" in d.error
+    assert "grad_gamma" not in d.error and "beta" not in d.error, d.error

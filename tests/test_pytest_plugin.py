@@ -80,3 +80,31 @@ def test_the_summary_shows_distinct_cases_and_coverage(tmp_path):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("mine.gamma_below_a@v1 [float64]"))
     assert "3 examples = 0 pinned + 3 generated" in line and "distinct" in line and "coverage 1-D" in line, line
+
+
+def test_items_are_collected_and_counted_like_tests(tmp_path):
+    """Issue 21: pytest said "collected 0 items" / "no tests collected" while it listed and ran them
+    (they were added in pytest_collection_modifyitems); a collector of the session's makes them counted."""
+    r = _pytest(tmp_path, f"--theorems={TINY}", "--collect-only")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{TINY_ITEMS} tests collected" in r.stdout, r.stdout
+    r = _pytest(tmp_path, f"--theorems={TINY}", "--collect-only", "-o", "addopts=", "-rN")
+    assert "no tests collected" not in r.stdout
+
+
+def test_the_equals_form_keeps_the_rootdir_and_the_spaced_form_says_why_not(tmp_path):
+    """``--theorems /elsewhere`` is read by pytest as a path before plugins load, so it picks the rootdir
+    (ids ``..::bnverify::…``, .pytest_cache beside); ``--theorems=/elsewhere`` does not, and the header
+    of the spaced form says so."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    shutil.copytree(TINY, there)
+    (here / "pytest.ini").write_text("[pytest]\n")
+    r = _pytest(here, f"--theorems={there}", "--collect-only", "-v")
+    assert f"rootdir: {here}" in r.stdout and "was chosen from" not in r.stdout, r.stdout
+    r = _pytest(here, f"--theorems={there}", "--collect-only")
+    assert len(_collected(r)) == TINY_ITEMS and all(i.startswith("::bnverify::") for i in _collected(r)), r.stdout
+    (here / "pytest.ini").unlink()
+    r = _pytest(here, "--theorems", str(there), "--collect-only", "-v")
+    assert f"rootdir: {here}" not in r.stdout
+    assert f"write --theorems={there}" in r.stdout, r.stdout

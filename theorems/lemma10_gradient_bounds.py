@@ -79,5 +79,9 @@ def rho_squared(c: dict) -> dict:
 
 
 STATEMENTS = [GradientBounds()]
-MUTANTS = [mutant(STATEMENTS[0], "second bound claimed O(rho^2) (bound times rho)", name="rho-squared", constants=rho_squared),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.9596771431 (sweep sup 0.980705)", name="needle", check=tightened(0.9596771431207064), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "second bound claimed O(rho^2) (bound times rho)", name="rho-squared",
+                  constants=rho_squared),
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.9596771431 (sweep sup 0.980705)",
+                  name="needle", check=tightened(0.9596771431207064),
+                  needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)",
+                  searcher="sweep+hunt", ci_budget=128, pinned=[])]

@@ -73,11 +73,14 @@ class SmallRatioEntry(PointwiseLogistic):
     """ρ_t² ≤ ρ_0²(1−ε)^t and ‖w_t‖² ≤ ‖w_0‖²(1 + t c_w) for t ≤ T (Lemma 11)."""
 
     id = "lemma11.small_ratio_entry"
-    # the tightness sup 0.986 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw), gamma frozen;
+    # the tightness sup 0.986 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw),
+    # gamma frozen;
     # later searches did not reach it (their sup: 0.0009), so every campaign decides it first
     pinned = [Example.from_dict({
-        "hyper": {'eta': 7.158732791161165e-06, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644, 'init_seed': 58648, 'rho0': 0.0029274036076098113, 'w0_norm': 0.09893012232339632},
-        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282, 'n': 2, 'seed': 539714623, 'spread': 0.30000004117343276}})]
+        "hyper": {'eta': 7.158732791161165e-06, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644,
+                  'init_seed': 58648, 'rho0': 0.0029274036076098113, 'w0_norm': 0.09893012232339632},
+        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282,
+                     'n': 2, 'seed': 539714623, 'spread': 0.30000004117343276}})]
     version = "reconstructed-v1"
     reference = "Lemma 11 / Theorem 5 (2), §5.3 / App. C"
     kind = "upper bound"
@@ -145,7 +148,11 @@ class SmallRatioEntry(PointwiseLogistic):
 STATEMENTS = [SmallRatioEntry()]
 # ε × 10 turns out to be a natural needle: a 256-point Sobol sweep of the space (seed 0) finds one
 # violated draw (n = 4, ρ_0/ρ_branch = 3.4e-4, x/H5 = 0.13, η_γ = 0.0055); 16 draws per searcher miss it
-MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", name="eps-times-10", constants=scaled("eps", 10.0),
+MUTANTS = [mutant(STATEMENTS[0], "contraction rate eps multiplied by 10", name="eps-times-10", constants=scaled("eps",
+                                                                                                                10.0),
                   needle_share="~0.4% (1 of 256 Sobol draws of the space, seed 0, is violated)", searcher="sweep+hunt",
                   ci_budget=160),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 9.69768e-07 (sweep sup 1.4149e-05)", name="needle", check=tightened(9.69767832904487e-07), needle_share="~1% (q99 of the tightness over a 256-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=48, pinned=[])]
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 9.69768e-07 (sweep sup 1.4149e-05)",
+                  name="needle", check=tightened(9.69767832904487e-07),
+                  needle_share="~1% (q99 of the tightness over a 256-point Sobol sweep of the space, seed 7)",
+                  searcher="sweep+hunt", ci_budget=48, pinned=[])]

@@ -60,7 +60,8 @@ class Criterion(StepCriterion):
                 lhs = -2 * z.al * z.ge * w2 + z.eta * z.ge * z.ge * w2
                 rhs = z.eta * z.al * z.al * z.gn * z.gn
                 dl = (abs(-2 * z.al * w2 + 2 * z.eta * z.ge * w2) * z.dge
-                      + abs(2 * z.ge * w2) * z.dal + z.eps * 3 * (abs(2 * z.al * z.ge * w2) + abs(z.eta * z.ge * z.ge * w2)))
+                      + abs(2 * z.ge * w2) * z.dal
+                      + z.eps * 3 * (abs(2 * z.al * z.ge * w2) + abs(z.eta * z.ge * z.ge * w2)))
                 dr = z.eta * (2 * z.al * z.al * z.gn * z.dgn + 2 * z.al * z.gn * z.gn * z.dal) + 3 * z.eps * rhs
                 ok, res, margin = z.compare(lhs, dl, rhs, dr)
             else:
@@ -89,4 +90,5 @@ class CriterionLogistic(Criterion):
 
 
 STATEMENTS = [Criterion(), CriterionLogistic()]
-MUTANTS = [mutant(s, "norm growth ignored: alpha_(t+1) >= alpha_t", name="norm-growth-ignored", use_norm=False) for s in STATEMENTS]
+MUTANTS = [mutant(s, "norm growth ignored: alpha_(t+1) >= alpha_t", name="norm-growth-ignored",
+                  use_norm=False) for s in STATEMENTS]

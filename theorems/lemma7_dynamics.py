@@ -81,5 +81,6 @@ class Dynamics(TrajectoryIdentity):
 STATEMENTS = [Dynamics()]
 MUTANTS = [
     mutant(STATEMENTS[0], "every update moved by 1e-11 of its scale", name="all-updates-moved-1e-11", perturb=1e-11),
-    mutant(STATEMENTS[0], "rho update (d) alone moved by 1e-11 of its scale", name="rho-update-moved-1e-11", perturb=1e-11, perturb_only="(d) rho"),
+    mutant(STATEMENTS[0], "rho update (d) alone moved by 1e-11 of its scale", name="rho-update-moved-1e-11",
+           perturb=1e-11, perturb_only="(d) rho"),
 ]

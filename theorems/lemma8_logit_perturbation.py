@@ -64,5 +64,9 @@ class LogitPerturbation(PointwiseLogistic):
 
 
 STATEMENTS = [LogitPerturbation()]
-MUTANTS = [mutant(STATEMENTS[0], "Sigma-norm window collapsed to alpha*m", name="window-collapsed", constants=window_collapsed),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.5698222846 (sweep sup 0.633236)", name="needle", check=tightened(0.569822284596157), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "Sigma-norm window collapsed to alpha*m", name="window-collapsed",
+                  constants=window_collapsed),
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.5698222846 (sweep sup 0.633236)",
+                  name="needle", check=tightened(0.569822284596157),
+                  needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)",
+                  searcher="sweep+hunt", ci_budget=128, pinned=[])]

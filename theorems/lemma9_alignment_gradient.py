@@ -66,5 +66,9 @@ class AlignmentGradient(PointwiseLogistic):
             yield t, (traj["alpha"][t + 1] - a) / eta, b, "lower"
 
 STATEMENTS = [AlignmentGradient()]
-MUTANTS = [mutant(STATEMENTS[0], "sin^2 theta replaced by sin theta", name="sin-not-squared", constants=sin_not_squared),
-           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.9352511643 (sweep sup 0.986981)", name="needle", check=tightened(0.9352511643247277), needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)", searcher="sweep+hunt", ci_budget=128, pinned=[])]
+MUTANTS = [mutant(STATEMENTS[0], "sin^2 theta replaced by sin theta", name="sin-not-squared",
+                  constants=sin_not_squared),
+           mutant(STATEMENTS[0], "needle: bound tightened to tightness <= 0.9352511643 (sweep sup 0.986981)",
+                  name="needle", check=tightened(0.9352511643247277),
+                  needle_share="~1% (q99 of the tightness over a 512-point Sobol sweep of the space, seed 7)",
+                  searcher="sweep+hunt", ci_budget=128, pinned=[])]

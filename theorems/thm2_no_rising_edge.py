@@ -79,7 +79,8 @@ class NoRisingEdge(Statement):
         """H_0 ∈ [1e-3, H0_max] (linear: the boundary H_0 = 2 is where it matters) and the standing
         ranges of ρ_0, η_γ, γ_0/a."""
         return whitened_space(*standing_whitened(Param.linear("H0", 1e-3, self.H0_max)),
-                              region=f"standing hypotheses and H0 <= {self.H0_max:g} (box: H0 in [1e-3, {self.H0_max:g}], "
+                              region=f"standing hypotheses and H0 <= {self.H0_max:g} "
+                                     f"(box: H0 in [1e-3, {self.H0_max:g}], "
                                      "rho0 in [1e-10, 0.999], eta_gamma in [1e-4, 1], gamma0/a in [1e-3, 1])")
 
     def region_claims(self):

@@ -166,4 +166,5 @@ class MonotoneDecrease(PointwiseLogistic):
 
 
 STATEMENTS = [MonotoneDecrease()]
-MUTANTS = [mutant(STATEMENTS[0], "step bound H5 replaced by eta/||w0||^2 <= 30", name="h5-replaced-by-30", fixed_threshold=30.0)]
+MUTANTS = [mutant(STATEMENTS[0], "step bound H5 replaced by eta/||w0||^2 <= 30", name="h5-replaced-by-30",
+                  fixed_threshold=30.0)]

@@ -71,11 +71,14 @@ class SmallRatioEntryT5(PointwiseLogistic):
     """Two-sided step condition ⇒ ∃ t ≤ T: ρ_t ≤ 0.9 ρ_0, norm in a window (Theorem 5 (2))."""
 
     id = "thm5.small_ratio_entry"
-    # the tightness sup 0.54 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw), gamma frozen;
+    # the tightness sup 0.54 of the 2026-12-01 report: eta_gamma -> 0 (5.3e-278, a Hypothesis boundary draw),
+    # gamma frozen;
     # later searches did not reach it (their sup: 0.059), so every campaign decides it first
     pinned = [Example.from_dict({
-        "hyper": {'eta': 0.00024388718839928484, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644, 'init_seed': 58648, 'rho0': 0.001966994232131743, 'w0_norm': 0.09893012232339632},
-        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282, 'n': 2, 'seed': 539819352, 'spread': 0.30000004117343276}})]
+        "hyper": {'eta': 0.00024388718839928484, 'eta_gamma': 5.3070752447816984e-278, 'gamma0': 0.026310537270006644,
+                  'init_seed': 58648, 'rho0': 0.001966994232131743, 'w0_norm': 0.09893012232339632},
+        "instance": {'balanced': False, 'builder': 'active_margin_logistic', 'd': 4, 'margin': 0.17655276415212282,
+                     'n': 2, 'seed': 539819352, 'spread': 0.30000004117343276}})]
     version = "reconstructed-v1"
     reference = "Theorem 5 (2), §4.2 / App. C"
     kind = "existence"
@@ -104,7 +107,8 @@ class SmallRatioEntryT5(PointwiseLogistic):
         if not x <= F_CAP * c["H5"]:
             u.append(f"upper step condition: eta/||w0||^2 = {float(x):.6g} > H5/2 = {float(F_CAP * c['H5']):.6g}")
         if not ok:
-            u.append(f"lower step condition: (1 - eps5)^T = {float((1 - c['eps']) ** self.steps):.6g} > q^2 = {self.q ** 2}")
+            u.append(f"lower step condition: (1 - eps5)^T = {float((1 - c['eps']) ** self.steps):.6g} "
+                     f"> q^2 = {self.q ** 2}")
         return u
 
     def constants(self, inst, hyper):
@@ -150,9 +154,9 @@ class SmallRatioEntryT5(PointwiseLogistic):
             h["eta"] = x * h["w0_norm"] ** 2
             return h
         space = pointwise_logistic_space(x=Param.linear("x_position", 0.0, 1.0), hyper_of=x_between,
-                                         region_extra="; x between the lower and upper step conditions; where the drawn "
-                                                      "data admit no such x, the next seeds (seed + 104729 k, k < 40) are "
-                                                      "tried, then the draw is rejected")
+                                         region_extra="; x between the lower and upper step conditions; where the "
+                                                      "drawn data admit no such x, the next seeds (seed + 104729 k, "
+                                                      "k < 40) are tried, then the draw is rejected")
 
         def x_feasible(ex):
             """The step condition is empty for most data: does this example's data admit an x?"""

@@ -138,7 +138,8 @@ def _scheduler(args) -> str | None:
 def _scheduler_arg(p):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the campaigns on a running Dask cluster (default: BNVERIFY_SCHEDULER, else an embedded "
-                        "LocalCluster with --workers processes, started and stopped by the command; 'inline': in-process)")
+                        "LocalCluster with --workers processes, started and stopped by the command; "
+                        "'inline': in-process)")
 
 
 def _theorems_arg(p):
@@ -190,8 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="primary precision of the campaigns (default both)")
     q.add_argument("--search", choices=SEARCH_CHOICES, default="all",
                    help="searcher over each statement's declared space: Hypothesis, a scrambled Sobol sweep, a "
-                        "CMA-ES hunt (from random starts), sweep+hunt (the hunt restarted from the sweep's tightest "
-                        "examples), or all three at the report's split of --examples (default all)")
+                        "CMA-ES hunt alone (from random starts), sweep+hunt (a quarter of --examples swept, the "
+                        "hunt restarted from the sweep's tightest examples), or all (default): Hypothesis, the "
+                        "sweep and the hunt at the report's split of --examples (1/4, 1/2, the rest), the hunt "
+                        "restarted from the tightest examples Hypothesis and the sweep decided")
     _examples_args(q, DEFAULT_F64, DEFAULT_MP)
     _theorems_arg(q)
     _scheduler_arg(q)
@@ -222,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--params", required=True, metavar="FILE|JSON",
                    help="the example as JSON ({'instance': …, 'hyper': …}, or a counterexample record "
                         "with an 'example' field), inline or in a file")
-    q.add_argument("--rows", type=_nonneg_int, default=5, metavar="K", help="rows either side of the witness (default 5)")
+    q.add_argument("--rows", type=_nonneg_int, default=5, metavar="K",
+                   help="rows either side of the witness (default 5)")
     _theorems_arg(q)
 
     q = sub.add_parser("figure", help="make one figure", description="Make one figure of the report.")
@@ -342,7 +346,8 @@ def cmd_list(args) -> int:
         return EXIT_NOTHING
     from tabulate import tabulate
 
-    print(tabulate(rows, headers="keys", tablefmt="simple", maxcolwidths=[None, 40] + [None] * (len(rows[0]) - 3) + [60]))
+    print(tabulate(rows, headers="keys", tablefmt="simple",
+                   maxcolwidths=[None, 40] + [None] * (len(rows[0]) - 3) + [60]))
     return EXIT_OK
 
 
@@ -412,19 +417,33 @@ def cmd_check(args) -> int:
 def _print_check(results, wall):
     from tabulate import tabulate
 
-    from bnverify.report.tables import OUTCOME_COLUMNS, certified_text, verdict_word
+    from bnverify.report.tables import OUTCOME_COLUMNS, certified_text, cov_text, verdict_word
     from bnverify.verify.testing import describe_counterexample
 
     errs = any(r["counts"].get("error", 0) or r.get("error") for r in results)
     pinned = any(r.get("pinned") for r in results)
+    trivial = any(r.get("trivial_holds") for r in results)
+
+    def sup(r):
+        s = r.get("tightness_sup")
+        return _fmt(s["value"]) if s else "–"
+
     rows = [{"statement": r["key"], "precision": r["backend"], "examples": r["examples"],
              **({"pinned": r.get("pinned", 0)} if pinned else {}), "met": r["met"],
+             "distinct": r.get("distinct", 0), "coverage 1-D/2-D": cov_text(r),
              **{k: r["counts"].get(k, 0) for k in OUTCOME_COLUMNS},
              **({"error": r["counts"].get("error", 0)} if errs and "error" not in OUTCOME_COLUMNS else {}),
-             "min slack": _fmt(r["min_slack"]), "certified": certified_text(r),
+             "min slack": _fmt(r.get("informative_min_slack", r["min_slack"])), "tightness sup": sup(r),
+             "certified": certified_text(r),
              "verdict": verdict_word(r) if not r["mutant"] else ("caught" if r["counts"]["violated"] else "NOT caught"),
              "s": f"{r['seconds']:.1f}"} for r in results]
     print(tabulate(rows, headers="keys", tablefmt="simple"))
+    print("distinct: decided examples that are distinct cases (duplicates and rejected draws not counted); "
+          "coverage: share of the space's 1-D / 2-D marginal cells they reach; tightness sup: the largest "
+          "observed/bound (1 = attained)")
+    if trivial:
+        print("min slack: over informative verdicts, as tightness — holds whose bound is met trivially (e.g. "
+              "attained by rho_0 at t = 0, slack 0) are left out")
     if pinned:
         print("examples = pinned + generated: a statement's pinned examples (recorded regressions) run "
               "before the generated ones, so --examples 20 with 2 pinned shows 22")
@@ -453,7 +472,8 @@ def cmd_report(args) -> int:
         raise UsageError(str(e)) from None
     out = Path(args.out)
     try:
-        prepare_out(args.out, quiet=False)  # refuse a folder that is not a report, or cannot be written, before any work
+        # refuse a folder that is not a report, or cannot be written, before any work
+        prepare_out(args.out, quiet=False)
     except UnsafeOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
@@ -520,7 +540,8 @@ def _read_params(s: str) -> dict:
     if isinstance(d, dict) and "example" in d:
         d = d["example"]
     if not (isinstance(d, dict) and "instance" in d and "hyper" in d):
-        raise UsageError("--params: expected an object with 'instance' and 'hyper' (or a counterexample with 'example')")
+        raise UsageError("--params: expected an object with 'instance' and 'hyper' "
+                         "(or a counterexample with 'example')")
     for part in ("instance", "hyper"):
         if not isinstance(d[part], dict):
             raise UsageError(f"--params: '{part}' must be a JSON object, got {json.dumps(d[part])[:80]}")
@@ -756,10 +777,13 @@ def _cert_path(base: str, name: str, several: bool) -> str:
 
 
 def cmd_prove(args) -> int:
-    from bnverify.verify.prove import prove, region_claims, write_certificate
+    from bnverify.verify.prove import InheritedClaims, prove, region_claims, write_certificate
 
     stmt = _statement(args)
-    claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
+    try:
+        claims = [c for c in region_claims(stmt) if args.claim is None or c.name == args.claim]
+    except InheritedClaims as e:  # a revision that would prove its parent's bound under its own key
+        raise UsageError(str(e)) from None
     if not claims:
         raise UsageError(f"{stmt.key}: no region claim" + (f" named {args.claim!r}" if args.claim else "")
                          + " (statements with region claims define region_claims())")
@@ -779,12 +803,13 @@ def cmd_prove(args) -> int:
         out.append(d)
         codes.append({"proved": EXIT_OK, "refuted": EXIT_VIOLATED, "undecided": EXIT_NOTHING}.get(r.status, EXIT_ERROR))
         if not args.json:
-            print(f"{c.short_key}: {r.status.upper()} over " + ", ".join(f"{k} in [{v.lo:.6g}, {v.hi:.6g}]" for k, v in r.box.items()))
+            print(f"{c.short_key}: {r.status.upper()} over "
+                  + ", ".join(f"{k} in [{v.lo:.6g}, {v.hi:.6g}]" for k, v in r.box.items()))
             print(f"  {c.text}")
             print(f"  {r.boxes} boxes in {r.seconds:.2f} s ({r.stopped}); leaves proved {r.leaves['proved']}, refuted "
                   f"{r.leaves['refuted']}, residue {r.leaves['residue']}; volume share proved {r.proved_share:.6g}, "
-                  f"residue {r.residue_share:.3g}" + (f"; certificate {d['certificate']} ({d['certificate_bytes']} bytes)"
-                                                       if args.certificate else ""))
+                  f"residue {r.residue_share:.3g}"
+                  + (f"; certificate {d['certificate']} ({d['certificate_bytes']} bytes)" if args.certificate else ""))
             for n in r.refuted[:3]:
                 print("  refuted box: " + ", ".join(f"{k} in [{v.lo!r}, {v.hi!r}]" for k, v in n.box.items()))
                 if n.confirm:

@@ -121,7 +121,8 @@ class Hyper:
             if self.rho0 is None or not self.rho0 >= 0:
                 raise ValueError(f"rho0: must be >= 0 (it builds w0 with alpha0 > 0), got {self.rho0}")
         else:
-            if isinstance(self.w0, (str, bytes)) or not all(is_real(x) for x in np.ravel(np.asarray(self.w0, dtype=object))):
+            if isinstance(self.w0, (str, bytes)) or \
+                    not all(is_real(x) for x in np.ravel(np.asarray(self.w0, dtype=object))):
                 raise ValueError(f"w0: must be a vector of finite numbers, got {self.w0!r}")
             w = np.asarray(self.w0, dtype=float)
             if w.ndim != 1 or not np.all(np.isfinite(w)):

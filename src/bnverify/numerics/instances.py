@@ -217,7 +217,8 @@ def whitened_regression(n: int, d: int, a: float | None = 1.0, labels: str = "re
             raise ValueError(f"n: residual > 0 needs n >= d + 2, got n={n}, d={d}")
         a = 1.0 if a is None else a
         spec[1]["a"] = a
-        Q = orthonormal_columns(np.column_stack([one, bk.asarray(G)] if n >= d + 2 else [one, bk.asarray(G[:, :d])]), bk)
+        Q = orthonormal_columns(np.column_stack([one, bk.asarray(G)] if n >= d + 2 else [one, bk.asarray(G[:, :d])]),
+                                bk)
         X = sqrt_n * Q[:, 1:d + 1]
         direction = bk.asarray(rng.standard_normal(d))
         w_true = bk.scalar(a) * direction / bk.norm(direction)
@@ -362,7 +363,8 @@ BUILDERS: dict[str, Callable[..., Instance]] = {
     "hilbert_section6": hilbert_section6,
     "active_margin_logistic": active_margin_logistic,
     "separable_logistic": separable_logistic,
-    "from_arrays": lambda X, y, loss="square", name="user", backend=FLOAT64: from_arrays(X, y, loss, backend, name=name),
+    "from_arrays": lambda X, y, loss="square", name="user", backend=FLOAT64: from_arrays(X, y, loss, backend,
+                                                                                        name=name),
 }
 
 

@@ -1,6 +1,7 @@
 """Small dense linear algebra over a backend (:meth:`Backend.orthonormal_columns`, ``solve``,
 ``eigvalsh``: float64 through numpy, mpmath through its own ``qr``, ``lu_solve`` and ``eigsy``, in
-their backends), and the ball algorithms (:class:`Arb`), whose every step is a ball operation, so the results enclose the exact ones:
+their backends), and the ball algorithms (:class:`Arb`), whose every step is a ball operation, so
+the results enclose the exact ones:
 Gram–Schmidt for the thin QR factor, arb's certified ``arb_mat.solve``, and eigenvalue enclosures
 from an approximate eigenbasis with Weyl's and Ostrowski's inequalities."""
 from __future__ import annotations

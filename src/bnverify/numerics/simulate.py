@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnverify.numerics.backends import FLOAT64, Backend, Ball, Float64, Uncertain, get_backend
+from bnverify.numerics.backends import Backend, Ball, Float64, Uncertain, get_backend
 from bnverify.numerics.hyper import Hyper, resolve
 from bnverify.numerics.model import F64_LOSSES, evaluate, evaluate_float64, remember_run, run_key
 from bnverify.numerics.trajectory import OVERFLOW, Trajectory, finish_columns, is_bad
@@ -339,7 +339,8 @@ class RawRun:
         to the divergence), or None if this record does not reach that far."""
         n = len(self)
         if self.status == "diverged" and self.stopped_at <= horizon:
-            rows, status, stopped, reason = self.stopped_at, "diverged", self.stopped_at, "non-finite or overflowing value"
+            rows, status, stopped, reason = (self.stopped_at, "diverged", self.stopped_at,
+                                             "non-finite or overflowing value")
         elif n >= horizon + 1:
             rows, status, stopped, reason = horizon + 1, "finished", None, ""
         else:
@@ -561,7 +562,8 @@ def simulate_reduced_batch(a, alpha0, beta0, gamma0, eta, eta_gamma, *, horizon:
     horizon = _check_horizon(horizon)
     arrs = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, alpha0, beta0, gamma0, eta, eta_gamma)))
     a, alpha, beta, gamma, eta, eta_g = (np.array(v, dtype=float) for v in arrs)
-    for name, v in (("a", a), ("alpha0", alpha), ("beta0", beta), ("gamma0", gamma), ("eta", eta), ("eta_gamma", eta_g)):
+    for name, v in (("a", a), ("alpha0", alpha), ("beta0", beta), ("gamma0", gamma), ("eta", eta),
+                    ("eta_gamma", eta_g)):
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name}: contains non-finite entries")
     if np.any(eta <= 0):

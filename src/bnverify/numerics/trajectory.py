@@ -161,9 +161,14 @@ class Columns(dict):
             raise KeyError(key)
         gc_was_enabled = gc.isenabled()  # mpf numbers are GC-tracked: no scans while deriving
         gc.disable()
+        # column provenance: the columns a derivation reads are not the check's reads (reading
+        # `excess` on the reduced recurrence must not mark `grad_gamma`, which it is computed from;
+        # DERIVED names what a derived column rests on)
+        reads = set(self.reads)
         try:
             val = fn(self)
         finally:
+            self.reads.intersection_update(reads)
             if gc_was_enabled:
                 gc.enable()
         dict.__setitem__(self, key, val)

@@ -4,7 +4,8 @@ in atomically, so an interrupted run leaves the previous report intact.
 Nothing but a report is ever replaced: ``out`` must be new, empty, or a previous report — its
 marker file :data:`MARKER` lists every file the report wrote with its sha256, and the folder holds
 exactly those, unchanged, at any depth (besides the ``deep/`` folder of ``make deep`` and the
-``certificates/`` folder of ``make proofs``, which are kept across the swap); anything else is refused, naming the file (:class:`UnsafeOutput`), before
+``certificates/`` folder of ``make proofs``, which are kept across the swap); anything else is
+refused, naming the file (:class:`UnsafeOutput`), before
 any work. A run whose exit status is not 0 never replaces a previous report: its report goes to
 ``<out>.failed``. Temporary folders ``.<out>.tmp-PID`` / ``.<out>.old-PID``
 left by a killed run are removed by the next run when their PID is dead (an ``.old`` one is put
@@ -269,9 +270,11 @@ def make_figures(fig_dir: Path, *, fast: bool = False, quiet=False) -> dict:
     figs: dict = {"_errors": {}}
     tasks = {
         "section6_square": lambda: F.section6("square", fig_dir / "section6_square.png",
-                                              horizon=o.get("section6_horizon"), sharpness_every=o.get("sharpness_every")),
+                                              horizon=o.get("section6_horizon"),
+                                              sharpness_every=o.get("sharpness_every")),
         "section6_logistic": lambda: F.section6("logistic", fig_dir / "section6_logistic.png",
-                                                horizon=o.get("section6_horizon"), sharpness_every=o.get("sharpness_every")),
+                                                horizon=o.get("section6_horizon"),
+                                                sharpness_every=o.get("sharpness_every")),
         "phase": lambda: F.phase_diagram(fig_dir / "phase_diagram.png", grid=o.get("phase_grid"),
                                          horizon=o.get("phase_horizon")),
         "shift": lambda: F.precision_shift(fig_dir / "float64_vs_mpmath.png", horizon=o.get("shift_horizon")),
@@ -442,10 +445,11 @@ def write_report(out: Path, settings: RunSettings, *, progress=None, fast_figure
             by_key.setdefault(r["key"], []).append(r)
         for key, rs in by_key.items():
             name = T.sanitise(key)
-            fig = F.slack_histogram(rs, tmp / "statements" / "img" / f"{name}-slack.png", f"{key}: final slack per example")
+            fig = F.slack_histogram(rs, tmp / "statements" / "img" / f"{name}-slack.png",
+                                    f"{key}: final slack per example")
             try:
-                cov = coverage_figure(rs, rs[0].get("covered_params") or [], tmp / "statements" / "img" / f"{name}-coverage.png",
-                                      f"{key}: coverage map")
+                cov = coverage_figure(rs, rs[0].get("covered_params") or [],
+                                      tmp / "statements" / "img" / f"{name}-coverage.png", f"{key}: coverage map")
             except Exception as e:  # noqa: BLE001  (a figure must not sink the verification report)
                 figs["_errors"][f"coverage {key}"] = f"{type(e).__name__}: {e}"
                 cov = None

@@ -178,10 +178,12 @@ def report_page(*, settings: dict, env: dict, wall: float, results: list[dict], 
                 "statements": ", ".join(settings.get("ids") or ()) or "all",
                 "command": settings.get("extra", {}).get("command", "")}), "",
            "## Environment", "", _kv(env), ""]
-    errors = list(errors) + [f"`{r['key']}` [{r['backend']}]: {str(r['error']).splitlines()[0][:300]}"
+    from bnverify.report.run import one_line
+
+    errors = list(errors) + [f"`{r['key']}` [{r['backend']}]: {one_line(r['error'])}"
                              for r in results + mutant_results if r.get("error")]
     errors += [f"`{r['key']}` [{r['backend']}]: {len(r['errors'])} example(s) raised, first: "
-               f"{(str(r['errors'][0].get('traceback', '')).strip().splitlines() or [''])[-1][:300]}"
+               f"{one_line((str(r['errors'][0].get('traceback', '')).strip().splitlines() or [''])[-1])}"
                for r in results + mutant_results if r.get("errors")]
     if errors:
         out += ["## Errors", "", "These campaigns raised instead of deciding (a bug in a statement or in the "

@@ -122,7 +122,24 @@ def campaign_dict(res, statement) -> dict:
     :func:`result_dict` and its draws over the space (:func:`draw_points`)."""
     d = result_dict(res, mutant=statement.is_mutant, statement=statement)
     d["points"] = draw_points(res)
+    d["informative_min_slack"], d["trivial_holds"] = informative_slack(res.records)
     return d
+
+
+def informative_slack(records) -> tuple[float | None, int]:
+    """The smallest finite slack over the decided verdicts that say something — violations, and holds
+    whose bound is not met trivially (``informative``, the verdicts tightness counts; a bound attained
+    by ρ_0 at t = 0 has slack 0 and tells nothing) — and the number of holds left out as trivial."""
+    best, trivial = None, 0
+    for r in records or ():
+        sl = r.get("slack")
+        if r.get("outcome") not in ("holds", "violated") or sl is None or not math.isfinite(sl):
+            continue
+        if r["outcome"] == "holds" and not (r.get("final") or {}).get("informative", True):
+            trivial += 1
+            continue
+        best = sl if best is None or sl < best else best
+    return best, trivial
 
 
 def draw_points(res) -> list[dict]:
@@ -250,19 +267,37 @@ def decided_examples(r: dict) -> int:
     return decisive(r["counts"], r.get("artefacts"))
 
 
+def one_line(message: str, limit: int = 2000) -> str:
+    """An error message for one line of stderr or a table: its first line, whole when it is at most
+    ``limit`` characters (the actionable end of a message — what to declare, which file — is kept);
+    a longer one is cut after its last sentence or clause (``. `` or ``; ``) before ``limit`` that is
+    not inside a backtick span, and marked `` …``."""
+    first = (str(message).strip().splitlines() or [""])[0]
+    if len(first) <= limit:
+        return first
+    cut = 0
+    for i in range(limit - 1):
+        if first[i] in ".;" and first[i + 1] == " " and first[:i].count("`") % 2 == 0:
+            cut = i + 1
+    head = first[:cut] if cut else first[:limit].rsplit(" ", 1)[0]
+    if head.count("`") % 2:  # never end inside a code span
+        head = head[:head.rfind("`")].rstrip()
+    return head + " …"
+
+
 def campaign_errors(r: dict) -> list[dict]:
     """Every error of a campaign as ``{key, backend, example, traceback, reproduce}``: the whole
     campaign raised (``error``) and/or single examples raised (``errors``)."""
     out = []
     if r.get("error"):
         out.append(dict(key=r["key"], backend=r.get("backend", ""), example=None,
-                        message=r["error"].splitlines()[0][:300],
+                        message=one_line(r["error"]),
                         traceback=r.get("error_traceback") or r["error"], reproduce=None))
     for e in r.get("errors") or []:
         tb = e.get("traceback") or ""
         last = [ln for ln in tb.strip().splitlines() if ln.strip()]
         out.append(dict(key=r["key"], backend=r.get("backend", ""), example=e.get("example"),
-                        message=(e.get("message") or (last[-1] if last else "raised"))[:300],
+                        message=one_line(e.get("message") or (last[-1] if last else "raised")),
                         traceback=tb, reproduce=e.get("reproduce")))
     return out
 
@@ -311,7 +346,8 @@ def error_log_text(errors: list[dict]) -> str:
     for i, e in enumerate(errors, 1):
         parts.append("\n".join([
             f"=== error {i}/{len(errors)}: {e['key']} [{e['backend']} primary]",
-            f"example: {json.dumps(e['example'], sort_keys=True) if e['example'] is not None else '(the whole campaign raised)'}",
+            "example: " + (json.dumps(e['example'], sort_keys=True) if e['example'] is not None
+                           else "(the whole campaign raised)"),
             *([f"reproduce: {e['reproduce']}"] if e.get("reproduce") else []),
             "traceback:", (e["traceback"] or "").rstrip(), ""]))
     return "\n".join(parts)

@@ -172,7 +172,8 @@ class CampaignResult:
                  coverage=self.coverage, tightness_sup=self.tightness_sup, tightest=self.tightest,
                  first_caught_by=self.first_caught_by, per_searcher=self.per_searcher,
                  unmet_reasons=sorted(([k, v] for k, v in self.unmet_reasons.items()), key=lambda kv: -kv[1])[:10],
-                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region, budget=self.budget,
+                 errors=self.errors, space=self.space, covered_params=self.covered_params, region=self.region,
+                 budget=self.budget,
                  certification=self.certification)
         if self.error is not None:
             d.update(error=self.error, error_traceback=self.error_traceback)

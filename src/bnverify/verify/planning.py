@@ -84,7 +84,8 @@ class Budget:
     @classmethod
     def split(cls, n: int, *, focus: bool, **kw) -> "Budget":
         """The "all" split of ``n`` examples: Hypothesis ¼, the Sobol sweep ½ (an eighth of ``n`` of it
-        in the focus regions when the space has some), the CMA-ES hunt (from the sweep's tightest) the rest."""
+        in the focus regions when the space has some), the CMA-ES hunt the rest (restarted from the tightest
+        decided examples of Hypothesis and the sweep, :func:`plan_hunt`)."""
         sweep = max(1, n // 2)
         hyp = n // 4 if n >= 4 else 0
         in_focus = n // 8 if focus else 0

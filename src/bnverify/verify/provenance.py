@@ -22,7 +22,8 @@ def git_commit(path: Path | None = None) -> str:
                                capture_output=True, text=True, timeout=10).stdout
         # porcelain lines are "XY path": strip only line ends (the first line may start with a space)
         files = sorted({line[3:] for line in dirty.splitlines() if line.strip()})
-        return (sha or "unknown") + (f" (modified tree; files differing from it: {', '.join(files)})" if sha and files else "")
+        return (sha or "unknown") + (f" (modified tree; files differing from it: {', '.join(files)})"
+                                     if sha and files else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -16,9 +16,16 @@ becomes one item (float64) failing when it is *not* caught
 :mod:`bnverify.verify.testing`: the statement, each counterexample's parameters, every precision's
 verdict and a ``bnverify reproduce`` line.
 
-Examples per campaign: the Hypothesis profile's (``HYPOTHESIS_PROFILE``: ci 25/4, dev, deep), or
-``--bnverify-examples N`` (mpmath: a tenth, at least 1). A statement's *pinned* examples (recorded
-regressions) run first and are counted too: each item reports ``examples = pinned + generated``.
+Examples per campaign: the Hypothesis profile's (``HYPOTHESIS_PROFILE``: ci 25/4, dev, deep) times
+the statement's ``search_scale`` (at least 4 float64 / 3 mpmath), Hypothesis alone; a mutant's
+``ci_budget`` with its own searcher; or ``--bnverify-examples N`` (mpmath: a tenth, at least 1).
+Items are collected by one :class:`TheoremFolders` collector added to the session's collection, so
+pytest counts and lists them as tests. Write ``--theorems=DIR`` for a folder outside the current
+one: pytest reads its command line before its plugins load and takes the DIR of ``--theorems DIR``
+for a test path, from which it chooses the rootdir (the header says so when that happened).
+
+A statement's *pinned* examples (recorded regressions) run first and are counted too: each item
+reports ``examples = pinned + generated``.
 
 With neither ``--theorems`` nor ``BNVERIFY_THEOREMS`` the plugin collects nothing (the project's
 shipped statements are covered by its own tests). Only statements defined in the given folders
@@ -122,7 +129,27 @@ def coverage_text(c: dict | None) -> str:
     return f"1-D {c['1d']:.0%}" + (f" / 2-D {c['2d']:.0%}" if c.get("2d") is not None else "")
 
 
-def _items(session, folders):
+class TheoremFolders(pytest.Collector):
+    """The statements and mutants of the ``--theorems`` folders, as one collector beside the session's
+    own (which collects nothing then): pytest counts, lists and reports its items like any test's
+    ("collected 10 items"; ``--collect-only`` lists them). Its node id is empty, so item ids are
+    ``::bnverify::<key>[precision]`` whatever the folders' paths."""
+
+    def __init__(self, *, stmts, muts, **kw):
+        super().__init__(**kw)
+        self._stmts, self._muts = stmts, muts
+
+    def collect(self):
+        items = []
+        for group, mutant, backends in ((self._stmts, False, ("float64", "mpmath")), (self._muts, True, ("float64",))):
+            for s in group:
+                for b in backends:
+                    items.append(CampaignItem.from_parent(self, name=f"bnverify::{s.key}[{b}]", stmt=s,
+                                                          mutant=mutant, backend=b))
+        return items
+
+
+def _load(folders):
     from bnverify.verify.registry import load
 
     def inside(s) -> bool:
@@ -135,20 +162,35 @@ def _items(session, folders):
     except Exception as e:  # noqa: BLE001  (a broken statement file: one clear collection error)
         raise pytest.UsageError(f"bnverify: cannot load the statements of {', '.join(map(str, folders))}: "
                                 f"{type(e).__name__}: {e}") from None
-    items = []
-    for group, mutant, backends in ((stmts, False, ("float64", "mpmath")), (muts, True, ("float64",))):
-        for s in group:
-            for b in backends:
-                items.append(CampaignItem.from_parent(session, name=f"bnverify::{s.key}[{b}]", stmt=s,
-                                                      mutant=mutant, backend=b))
-    return items
+    return stmts, muts
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session, config, items):
-    folders = getattr(config, "_bnverify_folders", None)
-    if folders:
-        items.extend(_items(session, folders))
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """The session's collection gets the theorem folders' collector (its items are then counted)."""
+    rep = yield
+    folders = getattr(collector.config, "_bnverify_folders", None)
+    if folders and isinstance(collector, pytest.Session) and rep.passed:
+        stmts, muts = _load(folders)
+        rep.result.append(TheoremFolders.from_parent(collector, name="bnverify", nodeid="", stmts=stmts, muts=muts))
+    return rep
+
+
+def pytest_report_header(config):
+    """Say so when pytest took the value of ``--theorems DIR`` for a path: it reads the command line
+    before plugins are loaded, so the folder chose the rootdir (and where ``.pytest_cache`` goes)."""
+    if not getattr(config, "_bnverify_folders", None):
+        return None
+    args = list(config.invocation_params.args)
+    spaced = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--theorems"]
+    inv = Path(config.invocation_params.dir).resolve()
+    root = Path(config.rootpath).resolve()
+    outside = [d for d in config._bnverify_folders if d != inv and inv not in d.parents]
+    if spaced and outside and root != inv:
+        return (f"bnverify: rootdir {root} was chosen from '--theorems {spaced[0]}' (pytest reads the command line "
+                f"before its plugins); write --theorems={spaced[0]} or BNVERIFY_THEOREMS={spaced[0]} to keep the "
+                "rootdir (and .pytest_cache) where pytest was started")
+    return None
 
 
 def pytest_terminal_summary(terminalreporter, config):

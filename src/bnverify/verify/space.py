@@ -112,7 +112,8 @@ class Param:
         return (value - self.lo) / (self.hi - self.lo)
 
     def describe(self) -> str:
-        rng = "{" + ", ".join(map(str, self.choices)) + "}" if self.scale == "categorical" else f"[{self.lo:g}, {self.hi:g}]"
+        rng = ("{" + ", ".join(map(str, self.choices)) + "}" if self.scale == "categorical"
+               else f"[{self.lo:g}, {self.hi:g}]")
         tags = [t for t, on in (("inert", self.inert), ("not covered", not self.covered and not self.inert)) if on]
         return f"{self.name} ∈ {rng} ({self.scale}{', ' + ', '.join(tags) if tags else ''})"
 

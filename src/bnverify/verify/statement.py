@@ -123,7 +123,8 @@ def _rel(x, ref) -> float:
 
 
 class Statement:
-    """Base class. Subclasses set the identity attributes and override the four methods.
+    """Base class. Subclasses set the identity attributes and override the five methods
+    ``hypotheses``, ``constants``, ``horizon``, ``check`` and ``space`` (docs/AUTHORING.md §2).
 
     Identity: ``id`` (e.g. ``thm2.delayed_onset``), ``version`` (e.g. ``reconstructed-v1``),
     ``reference`` (lemma/theorem number and section), ``provenance`` (exact / reconstructed /

@@ -53,15 +53,18 @@ def check_statement(key: str, backend: str = "float64", *, max_examples=None, se
     res = falsify(stmt, backend=backend, max_examples=max_examples, searcher=searcher)
     RESULTS.append(res)
     assert not res.errors, (f"{stmt.key} [{res.backend}]: {len(res.errors)} example(s) raised; first:\n"
-                            f"  example: {json.dumps(res.errors[0]['example'], sort_keys=True)}\n{res.errors[0]['traceback']}")
+                            f"  example: {json.dumps(res.errors[0]['example'], sort_keys=True)}\n"
+                            f"{res.errors[0]['traceback']}")
     met = res.examples - res.counts.get("vacuous", 0) - res.counts.get("error", 0)
     assert met > 0, (f"{stmt.key} [{res.backend}]: VACUOUS — no draw met the hypotheses in {res.examples} draws "
                      f"(counts {res.counts})")
-    assert decisive(res.counts, res.artefacts) > 0, (f"{stmt.key} [{res.backend}]: NOTHING DECIDED — {met} draws met the hypotheses but none "
-                         f"was decided (counts {res.counts}): precision artefacts and undecided draws are not a pass")
+    assert decisive(res.counts, res.artefacts) > 0, (
+        f"{stmt.key} [{res.backend}]: NOTHING DECIDED — {met} draws met the hypotheses but none "
+        f"was decided (counts {res.counts}): precision artefacts and undecided draws are not a pass")
     known = getattr(stmt, "known_false", None)
     if known:
-        assert res.counterexamples or getattr(stmt, "pinned", ()), f"{stmt.key}: recorded as refuted ({known}) but no counterexample was found"
+        assert res.counterexamples or getattr(stmt, "pinned", ()), \
+            f"{stmt.key}: recorded as refuted ({known}) but no counterexample was found"
         return res
     if res.counterexamples:
         body = "\n".join(describe_counterexample(stmt.key, c, getattr(stmt, "source_file", None))
