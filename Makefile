@@ -36,7 +36,9 @@ lock: $(PY)
 report: $(STAMP)
 	$(PY) -m bnverify report --out reports
 
+# the linter first (pyproject [tool.ruff]: lines of at most 120 characters, no unused imports), then the tests
 test: $(STAMP)
+	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
 # Every statement with a declared space (and every mutant) at 288 draws per statement (3.0x the report),
