@@ -384,6 +384,10 @@ def cmd_check(args) -> int:
 
     def budget(stmt, precision):
         n = f64 if precision == "float64" else mp
+        if stmt.is_mutant and args.examples is None and args.mp_examples is None:  # the report's mutant counts
+            from bnverify.report.run import DEFAULT_MUTANT_F64, DEFAULT_MUTANT_MP
+
+            n = DEFAULT_MUTANT_F64 if precision == "float64" else DEFAULT_MUTANT_MP
         if args.search == "all":
             return campaign_budget(stmt, n, precision, certify=args.certify)
         return Budget.for_search(args.search, n, certify=args.certify)

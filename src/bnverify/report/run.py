@@ -18,10 +18,11 @@ import numpy as np
 from bnverify.numerics.backends import get_backend
 from bnverify.verify.provenance import git_commit, lock_file
 
-# default examples per statement and precision of `bnverify report` / `bnverify check`
-# (sized so that `make report` fits in 10 minutes on 2 cores with 26 statements + 35 mutants: with
-# comfortable holds screened (certify="doubtful") 96/8 took 280-374 s on 2026-12-07, 192/8 about 8 min;
-# override with --examples / --mp-examples or BNVERIFY_EXAMPLES="f64,mp")
+# default examples per statement and precision of `bnverify report` / `bnverify check` (issue 19: 4,096
+# float64 draws per reduced-recurrence and logistic statement, each statement's share its report_scale —
+# 1,024 for full-GD square-loss ones; a screened sweep of 4,096 for the rising-regime statements); sized so
+# that `make report` fits in 10 minutes on 2 cores; override with --examples / --mp-examples or
+# BNVERIFY_EXAMPLES="f64,mp"
 DEFAULT_F64, DEFAULT_MP = 4096, 8
 # mutants need only be caught: half the examples (detection rate and examples-to-detection are
 # still measured); override with --mutant-examples
