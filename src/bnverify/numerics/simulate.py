@@ -88,10 +88,10 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
     raw = {k: [] for k in ("loss", "alpha", "beta", "gamma", "wnorm2", "grad_w_norm2", "grad_gamma")}
     ws = [] if record_w else None
     bar = _progress(horizon, progress)
-    run = _full_loop_float64 if type(bk) is Float64 and loss.name in F64_LOSSES else _full_loop
     at = [0]  # the step being run
     try:
-        status, stopped_at, reason = run(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at)
+        status, stopped_at, reason = _full_loop(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar,
+                                                at)
     except Uncertain as exc:  # balls too wide to decide a comparison: say at which step
         exc.step, exc.horizon = at[0], horizon
         raise
@@ -107,57 +107,41 @@ def simulate(instance, hyper: Hyper, *, horizon: int, backend=None, record_w: bo
 
 def _full_loop(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at):
     """The GD steps of :func:`simulate` in any backend; appends to ``raw`` (and ``ws``), keeps the
-    current step in ``at[0]``, returns ``(status, stopped_at, reason)``."""
+    current step in ``at[0]``, returns ``(status, stopped_at, reason)``. In float64 (the losses of
+    :data:`~bnverify.numerics.model.F64_LOSSES`) the same operations in the same order (the same bits)
+    skip the backend's dispatch: :func:`~bnverify.numerics.model.evaluate_float64`, ``np.sqrt`` of a sum
+    of squares (Float64.sqrt's domain rule cannot fire) and :func:`is_bad`'s scalar rule; a recorded-w run
+    keeps its evaluations for a check that re-evaluates at w_t (:func:`~bnverify.numerics.model.run_key`)."""
     r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
-    sqrt = bk.sqrt
+    known = None
+    if type(bk) is Float64 and loss.name in F64_LOSSES:
+        name, sqrt = loss.name, np.sqrt
+        known = remember_run(X, y) if ws is not None else None
+
+        def evaluate_at(w, gamma):
+            return evaluate_float64(X, y, w, gamma, name)
+
+        def bad(L, wnorm2, gamma, gn2, g_g):  # |v| <= 1e300 is false exactly for nan, ±inf and larger
+            return not (abs(L) <= OVERFLOW and abs(wnorm2) <= OVERFLOW and abs(gamma) <= OVERFLOW
+                        and abs(gn2) <= OVERFLOW and abs(g_g) <= OVERFLOW)
+    else:
+        sqrt = bk.sqrt
+
+        def evaluate_at(w, gamma):
+            return evaluate(X, y, w, gamma, loss, bk)
+
+        def bad(*values):
+            return is_bad(bk, *values)
     for t in range(horizon + 1):
         at[0] = t
-        ev = evaluate(X, y, w, gamma, loss, bk)
-        g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
-        alpha = w @ e
-        perp = w - e * alpha
-        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
-        if is_bad(bk, L, wnorm2, gamma, gn2, g_g):
-            return "diverged", t, "non-finite or overflowing value"
-        r_loss.append(L)
-        r_alpha.append(alpha)
-        r_beta.append(beta)
-        r_gamma.append(gamma)
-        r_n2.append(wnorm2)
-        r_gn2.append(gn2)
-        r_gg.append(g_g)
-        if ws is not None:
-            ws.append(w.copy())
-        if stop is not None and stop(t, dict(loss=L, alpha=alpha, beta=beta, gamma=gamma, wnorm2=wnorm2,
-                                             grad_w_norm2=gn2, grad_gamma=g_g)):
-            return "stopped", t, "stop rule"
-        if t == horizon:
-            break
-        w = w - g_w * eta
-        gamma = gamma - eta_g * g_g
-        if bar is not None:
-            bar.update(1)
-    return "finished", None, ""
-
-
-def _full_loop_float64(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, bar, at):
-    """:func:`_full_loop` in float64: the same operations in the same order (the same bits), with
-    :func:`~bnverify.numerics.model.evaluate_float64` and :func:`is_bad`'s scalar rule inlined."""
-    r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
-    name = loss.name
-    sqrt = np.sqrt  # of a sum of squares: Float64.sqrt's domain rule cannot fire
-    lim = OVERFLOW
-    known = remember_run(X, y) if ws is not None else None  # a check re-evaluating at w_t gets these
-    for t in range(horizon + 1):
-        ev = evaluate_float64(X, y, w, gamma, name)
+        ev = evaluate_at(w, gamma)
         if known is not None:
             known[run_key(X, y, w, gamma, name)] = (X, y, ev)
         g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
         alpha = w @ e
         perp = w - e * alpha
         beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
-        # is_bad on scalars: |v| <= 1e300 is false exactly for nan, ±inf and larger magnitudes
-        if not (abs(L) <= lim and abs(wnorm2) <= lim and abs(gamma) <= lim and abs(gn2) <= lim and abs(g_g) <= lim):
+        if bad(L, wnorm2, gamma, gn2, g_g):
             return "diverged", t, "non-finite or overflowing value"
         r_loss.append(L)
         r_alpha.append(alpha)

@@ -35,6 +35,21 @@ def batchable(stmt, backend) -> bool:
     return getattr(stmt, "simulator", "full") == "reduced" and get_backend(backend) is FLOAT64
 
 
+def lane_inputs(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons):
+    """The per-run inputs of the lane recurrences (:func:`simulate_lanes`, :func:`bnverify.verify.screen.stream_lanes`)
+    as arrays: a, L*, α_0, γ_0, η, η_γ, the horizons, β_0 as ``m·2^k`` (M0, K0) and the divergence limits of
+    ``simulate_reduced`` (LX on the loss, LDG on ∂L/∂γ)."""
+    f = lambda v: np.array(v, dtype=np.float64)  # noqa: E731
+    A, LS, AL0, G0, ETA, EG = map(f, (a, L_star, alpha0, gamma0, eta, eta_g))
+    H = np.asarray(horizons, dtype=np.int64)
+    M0, K0 = np.empty(A.size), np.zeros(A.size, dtype=np.int64)
+    for i, b in enumerate(beta0):
+        M0[i], K0[i] = renormalise(float(b), 0)
+    LX = 2 * (OVERFLOW - LS)
+    LDG = np.where(LX > A * A, np.sqrt(np.where(LX > A * A, LX - A * A, 0.0)), 0.0)
+    return A, LS, AL0, G0, ETA, EG, H, M0, K0, LX, LDG
+
+
 @_fp_quiet
 def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot_margin=None,
                    lanes: int = LANES) -> list[RawRun]:
@@ -44,16 +59,9 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     (diverged, the rows before it kept) or — with ``pilot_margin`` — at the pilot rule of
     ``simulate_reduced`` (stopped). Returns one :class:`~bnverify.numerics.simulate.RawRun` per run (``hp``
     left None)."""
-    f = lambda v: np.array(v, dtype=np.float64)  # noqa: E731
-    A, LS, AL0, G0, ETA, EG = map(f, (a, L_star, alpha0, gamma0, eta, eta_g))
-    H = np.asarray(horizons, dtype=np.int64)
+    A, LS, AL0, G0, ETA, EG, H, M0, K0, LX, LDG = lane_inputs(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons)
     R = A.size
     B = max(1, min(lanes, R))
-    M0, K0 = np.empty(R), np.zeros(R, dtype=np.int64)
-    for i, b in enumerate(beta0):
-        M0[i], K0[i] = renormalise(float(b), 0)
-    LX = 2 * (OVERFLOW - LS)
-    LDG = np.where(LX > A * A, np.sqrt(np.where(LX > A * A, LX - A * A, 0.0)), 0.0)
     # lane state; run[s] = index of the run in lane s (-1: idle)
     run = np.full(B, -1, dtype=np.int64)
     t_run = np.zeros(B, dtype=np.int64)  # step of the run in each lane

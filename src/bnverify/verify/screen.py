@@ -35,6 +35,7 @@ from bnverify.numerics.simulate import OVERFLOW, _fp_quiet, reduced_step, renorm
 from bnverify.numerics.trajectory import _MP
 from bnverify.regimes.edges import SETTLE_MARGIN, t2_value
 from bnverify.regimes.whitened import tau
+from bnverify.verify.batch import lane_inputs
 
 LANES = 2048  # runs side by side (numpy's per-call cost is shared by the lanes)
 SCREEN_MARGIN = 1e-6  # relative slack a screen needs to clear an informative holds (100 × rounding reach)
@@ -152,16 +153,9 @@ def stream_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, *, pilo
     or at divergence (the rule of ``simulate_reduced``). Once no run is queued, idle lanes are
     dropped, and the last ``tail`` lanes finish in :func:`_tail_lane` (the same operations on Python
     floats: IEEE double arithmetic, correctly rounded ``sqrt``, as numpy's)."""
-    f = lambda v: np.array(v, dtype=np.float64)  # noqa: E731
-    A, LS, AL0, G0, ETA, EG = map(f, (a, L_star, alpha0, gamma0, eta, eta_g))
-    H = np.asarray(horizons, dtype=np.int64)
+    A, LS, AL0, G0, ETA, EG, H, M0, K0, LX, LDG = lane_inputs(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons)
     R = A.size
     B = max(1, min(lanes, R))
-    M0, K0 = np.empty(R), np.zeros(R, dtype=np.int64)
-    for i, b in enumerate(beta0):
-        M0[i], K0[i] = renormalise(float(b), 0)
-    LX = 2 * (OVERFLOW - LS)
-    LDG = np.where(LX > A * A, np.sqrt(np.where(LX > A * A, LX - A * A, 0.0)), 0.0)
     pilot = pilot_margin is not None
     events = edges or pilot  # onsets need T_2 (pilot: the first; edges: every one)
     res = _Runs(R, pilot_margin, edges)
