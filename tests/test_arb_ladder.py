@@ -21,7 +21,7 @@ FLOOR_EXAMPLE = Example.make("whitened_regression",
                              Hyper(H0=1.5, eta_gamma=0.5, gamma0_over_a=0.5, w0_norm=1.0, rho0=0.1),
                              n=12, d=3, a=1.0, labels="real", residual=0.1, seed=1)
 NEEDLE = ("lemma10.gradient_bounds@reconstructed-v1+mutant:needle: bound tightened to tightness <= 0.9596771431 "
-          "(sweep sup 0.980705)")
+          "(2,048-draw sweep sup 0.991)")
 # a point of the needle's region (Sobol seed 7, draw 65 of its space)
 NEEDLE_EXAMPLE = Example.from_dict(json.loads(
     '{"hyper": {"eta": 0.0024745288494627104, "eta_gamma": 0.6908950824290514, "gamma0": 0.03507654505650741, '
