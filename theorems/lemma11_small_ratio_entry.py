@@ -87,7 +87,7 @@ class SmallRatioEntry(PointwiseLogistic):
     derivation = "lemma11_small_ratio_entry.md"
     bound_source = "initial state"
     search_scale = 0.5
-    report_scale = 0.25  # ~140 ms per example (a seventh are floor artefacts certified by balls): 1,024 report draws
+    report_scale = 0.125  # ~140 ms per example (a seventh are floor artefacts certified by balls): 512 report draws
     steps = T11
 
     def _consts(self, inst, hyper):

@@ -40,6 +40,7 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
     bound_source = "event (onset state)"
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
     screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
+    sweep_scale = 0.5  # a third of the draws are undecided and go through recorded runs: a 2,048-draw sweep
 
     @undecided_if_diverged
     def check(self, traj, c):

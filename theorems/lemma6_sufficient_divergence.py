@@ -43,6 +43,8 @@ class SufficientDivergence(SufficientStep):
     reference = "Lemma 6 (divergence condition), §4"
     derivation = "lemma6_sufficient_divergence.md"
     loss = "square"
+    # 45 of 64 draws are floor artefacts certified by balls (~50 ms each) and 17 vacuous: 512 report draws
+    report_scale = 0.125
     direction = "divergence"
     steps = 60
     premise_note = "condition triggered"  # the message counts the steps where the condition held
@@ -64,6 +66,7 @@ class SufficientDivergenceLogistic(SufficientDivergence):
 
     version = "reconstructed-v1-logistic"
     loss = "logistic"
+    report_scale = 0.25  # as the other logistic step criteria: 1,024 report draws
     steps = 60
 
     def hypotheses(self, inst, hyper):

@@ -48,6 +48,7 @@ class EdgeDuration(RisingRegimeStatement, Statement):
     # v1 reads the labels and ρ at onsets exactly (t2_at): resolved in a floor-free float64 run
     unresolved = staticmethod(labels_unresolved)
     screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
+    sweep_scale = 0.5  # a third of the draws need recorded runs (edges undecided at the horizon): 2,048 swept
 
     def edge_bound(self, traj, e):
         rk = None
@@ -127,7 +128,7 @@ class EdgeDurationComparison(EdgeDuration):
     screen = None  # T_2' is a scan of up to COMPARISON_BUDGET steps per edge: decided by check() only
     bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
     search_scale = 0.1  # the comparison scan costs up to COMPARISON_BUDGET steps per edge, at every rung
-    report_scale, sweep_scale = 0.005, None  # ~2 s per example, no screen: 20 of the report's 4,096 draws
+    report_scale, sweep_scale = 0.0025, None  # ~3 s per example, no screen: 10 of the report's 4,096 draws
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
     # T_2' does float arithmetic on the state at onset: a float64 ρ near the subnormal range is unresolved
     unresolved = staticmethod(underflowed)
