@@ -41,12 +41,13 @@ test: $(STAMP)
 	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
-# Every statement with a declared space (and every mutant) at 288 draws per statement (3.0x the report),
-# through `bnverify deep` on the Dask runner (embedded LocalCluster; BNVERIFY_SCHEDULER=ADDRESS for a running cluster) into a
-# resumable store: an interrupted `make deep` resumes where it stopped, and `make deep DEEP_FLAGS=--from-store`
-# writes the summary of what the store holds without deciding anything. DEEP_ARGS overrides the budget
-# (e.g. --hypothesis 1000 --sweep 8192 --hunt 1024 --hunt-restarts 8 --chunk 64: hours on 2 cores).
-DEEP_ARGS ?= --hypothesis 32 --sweep 192 --hunt 64 --hunt-restarts 4 --chunk 32 --seed 20261201
+# Every statement with a declared space (and every mutant) at 12,288 float64 draws per statement shared out as
+# the report's (3x its 4,096; report_scale, sweep_scale), through `bnverify deep` on the Dask runner (embedded
+# LocalCluster; BNVERIFY_SCHEDULER=ADDRESS for a running cluster) into a resumable store: an interrupted
+# `make deep` resumes where it stopped, and `make deep DEEP_FLAGS=--from-store` writes the summary of what the
+# store holds without deciding anything. DEEP_ARGS overrides the budget (e.g. --examples 100000: hours on 2 cores,
+# or --hypothesis/--sweep/--hunt/--chunk for one budget for every statement).
+DEEP_ARGS ?= --examples 12288 --hunt-restarts 8 --seed 20261201
 DEEP_FLAGS ?=
 deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m bnverify deep --store reports/deep/store --summary reports/deep/SUMMARY.md --mutants $(DEEP_ARGS) $(DEEP_FLAGS)
