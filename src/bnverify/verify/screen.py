@@ -24,7 +24,6 @@ by both whose verdicts disagree is an error.
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from bnverify.numerics.trajectory import _MP
 from bnverify.regimes.edges import SETTLE_MARGIN, t2_value
 from bnverify.regimes.whitened import tau
 from bnverify.verify.batch import lane_inputs
+from bnverify.verify.statement import needle_factor
 
 LANES = 2048  # runs side by side (numpy's per-call cost is shared by the lanes)
 SCREEN_MARGIN = 1e-6  # relative slack a screen needs to clear an informative holds (100 × rounding reach)
@@ -388,22 +388,9 @@ def any_per_run(run, flag, R):
 
 # --- screening a chunk of examples -----------------------------------------------------------------
 
-def screen_factor(stmt):
-    """How a mutant's replaced check maps onto its screen: ``1.0`` (no replacement), the factor of a
-    :func:`bnverify.verify.statement.tightened` needle, or None (another replacement: no screen)."""
-    from bnverify.verify.statement import _tightened_check
-
-    ov = getattr(stmt, "_check_override", None)
-    if ov is None:
-        return 1.0
-    if isinstance(ov, functools.partial) and ov.func is _tightened_check:
-        return float(ov.keywords["factor"])
-    return None
-
-
 def has_screen(stmt) -> bool:
     """``stmt`` declares a screen that applies to it (its own, or a mutant's that the screen models)."""
-    return callable(getattr(stmt, "screen", None)) and screen_factor(stmt) is not None
+    return callable(getattr(stmt, "screen", None)) and needle_factor(stmt) is not None
 
 
 class Consts(dict):
@@ -449,7 +436,7 @@ def screen_examples(stmt, examples, lanes: int = LANES) -> ScreenResult:
     from bnverify.verify.statement import Verdict
 
     t0 = time.perf_counter()
-    factor = screen_factor(stmt)
+    factor = needle_factor(stmt)
     if factor is None or not callable(getattr(stmt, "screen", None)):
         return ScreenResult({}, None, 0.0)
     pilot = isinstance(stmt, RisingRegimeStatement)

@@ -339,6 +339,18 @@ def tightened(factor: float) -> Callable:
     return functools.partial(_tightened_check, factor=factor)
 
 
+def needle_factor(stmt) -> float | None:
+    """How ``stmt``'s check relates to its statement's: ``1.0`` (not replaced), the factor of a
+    :func:`tightened` needle, or None (another replacement). Screens and region claims model the
+    first two and leave the third to ``check()``."""
+    ov = getattr(stmt, "_check_override", None)
+    if ov is None:
+        return 1.0
+    if isinstance(ov, functools.partial) and ov.func is _tightened_check:
+        return float(ov.keywords["factor"])
+    return None
+
+
 def _tightened_check(base, traj, c, *, factor: float):
     v = base.check(traj, c)
     if v.status != "holds" or not v.informative or v.observed is None or v.bound is None \

@@ -15,13 +15,13 @@ argument, itself proved by ``thm2.no_rising_edge``'s invariant claims).
 """
 from __future__ import annotations
 
-import functools
 import math
 
 from bnverify.numerics.backends import Uncertain
 from bnverify.numerics.interval import DUAL, Dual, Interval, centred, hull
 from bnverify.regimes.whitened import step_factors, tau, tau_inv
 from bnverify.verify.region import BK, RegionClaim, space_bound, whitened_step_example
+from bnverify.verify.statement import needle_factor
 
 __all__ = ["lemma6_claims", "lemma7_claims", "thm3_claims", "thm2_claims", "BAND", "rising", "imax", "any_of", "all_of"]
 
@@ -172,18 +172,6 @@ def lemma7_claims(stmt, band: float = BAND) -> list[RegionClaim]:
                         box, conclusion, example_at=ex, extra={"margins": margins})]
 
 
-def _needle_factor(stmt):
-    """1 for the statement; a needle's tightening factor; None for another replaced check."""
-    from bnverify.verify.statement import _tightened_check
-
-    f = getattr(stmt, "_check_override", None)
-    if f is None:
-        return 1.0
-    if isinstance(f, functools.partial) and f.func is _tightened_check:
-        return float(f.keywords["factor"])
-    return None
-
-
 def _tau_inv_rising(e, bk=BK):
     """τ⁻¹(η_eff) where it matters: a rising step has η_eff > τ(ρ) ≥ 2, so η_eff is clipped to
     [2, ∞) (the conclusion is read only at rising points)."""
@@ -210,7 +198,7 @@ def thm3_claims(stmt, band: float = BAND) -> list[RegionClaim]:
     max(ρ_t, E(η_eff,t)) ≤ max(ρ_t, E(H_0)) ≤ P (``peak-step``; E increases: τ⁻¹ is the inverse of the
     increasing τ and H − 1 > 0 grows), a step from ρ_t ≥ 1 does not rise (``never-above-1``), a
     non-rising step keeps ρ_{t+1} ≤ ρ_t ≤ P."""
-    n = _needle_factor(stmt)
+    n = needle_factor(stmt)
     if n is None:
         return []
     f = stmt.factor
