@@ -41,13 +41,14 @@ test: $(STAMP)
 	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest -p no:cacheprovider -n 2
 
-# Every statement with a declared space (and every mutant) at 12,288 float64 draws per statement shared out as
-# the report's (3x its 4,096; report_scale, sweep_scale), through `bnverify deep` on the Dask runner (embedded
-# LocalCluster; BNVERIFY_SCHEDULER=ADDRESS for a running cluster) into a resumable store: an interrupted
-# `make deep` resumes where it stopped, and `make deep DEEP_FLAGS=--from-store` writes the summary of what the
-# store holds without deciding anything. DEEP_ARGS overrides the budget (e.g. --examples 100000: hours on 2 cores,
-# or --hypothesis/--sweep/--hunt/--chunk for one budget for every statement).
-DEEP_ARGS ?= --examples 12288 --hunt-restarts 8 --seed 20261201
+# Every statement with a declared space (and every mutant) at issue 19's depth: 10,000 float64 draws per statement
+# split as the report's, 100,000 per screened reduced-recurrence statement (planning.deep_budget; a statement whose
+# examples cost seconds declares a smaller deep_scale, shown on its row), through `bnverify deep` on the Dask
+# runner (embedded LocalCluster; BNVERIFY_SCHEDULER=ADDRESS for a running cluster) into a resumable store: an
+# interrupted `make deep` resumes where it stopped, and `make deep DEEP_FLAGS=--from-store` writes the summary of
+# what the store holds without deciding anything. DEEP_ARGS overrides the budget (--hypothesis/--sweep/--hunt/--chunk
+# for one budget for every statement).
+DEEP_ARGS ?= --examples 10000 --reduced-examples 100000 --hunt-restarts 8 --seed 20261201
 DEEP_FLAGS ?=
 deep: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(PY) -m bnverify deep --store reports/deep/store --summary reports/deep/SUMMARY.md --mutants $(DEEP_ARGS) $(DEEP_FLAGS)

@@ -129,6 +129,7 @@ class EdgeDurationComparison(EdgeDuration):
     bound_source = "propagated enclosure"  # T_2' re-simulates the dynamics' bounds from the onset state
     search_scale = 0.1  # the comparison scan costs up to COMPARISON_BUDGET steps per edge, at every rung
     report_scale, sweep_scale = 0.0025, None  # ~3 s per example, no screen: 10 of the report's 4,096 draws
+    deep_scale = 0.005  # make deep: 50 of its 10,000 draws (~90 s of one worker)
     pinned = LONG_EDGE_EXAMPLES[:1]  # the 9357-step edge (the mpmath-only one costs ~10 s here)
     # T_2' does float arithmetic on the state at onset: a float64 ρ near the subnormal range is unresolved
     unresolved = staticmethod(underflowed)

@@ -6,7 +6,8 @@
     bnverify check [ID ...] [--precision float64|mpmath|both] [--search S] [--examples N] [--mp-examples M]
                    [--seed S] [--theorems DIR] [--workers W] [--scheduler ADDRESS] [--json]
     bnverify report [--out reports/] [--examples N] [--mp-examples M] [--seed S] [--theorems DIR]
-    bnverify deep [--store DIR] [--summary FILE] [--mutants] [--hypothesis N] [--sweep N] [--hunt N] [--chunk C]
+    bnverify deep [--store DIR] [--summary FILE] [--mutants] [--examples N [--reduced-examples M]]
+                  [--hypothesis N] [--sweep N] [--hunt N] [--chunk C]
                   [--seed S] [--from-store] [--scheduler ADDRESS] [--workers W]
     bnverify reproduce ID --params FILE|JSON [--rows K] [--theorems DIR]
     bnverify figure section6 [--loss square|logistic] [--out DIR] [--horizon T]
@@ -671,8 +672,12 @@ def _deep_parser(sub) -> None:
     q.add_argument("--sweep", type=_nonneg_int, default=8192, metavar="N")
     q.add_argument("--hunt", type=_nonneg_int, default=1024, metavar="N")
     q.add_argument("--examples", type=_nonneg_int, default=None, metavar="N",
-                   help="N float64 draws per statement shared out as the report's (report_scale, sweep_scale, "
-                        "needles at 3/p); replaces --hypothesis/--sweep/--hunt/--chunk")
+                   help="the depth targets: N float64 draws per statement split as the report's (Hypothesis 1/4, "
+                        "sweep 1/2, hunt the rest), a screened reduced-recurrence statement's sweep filled up to "
+                        "--reduced-examples, each times the statement's deep_scale; mutants as the report's "
+                        "(needles at >= 3/p); replaces --hypothesis/--sweep/--hunt/--chunk (make deep: 10000)")
+    q.add_argument("--reduced-examples", type=_nonneg_int, default=None, metavar="M",
+                   help="with --examples: draws per screened reduced-recurrence statement (default 10 N)")
     q.add_argument("--hunt-restarts", type=_pos_int, default=8, metavar="K")
     q.add_argument("--chunk", type=_pos_int, default=64, metavar="C", help="sweep examples per unit of work")
     q.add_argument("--seed", type=int, default=0, metavar="S")
@@ -710,7 +715,7 @@ def cmd_deep(args) -> int:
         except ValueError as e:
             raise UsageError(str(e)) from None
     run_deep(DeepSettings(store=args.store, summary=args.summary, budget=budget, examples=args.examples,
-                          seed=args.seed,
+                          reduced_examples=args.reduced_examples, seed=args.seed,
                           backends=tuple(args.backend or ("float64",)), statements=tuple(args.statement),
                           theorems=tuple(args.theorems), mutants=args.mutants, scheduler=scheduler,
                           workers=args.workers, from_store=args.from_store))

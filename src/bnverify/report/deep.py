@@ -22,17 +22,20 @@ class DeepSettings:
     store: str = "reports/deep/store"
     summary: str = "reports/deep/SUMMARY.md"
     budget: Budget = field(default_factory=lambda: Budget(hypothesis=1000, sweep=8192, hunt=1024, hunt_restarts=8))
-    # or N float64 draws per statement shared out as the report's (planning.campaign_budget: report_scale,
-    # sweep_scale, needles at 3/p); the budget above then gives only hunt_restarts and certify
+    # or the depth targets (planning.deep_budget): N float64 draws per statement and M per screened
+    # reduced-recurrence statement, each times its deep_scale (mutants: needles at 3/p); the budget above
+    # then gives only hunt_restarts and certify
     examples: int | None = None
+    reduced_examples: int | None = None
 
     def budget_of(self, stmt, backend: str) -> Budget:
         """The campaign budget of ``stmt`` at ``backend``."""
         if self.examples is None:
             return self.budget
-        from bnverify.verify.planning import campaign_budget
+        from bnverify.verify.planning import deep_budget
 
-        b = campaign_budget(stmt, self.examples, backend, certify=self.budget.certify)
+        m = self.reduced_examples if self.reduced_examples is not None else 10 * self.examples
+        b = deep_budget(stmt, self.examples, m, backend, certify=self.budget.certify)
         b.hunt_restarts = self.budget.hunt_restarts
         return b
     seed: int = 0
@@ -52,7 +55,7 @@ def _short(commit: str) -> str:
 
 
 def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed,
-                     examples: int | None = None,
+                     examples: tuple[int, int] | None = None,
                      runs: list[dict] | None = None, partial: str = "") -> str:
     """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
     coverage of the declared space, outcomes, tightness sup and where), then every violation found.
@@ -66,8 +69,9 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     lines = [f"# Deep run: {sum(legs) / 60:.1f} min wall time{in_legs}", ""]
     if partial:
         lines += [f"**Partial:** {partial}", ""]
-    per = (f"{examples} float64 draws per statement shared out as the report's (report_scale, sweep_scale; "
-           "each row's draws below)" if examples is not None else
+    per = (f"{examples[0]} float64 draws per statement, {examples[1]} per screened reduced-recurrence statement "
+           "(planning.deep_budget; times each statement's deep_scale; each row's draws below)"
+           if examples is not None else
            f"Hypothesis {budget.hypothesis}, sweep {budget.sweep} (chunks of {budget.chunk}), hunt {budget.hunt}")
     lines += [f"- engine: {engine_text}; seed {seed}; budget per statement: {per} ({budget.hunt_restarts} restarts)",
               f"- wall time: {sum(legs) / 60:.1f} min{in_legs}{' (each below)' if in_legs else ''}; "
@@ -100,12 +104,40 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     if unreached:
         lines += ["", f"Not reached ({len(unreached)} campaigns, no unit finished): "
                   + ", ".join(f"`{r.statement}`" for r in unreached)]
+    lines += sups_section(results)
     bad = [(r, cx) for r in results for cx in r.counterexamples]
     lines += ["", f"## Violations ({len(bad)})", ""]
     lines += [f"- `{r.statement}` ({cx.get('searcher')}): {cx.get('values')}" for r, cx in bad] or ["none"]
     if skipped:
         lines += ["", "## Not run", ""] + [f"- `{k}`: {why}" for k, why in skipped.items()]
     return "\n".join(lines) + "\n"
+
+
+def sups_section(results) -> list[str]:
+    """The run's quantitative claims with their evidence: per statement (mutants left out), the tightness
+    sup, the draws and distinct decided examples it is the maximum over, the searcher that found it, its
+    slack, whether its verdict is certified, and the attaining example (the docs quote these)."""
+    from bnverify.verify.campaign import record_certified
+
+    rows = [r for r in results if r.tightness_sup and "+mutant:" not in r.statement]
+    out = ["", f"## Tightness sups ({len(rows)})", "",
+           "Each the maximum of observed/bound over the row's decided draws (the docs and derivations quote these).",
+           "",
+           "| statement | sup | over (draws / distinct decided) | searcher | slack | certified | attaining example |",
+           "|---|---:|---:|---|---:|---|---|"]
+    for r in rows:
+        t = r.tightness_sup
+        best = next((x for x in r.records if x.get("example") == t.get("example")
+                     and x.get("tightness") == t["value"]), None)
+        cert = ("yes" if best is not None and record_certified(best) else
+                "no (screened)" if best is not None and best.get("screened") else "no")
+        ex = t.get("example") or {}
+        shown = t.get("values") or {**(ex.get("hyper") or {}), **(ex.get("instance") or {})}
+        vals = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(shown.items()))
+        slack = "" if t.get("slack") is None else f"{t['slack']:.3g}"
+        out.append(f"| `{r.statement}` | {t['value']:.6g} | {r.examples} / {r.distinct} | {t['searcher']} | "
+                   f"{slack} | {cert} | {vals} |")
+    return out
 
 
 def chosen_statements(settings: DeepSettings) -> tuple[list, dict]:
@@ -182,7 +214,8 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=settings.budget,
-                                 examples=settings.examples,
+                                 examples=None if settings.examples is None else
+                                 (settings.examples, settings.reduced_examples or 10 * settings.examples),
                                  seed=settings.seed, runs=runs, partial=partial))
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([r.to_dict() for r in results], f, indent=1, default=str)

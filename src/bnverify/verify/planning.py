@@ -132,6 +132,27 @@ def campaign_budget(stmt, n: int, precision: str, *, certify: str = "doubtful") 
 
 
 SCREEN_CHUNK = 1024  # sweep draws per unit for screened statements (lanes stream at ≥ 25 % of the limit from 1,024)
+DEEP_EXAMPLES = 10_000  # make deep: float64 draws per statement (issue 19: ≥ 10⁴) ...
+DEEP_REDUCED_EXAMPLES = 100_000  # ... and per screened reduced-recurrence statement (≥ 10⁵)
+
+
+def deep_budget(stmt, n: int, n_reduced: int, precision: str, *, certify: str = "doubtful") -> Budget:
+    """The budget of one ``make deep`` campaign (issue 19's depth targets): ``n`` float64 draws of a
+    statement split as the report's (:meth:`Budget.split`), ``n_reduced`` for a reduced-recurrence
+    statement with a streamed screen — its Hypothesis and hunt shares those of ``n``, the rest its
+    screened sweep — each times the statement's ``deep_scale`` (1 unless one example costs seconds; the
+    summary shows every row's draws). Mutants and mpmath-primary campaigns: :func:`campaign_budget` of ``n``."""
+    if stmt.is_mutant or precision != "float64" or n <= 0:
+        return campaign_budget(stmt, n, precision, certify=certify)
+    scale = float(getattr(stmt, "deep_scale", 1.0))
+    k = max(1, int(round(n * scale)))
+    focus = bool(stmt.space().focus_regions)
+    b = Budget.split(k, focus=focus, chunk=max(16, min(SCREEN_CHUNK, k // 16)), certify=certify)
+    if stmt.simulator == "reduced" and callable(getattr(stmt, "screen", None)):
+        m = max(k, int(round(n_reduced * scale))) - b.hypothesis - b.hunt
+        b.focus = m // 8 if focus else 0
+        b.sweep, b.chunk = m - b.focus, SCREEN_CHUNK
+    return b
 
 
 # --- the phases ---------------------------------------------------------------------------------------

@@ -165,6 +165,9 @@ class Statement:
     # Share of those draws for the Sobol sweep alone, where a sweep draw costs far less than a Hypothesis
     # or hunt draw (a vectorised screen, verify.screen): None = the report's split of report_scale.
     sweep_scale: float | None = None
+    # Share of make deep's draws (planning.deep_budget: 10⁴ per statement, 10⁵ per screened reduced-recurrence
+    # one); < 1 only where one example costs seconds (its deep-run row shows the draws it got).
+    deep_scale: float = 1.0
     # Column provenance (AUTHORING §3): the statements (ids) whose closed forms may stand in for
     # simulated columns when the ladder re-decides this claim. The reduced recurrence derives every
     # column from Lemma 7's updates (``lemma7.dynamics``) and the loss/excess from Lemma 1
