@@ -113,29 +113,43 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
     return "\n".join(lines) + "\n"
 
 
-def sups_section(results) -> list[str]:
+def sup_rows(results) -> list[dict]:
     """The run's quantitative claims with their evidence: per statement (mutants left out), the tightness
     sup, the draws and distinct decided examples it is the maximum over, the searcher that found it, its
-    slack, whether its verdict is certified, and the attaining example (the docs quote these)."""
+    slack, whether its verdict is certified, and the attaining example (``sups.json``; the docs quote it)."""
     from bnverify.verify.campaign import record_certified
 
-    rows = [r for r in results if r.tightness_sup and "+mutant:" not in r.statement]
+    rows = []
+    for r in results:
+        t = r.tightness_sup
+        if not t or "+mutant:" in r.statement:
+            continue
+        best = next((x for x in r.records if x.get("example") == t.get("example")
+                     and x.get("tightness") == t["value"]), None)
+        ex = t.get("example") or {}
+        rows.append(dict(statement=r.statement, backend=r.backend, sup=t["value"], draws=r.examples,
+                         distinct=r.distinct, searcher=t["searcher"], slack=t.get("slack"),
+                         certified=bool(best is not None and record_certified(best)),
+                         screened=bool(best is not None and best.get("screened")),
+                         values=t.get("values") or {**(ex.get("hyper") or {}), **(ex.get("instance") or {})},
+                         example=ex))
+    return rows
+
+
+def sups_section(results) -> list[str]:
+    """:func:`sup_rows` as a markdown section of the summary."""
+    rows = sup_rows(results)
     out = ["", f"## Tightness sups ({len(rows)})", "",
-           "Each the maximum of observed/bound over the row's decided draws (the docs and derivations quote these).",
+           "Each the maximum of observed/bound over the row's decided draws (the docs and derivations quote these; "
+           "`sups.json` beside this file holds them with the whole attaining example).",
            "",
            "| statement | sup | over (draws / distinct decided) | searcher | slack | certified | attaining example |",
            "|---|---:|---:|---|---:|---|---|"]
-    for r in rows:
-        t = r.tightness_sup
-        best = next((x for x in r.records if x.get("example") == t.get("example")
-                     and x.get("tightness") == t["value"]), None)
-        cert = ("yes" if best is not None and record_certified(best) else
-                "no (screened)" if best is not None and best.get("screened") else "no")
-        ex = t.get("example") or {}
-        shown = t.get("values") or {**(ex.get("hyper") or {}), **(ex.get("instance") or {})}
-        vals = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(shown.items()))
-        slack = "" if t.get("slack") is None else f"{t['slack']:.3g}"
-        out.append(f"| `{r.statement}` | {t['value']:.6g} | {r.examples} / {r.distinct} | {t['searcher']} | "
+    for w in rows:
+        cert = "yes" if w["certified"] else "no (screened)" if w["screened"] else "no"
+        vals = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(w["values"].items()))
+        slack = "" if w["slack"] is None else f"{w['slack']:.3g}"
+        out.append(f"| `{w['statement']}` | {w['sup']:.6g} | {w['draws']} / {w['distinct']} | {w['searcher']} | "
                    f"{slack} | {cert} | {vals} |")
     return out
 
@@ -219,5 +233,7 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
                                  seed=settings.seed, runs=runs, partial=partial))
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([r.to_dict() for r in results], f, indent=1, default=str)
+    with open(os.path.join(os.path.dirname(out), "sups.json"), "w") as f:
+        json.dump(dict(runs=runs, rows=sup_rows(results)), f, indent=1, default=str)
     log(f"[bnverify] wrote {settings.summary} (this leg {wall / 60:.1f} min)")
     return wall
