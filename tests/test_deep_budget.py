@@ -26,3 +26,18 @@ def test_mutants_and_mpmath_as_the_report():
     assert deep_budget(m, 64, 640, "float64") == campaign_budget(m, 64, "float64")
     s = _by_key()["lemma4.logistic_loss_upper@reconstructed-v1"]
     assert deep_budget(s, 64, 640, "mpmath") == campaign_budget(s, 64, "mpmath")
+
+
+def test_premises_at_depth(monkeypatch):
+    """make deep measures the report's premise margins at a multiple of each measure's own points."""
+    from bnverify.report import premises as P
+
+    seen = {}
+
+    def fake(stmt, n: int = 1024, seed: int = 11):
+        seen[stmt.id] = n
+        return {"statement": stmt.key}
+
+    monkeypatch.setitem(P.MEASURES, "lemma4.logistic_loss_upper", fake)
+    s = _by_key()["lemma4.logistic_loss_upper@reconstructed-v1"]
+    assert P.measure_all([s], factor=16) == [{"statement": s.key}] and seen == {s.id: 16 * 1024}

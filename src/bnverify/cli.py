@@ -691,6 +691,8 @@ def _deep_parser(sub) -> None:
     _scheduler_arg(q)
     q.add_argument("--workers", type=_pos_int, default=None, metavar="W",
                    help="worker processes of the embedded cluster (default: one per core)")
+    q.add_argument("--premises-factor", type=_nonneg_int, default=16, metavar="K",
+                   help="the report's premise margins at K times its points, beside the campaigns (0: none)")
     q.add_argument("--from-store", action="store_true",
                    help="decide nothing: write the summary from what the store holds (an interrupted run)")
 
@@ -716,6 +718,7 @@ def cmd_deep(args) -> int:
             raise UsageError(str(e)) from None
     run_deep(DeepSettings(store=args.store, summary=args.summary, budget=budget, examples=args.examples,
                           reduced_examples=args.reduced_examples, seed=args.seed,
+                          premises_factor=args.premises_factor,
                           backends=tuple(args.backend or ("float64",)), statements=tuple(args.statement),
                           theorems=tuple(args.theorems), mutants=args.mutants, scheduler=scheduler,
                           workers=args.workers, from_store=args.from_store))

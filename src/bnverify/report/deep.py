@@ -46,6 +46,9 @@ class DeepSettings:
     scheduler: str | None = None
     workers: int | None = None
     from_store: bool = False
+    # the report's premise margins (bnverify.report.premises) at this many times its points, in a side
+    # process while the campaigns run (0: none); kept in the store folder as premises.json
+    premises_factor: int = 16
 
 
 def _short(commit: str) -> str:
@@ -55,7 +58,7 @@ def _short(commit: str) -> str:
 
 
 def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, budget: Budget, seed,
-                     examples: tuple[int, int] | None = None,
+                     examples: tuple[int, int] | None = None, premises: list[dict] | None = None,
                      runs: list[dict] | None = None, partial: str = "") -> str:
     """A short markdown summary of a run: one row per campaign (draws, distinct decided examples,
     coverage of the declared space, outcomes, tightness sup and where), then every violation found.
@@ -105,6 +108,10 @@ def summary_markdown(results, *, wall: float, engine_text: str, skipped: dict, b
         lines += ["", f"Not reached ({len(unreached)} campaigns, no unit finished): "
                   + ", ".join(f"`{r.statement}`" for r in unreached)]
     lines += sups_section(results)
+    if premises:
+        from bnverify.report.premises import markdown as premises_markdown
+
+        lines += ["", premises_markdown(premises)]
     bad = [(r, cx) for r in results for cx in r.counterexamples]
     lines += ["", f"## Violations ({len(bad)})", ""]
     lines += [f"- `{r.statement}` ({cx.get('searcher')}): {cx.get('values')}" for r, cx in bad] or ["none"]
@@ -152,6 +159,51 @@ def sups_section(results) -> list[str]:
         out.append(f"| `{w['statement']}` | {w['sup']:.6g} | {w['draws']} / {w['distinct']} | {w['searcher']} | "
                    f"{slack} | {cert} | {vals} |")
     return out
+
+
+def _premises_file(settings: DeepSettings) -> str:
+    return os.path.join(settings.store, "premises.json")
+
+
+def _measure_premises(theorems, keys, factor):
+    from bnverify.report.premises import measure_all
+    from bnverify.verify.registry import load
+
+    return measure_all([s for s in load(theorems) if s.key in keys], factor=factor)
+
+
+def start_premises(settings: DeepSettings, chosen, log):
+    """The premise margins at ``premises_factor`` times the report's points, started in a side process
+    (None when off, already stored, or no chosen statement has a measure)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bnverify.report.premises import MEASURES
+
+    keys = {s.key for s in chosen if s.id in MEASURES and not s.is_mutant}
+    if not settings.premises_factor or not keys or os.path.exists(_premises_file(settings)):
+        return None
+    log(f"[bnverify] premise margins of {len(keys)} statements at {settings.premises_factor}x the report's "
+        "points, in a side process")
+    pool = ProcessPoolExecutor(1)
+    return pool, pool.submit(_measure_premises, tuple(settings.theorems), keys, settings.premises_factor)
+
+
+def finish_premises(side, settings: DeepSettings, log) -> None:
+    """Wait for the side process and store its rows (a failure is logged, the run goes on)."""
+    if side is None:
+        return
+    try:
+        rows = side[1].result()
+    except Exception as e:  # noqa: BLE001
+        log(f"[bnverify] premise margins failed: {type(e).__name__}: {e}")
+        return
+    with open(_premises_file(settings), "w") as f:
+        json.dump(rows, f, indent=1, default=str)
+
+
+def stored_premises(settings: DeepSettings) -> list[dict] | None:
+    path = _premises_file(settings)
+    return json.loads(Path(path).read_text()) if os.path.exists(path) else None
 
 
 def chosen_statements(settings: DeepSettings) -> tuple[list, dict]:
@@ -210,6 +262,7 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
     else:
         t0 = time.perf_counter()
         run = dict(started=time.time(), units_before=len(store), commit=git_commit(), completed=False)
+        side = start_premises(settings, chosen, log)
         try:
             with runner_for(settings.scheduler, settings.workers) as runner:
                 text = runner.describe()
@@ -218,7 +271,10 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
                 results = run_campaigns(chosen, settings.budget_of, runner, store, seed=settings.seed,
                                         backends=settings.backends, progress=progress_printer())
             run["completed"] = True
+            finish_premises(side, settings, log)
         finally:
+            if side is not None:
+                side[0].shutdown(wait=False, cancel_futures=True)
             run.update(wall=time.perf_counter() - t0, units_after=len(store))
             with open(runs_file, "w") as f:
                 json.dump(runs + [run], f, indent=1)
@@ -228,6 +284,7 @@ def run_deep(settings: DeepSettings, *, log=None) -> float:
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(summary_markdown(results, wall=wall, engine_text=text, skipped=skipped, budget=settings.budget,
+                                 premises=stored_premises(settings),
                                  examples=None if settings.examples is None else
                                  (settings.examples, settings.reduced_examples or 10 * settings.examples),
                                  seed=settings.seed, runs=runs, partial=partial))

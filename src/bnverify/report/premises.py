@@ -190,14 +190,18 @@ MEASURES = {"thm5.monotone_decrease": thm5_monotone, "thm5.exit_threshold": thm5
             "lemma4.logistic_loss_upper": lemma4_delta_share}
 
 
-def measure_all(statements, *, n: int | None = None) -> list[dict]:
-    """Run every measure whose statement is in ``statements`` (theorem-level versions, no mutants)."""
+def measure_all(statements, *, n: int | None = None, factor: int = 1) -> list[dict]:
+    """Run every measure whose statement is in ``statements`` (theorem-level versions, no mutants), at
+    ``n`` points, or ``factor`` times each measure's own default (``make deep``: 16, the report: 1)."""
+    import inspect
+
     out = []
     for stmt in statements:
         fn = MEASURES.get(stmt.id)
         if fn is None or stmt.is_mutant:
             continue
-        out.append(fn(stmt) if n is None else fn(stmt, n=n))
+        k = n if n is not None else factor * inspect.signature(fn).parameters["n"].default
+        out.append(fn(stmt, n=k))
     return out
 
 
