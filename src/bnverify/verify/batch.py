@@ -58,7 +58,12 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     long runs do not hold up short ones. A run ends at its horizon (finished), at divergence
     (diverged, the rows before it kept) or — with ``pilot_margin`` — at the pilot rule of
     ``simulate_reduced`` (stopped). Returns one :class:`~bnverify.numerics.simulate.RawRun` per run (``hp``
-    left None)."""
+    left None).
+
+    Only the state (α, m, γ, k) is recorded per step, in step-major blocks (a step writes one contiguous
+    row); the other fields of the record (N², η_eff, c, ∂L/∂γ) are the same elementwise operations of
+    ``reduced_step`` evaluated over a finished run's rows (:func:`_fields`): bit for bit the values the
+    lanes computed."""
     A, LS, AL0, G0, ETA, EG, H, M0, K0, LX, LDG = lane_inputs(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons)
     R = A.size
     B = max(1, min(lanes, R))
@@ -66,7 +71,8 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     run = np.full(B, -1, dtype=np.int64)
     t_run = np.zeros(B, dtype=np.int64)  # step of the run in each lane
     start = np.zeros(B, dtype=np.int64)  # global step at which the lane's run started
-    a_, eta_, eg_, lim_x, lim_dg, hor = (np.zeros(B) for _ in range(6))
+    a_, eta_, eg_, lim_dg = (np.zeros(B) for _ in range(4))
+    lim_x = np.zeros(B)
     hor = np.zeros(B, dtype=np.int64)
     alpha, m, gamma = np.ones(B), np.ones(B), np.zeros(B)
     k = np.zeros(B, dtype=np.int64)
@@ -76,7 +82,7 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     pilot = pilot_margin is not None
     out: list = [None] * R
     nxt = 0
-    blocks: dict[int, dict] = {}  # global block index -> buffers [BLOCK, B]
+    blocks: dict[int, dict] = {}  # global block index -> buffers [BLOCK, B] (step-major)
 
     def load(slots, g):
         nonlocal nxt
@@ -92,53 +98,64 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
             seen_on[s_], settle[s_] = False, -1
 
     def finish(s_, rows, status, stopped_at):
-        raw = {name: _rows(blocks, name, s_, int(start[s_]), rows) for name in _FIELDS}
-        out[run[s_]] = RawRun(raw, _rows(blocks, "k", s_, int(start[s_]), rows), None, status, stopped_at)
+        i_ = run[s_]
+        st = {name: _rows(blocks, name, s_, int(start[s_]), rows) for name in _STATE}
+        kk = st.pop("k")
+        out[i_] = RawRun(_fields(st["alpha"], st["m"], kk, st["gamma"], ETA[i_], EG[i_], A[i_]), kk, None, status,
+                         stopped_at)
 
     load(range(B), 0)
     g = 0  # global step
     while (run >= 0).any():
         bi, j = divmod(g, BLOCK)
-        if j == 0:  # lane-major buffers: a step writes one column, a finished run reads rows
-            buf = {name: np.empty((B, BLOCK)) for name in _FIELDS}
-            buf["k"] = np.empty((B, BLOCK), dtype=np.int64)
+        if j == 0:
+            buf = {name: np.empty((BLOCK, B)) for name in _STATE[:3]}
+            buf["k"] = np.empty((BLOCK, B), dtype=np.int64)
             blocks[bi] = buf
-            live = start[run >= 0].min() // BLOCK if (run >= 0).any() else bi
+            live = start[run >= 0].min() // BLOCK
             for old in [b_ for b_ in list(blocks) if b_ < live]:
                 del blocks[old]
         buf = blocks[bi]
         active = run >= 0
         scaled = k < 0
-        bb = np.where(scaled, 0.0, m)
+        any_scaled = scaled.any()
+        bb = np.where(scaled, 0.0, m) if any_scaled else m
         a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, eta_, eg_, a_, np.sqrt)
-        m1 = m * (1 - eta_eff * c)  # = b1 on unscaled lanes (the same expression)
+        m1 = m * (1 - eta_eff * c) if any_scaled else b1  # = b1 on unscaled lanes (the same expression)
         dg = gamma - a_ * c
-        ok = (N2 <= OVERFLOW) & (np.abs(dg) <= lim_dg)
-        ok |= (N2 <= OVERFLOW) & (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= lim_x)
-        for name, v in zip(_FIELDS, (alpha, m, gamma, N2, eta_eff, c, dg)):
-            buf[name][:, j] = v
-        buf["k"][:, j] = k
-        ended = []
-        bad = active & ~ok
+        fin = N2 <= OVERFLOW
+        ok = fin & (np.abs(dg) <= lim_dg)
         ok &= active
+        if not (ok == active).all():  # the second clause of the divergence rule, where the first fails
+            ok |= active & fin & (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= lim_x)
+        buf["alpha"][j] = alpha
+        buf["m"][j] = m
+        buf["gamma"][j] = gamma
+        buf["k"][j] = k
+        bad = active & ~ok
         done = ok & (hor == t_run)
         stop = None
         if pilot:
             # label of step t − 1 (ρ_t vs ρ_{t−1}, as the edge column compares them) until the onset
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r_t = np.abs(m) / alpha
-            r_t[~(alpha > 0)] = np.inf
+            r_t = np.abs(m) / alpha
+            pos = alpha > 0
+            if not pos.all():
+                r_t[~pos] = np.inf
             if (k != k_prev).any():
                 up = rises(r_t, k, r_prev, k_prev)[0]
             else:
                 up = r_t > r_prev
             seen_on |= up & (t_run > 0)
             r_prev, k_prev = r_t, k.copy()
-            new_settle = (settle < 0) & (eta_eff * a_ / gamma <= 2)
-            if new_settle.any():
-                settle[new_settle] = t_run[new_settle]
-            stop = ok & seen_on & (settle >= 0) & (t_run >= settle + pilot_margin) & (t_run < hor)
-            done |= stop
+            unsettled = settle < 0
+            if unsettled.any():
+                new_settle = unsettled & (eta_eff * a_ / gamma <= 2)
+                if new_settle.any():
+                    settle[new_settle] = t_run[new_settle]
+            if seen_on.any():
+                stop = ok & seen_on & (settle >= 0) & (t_run >= settle + pilot_margin) & (t_run < hor)
+                done |= stop
+        ended = []
         if bad.any() or done.any():
             for s_ in np.flatnonzero(bad):
                 finish(s_, int(t_run[s_]), "diverged", int(t_run[s_]))
@@ -158,13 +175,28 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     return out
 
 
+_STATE = ("alpha", "m", "gamma", "k")  # recorded per step by simulate_lanes
+
+
+def _fields(alpha, m, k, gamma, eta, eta_g, a) -> dict:
+    """The raw record of a run (``_FIELDS``; β as the carried mantissa m) from its recorded state: the
+    operations :func:`simulate_lanes` performs at each step, over all rows at once (elementwise, so the
+    same bits)."""
+    scaled = k < 0
+    bb = np.where(scaled, 0.0, m) if scaled.any() else m
+    _, _, _, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, np.float64(eta), np.float64(eta_g), np.float64(a),
+                                           np.sqrt)
+    dg = gamma - np.float64(a) * c
+    return dict(alpha=alpha, beta=m, gamma=gamma, wnorm2=N2, eta_eff=eta_eff, cos=c, grad_gamma=dg)
+
+
 def _rows(blocks, name, s, g0, n):
     """Rows ``g0 … g0 + n − 1`` (global steps) of lane ``s``."""
     parts, g = [], g0
     while g < g0 + n:
         bi, j = divmod(g, BLOCK)
         take = min(BLOCK - j, g0 + n - g)
-        parts.append(blocks[bi][name][s, j:j + take])
+        parts.append(blocks[bi][name][j:j + take, s])
         g += take
     dt = np.int64 if name == "k" else np.float64
     return np.concatenate(parts) if parts else np.empty(0, dtype=dt)
