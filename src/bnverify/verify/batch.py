@@ -6,11 +6,14 @@ A chunk of examples is simulated together: the float64 floor-free recurrence of 
 runs vectorised over *lanes*, one per example, each to its own horizon (or, for statements with a
 pilot run, under the pilot's stopping rule), with the divergence rule of ``simulate_reduced``. Every
 elementwise operation is the one the scalar loop performs, in the same order, so each lane's
-record is bit for bit the scalar run's; it is registered (:func:`bnverify.numerics.simulate.register_known`)
-and the statement is then decided **through its own path**: ``adjudicate.run_once`` (hypotheses,
-constants, horizon, ``decide_check``) finds its float64 run already simulated and cut to its
-horizon. Only doubtful verdicts (``adjudicate._doubtful``) go on to ``adjudicate.decide`` and its
-high-precision ladder. One implementation of every check: there is no vectorised copy of any.
+record is bit for bit the scalar run's (the lanes advance :data:`STRIDE` steps doing only the recurrence and
+recording the state; the rules that end a run are then evaluated over the stride's rows at once, and each
+lane's run ends at its first ending row; ``tests/test_batch_lanes.py``); it is registered
+(:func:`bnverify.numerics.simulate.register_known`) and the statement is then decided **through its own
+path**: ``adjudicate.run_once`` (hypotheses, constants, horizon, ``decide_check``) finds its float64 run
+already simulated and cut to its horizon. Only doubtful verdicts (``adjudicate._doubtful``) go on to
+``adjudicate.decide`` and its high-precision ladder. One implementation of every check: there is no
+vectorised copy of any.
 """
 from __future__ import annotations
 
