@@ -340,8 +340,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
 
 
 AUDIT_COUNTS = {"agree": 0, "disagree": 0}  # screen/check() audits in this process (benchmarks, tests)
-RECORD_LANES_MIN = 1  # this many examples or fewer are recorded by scalar runs, not lanes (a strided lane step
-# costs ≈ 30 numpy calls whatever the lanes, about one scalar step of simulate_reduced: two runs in lanes already win)
+RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes (a strided lane step costs
+# ≈ 30 numpy calls, 30–40 µs, a scalar step of simulate_reduced ≈ 4 µs: a hunt's generation stays scalar, measured)
 
 
 def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decision]:
