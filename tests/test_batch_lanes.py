@@ -11,6 +11,7 @@ from bnverify.numerics.simulate import _KNOWN, forget_known, simulate_reduced
 from bnverify.regimes.edges import Edge, rising_edges
 from bnverify.verify import batch
 from bnverify.verify.example import Example
+from bnverify.verify.kinds import LONG_EDGE_EXAMPLES
 from bnverify.verify.registry import load_statement
 from bnverify.verify.searchers import _build_point
 
@@ -32,13 +33,14 @@ def test_strided_lanes_equal_scalar_runs(monkeypatch, pilot):
     for pos, H0 in ((3, 1e180), (11, 1e190), (20, 1e200)):  # these diverge (at step 1), between the others
         exs.insert(pos, Example.make("whitened_regression", Hyper(H0=H0, eta_gamma=0.5, gamma0_over_a=0.5,
                                                                   w0_norm=1.0, rho0=0.01), n=12, d=3, a=1.0, seed=1))
+    exs.append(LONG_EDGE_EXAMPLES[1])  # β falls below 2^-600: scaled steps (k < 0) inside strides
     insts = [ex.instance() for ex in exs]
     hps = [ex.hyper.resolve(i) for ex, i in zip(exs, insts)]
-    hor = [700 if pilot else 37 + 29 * n for n in range(len(exs))]
+    hor = [700 if pilot else 37 + 29 * n for n in range(len(exs) - 1)] + [3000]
     runs = batch.simulate_lanes([i.a for i in insts], [i.L_star for i in insts], [hp.alpha0 for hp in hps],
                                 [hp.beta0 for hp in hps], [hp.gamma0 for hp in hps], [hp.eta for hp in hps],
                                 [hp.eta_gamma for hp in hps], hor, pilot_margin=50 if pilot else None, lanes=7)
-    statuses = set()
+    statuses, scaled = set(), False
     for ex, inst, run, h in zip(exs, insts, runs, hor):
         forget_known()
         tr = simulate_reduced(inst, ex.hyper, horizon=h, pilot_margin=50 if pilot else None)
@@ -49,8 +51,9 @@ def test_strided_lanes_equal_scalar_runs(monkeypatch, pilot):
             assert np.array_equal(run.raw[name], scalar.raw[name], equal_nan=True), name
         assert np.array_equal(run.k, scalar.k)
         statuses.add(run.status)
+        scaled |= bool((run.k < 0).any())
     forget_known()
-    assert {"finished", "diverged"} <= statuses and (not pilot or "stopped" in statuses)
+    assert scaled and {"finished", "diverged"} <= statuses and (not pilot or "stopped" in statuses)
 
 
 def _scan(up, T):
