@@ -40,7 +40,10 @@ class RisingEdgeEnds(RisingRegimeStatement, Statement):
     bound_source = "event (onset state)"
     max_rising = None  # mutants: claim every edge ends after at most this many rising steps
     screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
-    sweep_scale = 0.5  # a third of the draws are undecided and go through recorded runs: a 2,048-draw sweep
+    # a third of the draws are undecided (an edge still rising at the cap) and go through recorded runs, now
+    # recorded in strided lanes (issue 19; benchmarks/RESULTS.md "Rising-regime draws at depth"): the report's
+    # full 4,096-draw sweep costs about what its 2,048 draws cost before
+    sweep_scale = 1.0
 
     @undecided_if_diverged
     def check(self, traj, c):

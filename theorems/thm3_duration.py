@@ -48,7 +48,9 @@ class EdgeDuration(RisingRegimeStatement, Statement):
     # v1 reads the labels and ρ at onsets exactly (t2_at): resolved in a floor-free float64 run
     unresolved = staticmethod(labels_unresolved)
     screen_edges = True  # the screen reads every edge (bnverify.verify.screen)
-    sweep_scale = 0.5  # a third of the draws need recorded runs (edges undecided at the horizon): 2,048 swept
+    # a third of the draws need recorded runs (edges undecided at the horizon), recorded in strided lanes (issue
+    # 19; benchmarks/RESULTS.md "Rising-regime draws at depth"): 4,096 swept for about the former cost of 2,048
+    sweep_scale = 1.0
 
     def edge_bound(self, traj, e):
         rk = None

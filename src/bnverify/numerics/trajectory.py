@@ -223,7 +223,7 @@ def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | No
     overrides derivations ``name -> fn(columns)`` (the reduced recurrence derives its loss and
     gradient columns from the state)."""
     dt = bk.dtype
-    col = {k: np.array(v, dtype=dt) for k, v in raw.items()}
+    col = {k: _column(v, dt) for k, v in raw.items()}
     T1 = len(col["alpha"])
     alpha, beta_s, gamma = col["alpha"], col["beta"], col["gamma"]
     wnorm2 = col.pop("wnorm2")
@@ -263,6 +263,16 @@ def finish_columns(raw: dict[str, list], bk: Backend, a, L_star, lazy: dict | No
             derive.pop(k, None)
     derive.update(lazy or {})
     return Columns(eager, derive)
+
+
+def _column(v, dt) -> np.ndarray:
+    """A raw field as a column: an array of the backend's dtype is taken as a read-only view (a
+    registered run cut to a horizon is not copied again), anything else converted."""
+    if isinstance(v, np.ndarray) and v.dtype == dt and dt is not object:
+        v = v.view()
+        v.flags.writeable = False
+        return v
+    return np.array(v, dtype=dt)
 
 
 def is_bad(bk: Backend, *values) -> bool:

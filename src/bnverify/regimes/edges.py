@@ -52,17 +52,12 @@ def rising_edges(traj) -> list[Edge]:
     if T < 1:
         return []
     up = np.asarray(traj["edge"][:T]) == 1
-    out: list[Edge] = []
-    t = 0
-    while t < T:
-        if up[t]:
-            s = t
-            while t < T and up[t]:
-                t += 1
-            out.append(Edge(s, t - s, t < T))
-        else:
-            t += 1
-    return out
+    if not up.any():
+        return []
+    # the runs of True in up, vectorised: starts where up turns on, ends (exclusive) where it turns off
+    d = np.diff(up.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return [Edge(int(s), int(e - s), bool(e < T)) for s, e in zip(starts, ends)]
 
 
 def ratio_max(col, T: int) -> tuple[object, int | None]:

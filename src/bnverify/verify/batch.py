@@ -6,11 +6,14 @@ A chunk of examples is simulated together: the float64 floor-free recurrence of 
 runs vectorised over *lanes*, one per example, each to its own horizon (or, for statements with a
 pilot run, under the pilot's stopping rule), with the divergence rule of ``simulate_reduced``. Every
 elementwise operation is the one the scalar loop performs, in the same order, so each lane's
-record is bit for bit the scalar run's; it is registered (:func:`bnverify.numerics.simulate.register_known`)
-and the statement is then decided **through its own path**: ``adjudicate.run_once`` (hypotheses,
-constants, horizon, ``decide_check``) finds its float64 run already simulated and cut to its
-horizon. Only doubtful verdicts (``adjudicate._doubtful``) go on to ``adjudicate.decide`` and its
-high-precision ladder. One implementation of every check: there is no vectorised copy of any.
+record is bit for bit the scalar run's (the lanes advance :data:`STRIDE` steps doing only the recurrence and
+recording the state; the rules that end a run are then evaluated over the stride's rows at once, and each
+lane's run ends at its first ending row; ``tests/test_batch_lanes.py``); it is registered
+(:func:`bnverify.numerics.simulate.register_known`) and the statement is then decided **through its own
+path**: ``adjudicate.run_once`` (hypotheses, constants, horizon, ``decide_check``) finds its float64 run
+already simulated and cut to its horizon. Only doubtful verdicts (``adjudicate._doubtful``) go on to
+``adjudicate.decide`` and its high-precision ladder. One implementation of every check: there is no
+vectorised copy of any.
 """
 from __future__ import annotations
 
@@ -58,25 +61,32 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
     long runs do not hold up short ones. A run ends at its horizon (finished), at divergence
     (diverged, the rows before it kept) or — with ``pilot_margin`` — at the pilot rule of
     ``simulate_reduced`` (stopped). Returns one :class:`~bnverify.numerics.simulate.RawRun` per run (``hp``
-    left None)."""
+    left None).
+
+    The lanes advance :data:`STRIDE` steps at a time doing only the recurrence, recording the state
+    (α, m, γ, k) step-major (a step writes one contiguous row). After each stride the rules that end a
+    run — divergence, the horizon, the pilot rule — are evaluated over the stride's rows at once
+    (:func:`_ends`, the same comparisons on the same numbers: N², η_eff, c, ∂L/∂γ are ``reduced_step``'s
+    elementwise operations on the recorded state), each lane's run ends at its first ending row (the rows
+    a lane computed past it are dropped) and the lane takes the next run. The other fields of a run's
+    record are derived from its rows the same way (:func:`_fields`): bit for bit the scalar run's."""
     A, LS, AL0, G0, ETA, EG, H, M0, K0, LX, LDG = lane_inputs(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons)
     R = A.size
     B = max(1, min(lanes, R))
-    # lane state; run[s] = index of the run in lane s (-1: idle)
-    run = np.full(B, -1, dtype=np.int64)
-    t_run = np.zeros(B, dtype=np.int64)  # step of the run in each lane
+    P = dict(a_=np.ones(B), eta_=np.zeros(B), eg_=np.zeros(B), lim_x=np.zeros(B), lim_dg=np.zeros(B),
+             hor=np.zeros(B, dtype=np.int64))
+    run = np.full(B, -1, dtype=np.int64)  # run index per lane (-1: idle)
+    t0 = np.zeros(B, dtype=np.int64)  # step of the lane's run at the current stride's first row
     start = np.zeros(B, dtype=np.int64)  # global step at which the lane's run started
-    a_, eta_, eg_, lim_x, lim_dg, hor = (np.zeros(B) for _ in range(6))
-    hor = np.zeros(B, dtype=np.int64)
     alpha, m, gamma = np.ones(B), np.ones(B), np.zeros(B)
     k = np.zeros(B, dtype=np.int64)
+    # pilot rule, carried across strides: an onset seen, the settle step, ρ of the last row (r·2^k)
     seen_on = np.zeros(B, dtype=bool)
     settle = np.full(B, -1, dtype=np.int64)
-    r_prev, k_prev = np.zeros(B), np.zeros(B, dtype=np.int64)
-    pilot = pilot_margin is not None
+    r_last, k_last = np.full(B, np.inf), np.zeros(B, dtype=np.int64)
     out: list = [None] * R
     nxt = 0
-    blocks: dict[int, dict] = {}  # global block index -> buffers [BLOCK, B]
+    blocks: dict[int, dict] = {}  # global block index -> buffers [BLOCK, B] (step-major)
 
     def load(slots, g):
         nonlocal nxt
@@ -86,85 +96,138 @@ def simulate_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, pilot
                 continue
             i_ = nxt
             nxt += 1
-            run[s_], t_run[s_], start[s_] = i_, 0, g
-            a_[s_], eta_[s_], eg_[s_], lim_x[s_], lim_dg[s_], hor[s_] = A[i_], ETA[i_], EG[i_], LX[i_], LDG[i_], H[i_]
+            run[s_], t0[s_], start[s_] = i_, 0, g
+            P["a_"][s_], P["eta_"][s_], P["eg_"][s_] = A[i_], ETA[i_], EG[i_]
+            P["lim_x"][s_], P["lim_dg"][s_], P["hor"][s_] = LX[i_], LDG[i_], H[i_]
             alpha[s_], m[s_], k[s_], gamma[s_] = AL0[i_], M0[i_], K0[i_], G0[i_]
             seen_on[s_], settle[s_] = False, -1
+            r_last[s_], k_last[s_] = np.inf, K0[i_]
 
     def finish(s_, rows, status, stopped_at):
-        raw = {name: _rows(blocks, name, s_, int(start[s_]), rows) for name in _FIELDS}
-        out[run[s_]] = RawRun(raw, _rows(blocks, "k", s_, int(start[s_]), rows), None, status, stopped_at)
+        i_ = run[s_]
+        st = {name: _rows(blocks, name, s_, int(start[s_]), rows) for name in _STATE}
+        kk = st.pop("k")
+        out[i_] = RawRun(_fields(st["alpha"], st["m"], kk, st["gamma"], ETA[i_], EG[i_], A[i_]), kk, None, status,
+                         stopped_at)
 
     load(range(B), 0)
-    g = 0  # global step
+    g = 0  # global step of the stride's first row
+    a_, eta_, eg_ = P["a_"], P["eta_"], P["eg_"]
     while (run >= 0).any():
-        bi, j = divmod(g, BLOCK)
-        if j == 0:  # lane-major buffers: a step writes one column, a finished run reads rows
-            buf = {name: np.empty((B, BLOCK)) for name in _FIELDS}
-            buf["k"] = np.empty((B, BLOCK), dtype=np.int64)
-            blocks[bi] = buf
-            live = start[run >= 0].min() // BLOCK if (run >= 0).any() else bi
+        bi, j0 = divmod(g, BLOCK)
+        if j0 == 0:
+            live = start[run >= 0].min() // BLOCK
             for old in [b_ for b_ in list(blocks) if b_ < live]:
                 del blocks[old]
+            if bi - 1 in blocks:  # a full block turns lane-major: a run's rows are then read contiguously
+                blocks[bi - 1] = {name: np.ascontiguousarray(v.T) for name, v in blocks[bi - 1].items()}
+                blocks[bi - 1]["lane_major"] = True
+            blocks[bi] = {name: np.empty((BLOCK, B)) for name in _STATE[:3]}
+            blocks[bi]["k"] = np.empty((BLOCK, B), dtype=np.int64)
         buf = blocks[bi]
-        active = run >= 0
-        scaled = k < 0
-        bb = np.where(scaled, 0.0, m)
-        a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, eta_, eg_, a_, np.sqrt)
-        m1 = m * (1 - eta_eff * c)  # = b1 on unscaled lanes (the same expression)
-        dg = gamma - a_ * c
-        ok = (N2 <= OVERFLOW) & (np.abs(dg) <= lim_dg)
-        ok |= (N2 <= OVERFLOW) & (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= lim_x)
-        for name, v in zip(_FIELDS, (alpha, m, gamma, N2, eta_eff, c, dg)):
-            buf[name][:, j] = v
-        buf["k"][:, j] = k
+        ba, bm, bg, bk_ = buf["alpha"], buf["m"], buf["gamma"], buf["k"]
+        for j in range(j0, j0 + STRIDE):  # the recurrence only (simulate_reduced's loop body)
+            ba[j] = alpha
+            bm[j] = m
+            bg[j] = gamma
+            bk_[j] = k
+            scaled = k < 0
+            any_scaled = scaled.any()
+            bb = np.where(scaled, 0.0, m) if any_scaled else m
+            a1, b1, g1, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, eta_, eg_, a_, np.sqrt)
+            m = m * (1 - eta_eff * c) if any_scaled else b1  # = b1 on unscaled lanes (the same expression)
+            alpha, gamma = a1, g1
+            renormalise_array(m, k)
+        sl = slice(j0, j0 + STRIDE)
+        end, status = _ends(ba[sl], bm[sl], bg[sl], bk_[sl], t0, P, seen_on, settle, r_last, k_last, pilot_margin)
         ended = []
-        bad = active & ~ok
-        ok &= active
-        done = ok & (hor == t_run)
-        stop = None
-        if pilot:
-            # label of step t − 1 (ρ_t vs ρ_{t−1}, as the edge column compares them) until the onset
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r_t = np.abs(m) / alpha
-            r_t[~(alpha > 0)] = np.inf
-            if (k != k_prev).any():
-                up = rises(r_t, k, r_prev, k_prev)[0]
+        for s_ in np.flatnonzero((end >= 0) & (run >= 0)):
+            e, st_ = int(end[s_]), int(status[s_])
+            t = int(t0[s_]) + e
+            if st_ == _DIVERGED:
+                finish(s_, t, "diverged", t)
+            elif st_ == _STOPPED:
+                finish(s_, t + 1, "stopped", t)
             else:
-                up = r_t > r_prev
-            seen_on |= up & (t_run > 0)
-            r_prev, k_prev = r_t, k.copy()
-            new_settle = (settle < 0) & (eta_eff * a_ / gamma <= 2)
-            if new_settle.any():
-                settle[new_settle] = t_run[new_settle]
-            stop = ok & seen_on & (settle >= 0) & (t_run >= settle + pilot_margin) & (t_run < hor)
-            done |= stop
-        if bad.any() or done.any():
-            for s_ in np.flatnonzero(bad):
-                finish(s_, int(t_run[s_]), "diverged", int(t_run[s_]))
-                ended.append(s_)
-            for s_ in np.flatnonzero(done):
-                if stop is not None and stop[s_]:
-                    finish(s_, int(t_run[s_]) + 1, "stopped", int(t_run[s_]))
-                else:
-                    finish(s_, int(t_run[s_]) + 1, "finished", None)
-                ended.append(s_)
-        alpha, m, gamma = a1, m1, g1
-        renormalise_array(m, k)
-        t_run += 1
-        g += 1
+                finish(s_, t + 1, "finished", None)
+            ended.append(s_)
+        t0 += STRIDE
+        g += STRIDE
         if ended:
             load(ended, g)
     return out
 
 
+STRIDE = 64  # steps the lanes advance between evaluations of the ending rules (divides BLOCK)
+_STATE = ("alpha", "m", "gamma", "k")  # recorded per step by simulate_lanes
+_DIVERGED, _FINISHED, _STOPPED = 0, 1, 2
+
+
+def _ends(al, mm, gm, kk, t0, P, seen_on, settle, r_last, k_last, pilot_margin):
+    """The first row of a stride (arrays [STRIDE, lanes] of the recorded state) at which each lane's run
+    ends, and how (−1: it goes on): divergence at row t (``simulate_reduced``'s rule on N², ∂L/∂γ and the
+    loss), its horizon, or the pilot rule (a rising step seen before row t, the settle step ``H_t ≤ 2``
+    seen at or before t, ``t ≥ settle + margin``, ``t <`` horizon). Updates the pilot state carried to the
+    next stride (``seen_on``, ``settle``, ``r_last``, ``k_last``) in place."""
+    S, B = al.shape
+    a_, hor = P["a_"], P["hor"]
+    scaled = kk < 0
+    bb = np.where(scaled, 0.0, mm) if scaled.any() else mm
+    _, _, _, eta_eff, c, N2 = reduced_step(al, bb, gm, P["eta_"], P["eg_"], a_, np.sqrt)
+    dg = gm - a_ * c
+    fin = N2 <= OVERFLOW
+    ok = fin & ((np.abs(dg) <= P["lim_dg"]) | (((dg * dg + (a_ * a_) * (bb * bb) / N2) / 2) * 2 <= P["lim_x"]))
+    t = t0[None, :] + np.arange(S)[:, None]
+    done = ok & (t == hor)
+    stop = np.zeros((S, B), dtype=bool)
+    if pilot_margin is not None:
+        # the label of step t − 1 at row t (ρ_t vs ρ_{t−1}, as the edge column compares them); row 0 of a
+        # stride compares with the last row of the previous one, a run's row 0 with +inf (never rising)
+        pos = al > 0
+        r = np.abs(mm) / al
+        if not pos.all():
+            r[~pos] = np.inf
+        r_prev = np.concatenate([r_last[None, :], r[:-1]])
+        k_prev = np.concatenate([k_last[None, :], kk[:-1]])
+        up = rises(r, kk, r_prev, k_prev)[0] if (kk != k_prev).any() else r > r_prev
+        seen = seen_on[None, :] | np.logical_or.accumulate(up & (t > 0), axis=0)
+        hit = (eta_eff * a_ / gm <= 2) & (settle < 0)[None, :]
+        first_hit = np.where(hit.any(axis=0), np.argmax(hit, axis=0), S)
+        st = np.where(settle[None, :] >= 0, settle[None, :],
+                      np.where(np.arange(S)[:, None] >= first_hit[None, :], t0[None, :] + first_hit[None, :], -1))
+        stop = ok & seen & (st >= 0) & (t >= st + pilot_margin) & (t < hor)
+        seen_on[:] = seen[-1]
+        settle[:] = st[-1]
+        r_last[:], k_last[:] = r[-1], kk[-1]
+    ev = ~ok | done | stop
+    anyev = ev.any(axis=0)
+    end = np.where(anyev, np.argmax(ev, axis=0), -1)
+    row = np.maximum(end, 0)
+    lanes = np.arange(B)
+    status = np.where(~ok[row, lanes], _DIVERGED, np.where(stop[row, lanes], _STOPPED, _FINISHED))
+    return end, status
+
+
+def _fields(alpha, m, k, gamma, eta, eta_g, a) -> dict:
+    """The raw record of a run (``_FIELDS``; β as the carried mantissa m) from its recorded state: the
+    operations :func:`simulate_lanes` performs at each step, over all rows at once (elementwise, so the
+    same bits)."""
+    scaled = k < 0
+    bb = np.where(scaled, 0.0, m) if scaled.any() else m
+    _, _, _, eta_eff, c, N2 = reduced_step(alpha, bb, gamma, np.float64(eta), np.float64(eta_g), np.float64(a),
+                                           np.sqrt)
+    dg = gamma - np.float64(a) * c
+    return dict(alpha=alpha, beta=m, gamma=gamma, wnorm2=N2, eta_eff=eta_eff, cos=c, grad_gamma=dg)
+
+
 def _rows(blocks, name, s, g0, n):
-    """Rows ``g0 … g0 + n − 1`` (global steps) of lane ``s``."""
+    """Rows ``g0 … g0 + n − 1`` (global steps) of lane ``s`` (blocks step-major while written, lane-major once full)."""
     parts, g = [], g0
     while g < g0 + n:
         bi, j = divmod(g, BLOCK)
         take = min(BLOCK - j, g0 + n - g)
-        parts.append(blocks[bi][name][s, j:j + take])
+        blk = blocks[bi]
+        parts.append(blk[name][s, j:j + take] if "lane_major" in blk else blk[name][j:j + take, s])
         g += take
     dt = np.int64 if name == "k" else np.float64
     return np.concatenate(parts) if parts else np.empty(0, dtype=dt)
@@ -277,7 +340,8 @@ def decide_many(stmt, examples, backend="float64", stop_at_first: bool = False,
 
 
 AUDIT_COUNTS = {"agree": 0, "disagree": 0}  # screen/check() audits in this process (benchmarks, tests)
-RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes
+RECORD_LANES_MIN = 12  # fewer examples than this are recorded by scalar runs, not lanes (a strided lane step costs
+# ≈ 30 numpy calls, 30–40 µs, a scalar step of simulate_reduced ≈ 4 µs: a hunt's generation stays scalar, measured)
 
 
 def _decide_recorded(stmt, examples, bk, stop_at_first, certify) -> list[Decision]:
