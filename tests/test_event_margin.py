@@ -150,3 +150,40 @@ def test_an_event_margin_disagreement_is_a_disagreement():
     assert not ok and "event margin" in why
     assert screen.agree(_v(em=1e-3), _v(em=1e-3))[0]
     assert not screen.agree(_v(em=1e-3), _v())[0]
+
+
+def _t1_scan_loop(s, bk):
+    """``edges.t1_scan``'s loop (the generic path), for float64 states."""
+    from bnverify.regimes.whitened import tau
+
+    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    lin = tau0 * H0 * H0 * s0 * s0
+    qt = q ** 0
+    for t in range(10**7 + 1):
+        if H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin > 0:
+            return t
+        if H0 * qt * (1 - q) * (c0 - g0) - lin <= 0:
+            return None
+        qt = qt * q
+
+
+def test_the_vectorised_float64_t1_scan_is_the_loop():
+    """The float64 fast path of t1_scan stops where the loop stops, on 512 draws of the space (T_1 finite
+    and infinite, up to tens of thousands of steps)."""
+    from bnverify.regimes.edges import t1_scan
+    from bnverify.regimes.whitened import initial_state
+
+    stmt = load_statement(V1)
+    seen = set()
+    for ex in _examples(stmt, 512, seed=5):
+        if ex is None:
+            continue
+        s = initial_state(ex.instance(FLOAT64), ex.hyper)
+        if not (s["gamma0"] / s["a"] <= s["c0"]):
+            continue
+        want = _t1_scan_loop(s, FLOAT64)
+        assert t1_scan(s, FLOAT64) == want
+        seen.add(want is None or want > 256)
+    assert seen == {True, False}

@@ -94,6 +94,8 @@ def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
     g0 = s["gamma0"] / s["a"]
     tau0 = tau(s["rho0"], bk)
     lin = tau0 * H0 * H0 * s0 * s0
+    if bk.dtype is np.float64 and not bk.encloses:
+        return _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max)
     qt = q ** 0
     for t in range(t_max + 1):
         gap = H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin
@@ -102,6 +104,32 @@ def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
         if H0 * qt * (1 - q) * (c0 - g0) - lin <= 0:
             return None
         qt = qt * q
+    raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
+
+
+def _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max: int) -> int | None:
+    """:func:`t1_scan`'s loop in float64, vectorised over blocks of t with the loop's operations in its
+    order (``qᵗ`` the same running product: ``np.multiply.accumulate`` multiplies left to right), so every
+    gap and increment has the loop's bits and the scan stops where the loop stops
+    (``tests/test_event_margin.py`` compares the two)."""
+    qt = q ** 0
+    t0, n = 0, 256
+    while t0 <= t_max:
+        n = min(n, t_max + 1 - t0)
+        qs = np.full(n, q, dtype=np.float64)
+        qs[0] = qt
+        np.multiply.accumulate(qs, out=qs)
+        ts = np.arange(t0, t0 + n, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            gap = H0 * (c0 - qs * (c0 - g0)) - tau0 - ts * lin
+            inc = H0 * qs * (1 - q) * (c0 - g0) - lin
+        stop = np.flatnonzero((gap > 0) | (inc <= 0))
+        if stop.size:
+            i = int(stop[0])
+            return t0 + i if gap[i] > 0 else None
+        qt = qs[-1] * q
+        t0 += n
+        n *= 4
     raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
 
 
