@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import qmc
 
 from bnverify.numerics.backends import FLOAT64
-from bnverify.regimes.edges import rising_edges, settle_time, t2_at
+from bnverify.regimes.edges import rise_margin, rising_edges, settle_time, t2_at
 from bnverify.verify import batch, screen
 from bnverify.verify.adjudicate import run_once
 from bnverify.verify import registry
@@ -68,6 +68,9 @@ def test_summaries_are_the_recorded_runs(key):
             t = int((rise + 1)[int(np.argmax(rho[rise + 1]))])
             assert S.peak_rise[i] == rho[t] and int(S.peak_rise_t[i]) == t
             assert S.onset_T2[i] == t2_at(traj, int(rise[0]))[0]
+            assert S.onset_rise[i] == rise_margin(traj, int(rise[0]))  # the event margin of the first onset
+        else:
+            assert np.isnan(S.onset_rise[i])
         if pilot:
             st = settle_time(traj)
             assert int(S.settle[i]) == (st if st is not None else -1)
@@ -95,6 +98,7 @@ def test_scalar_loop_equals_the_lanes(key):
     for name in ("finished", "T", "onset", "settle", "peak_rise", "peak_rise_t", "rho_row0", "rising",
                  "edges_overflow"):
         assert np.array_equal(getattr(vec, name), getattr(sca, name)), name
+    assert np.array_equal(vec.onset_rise, sca.onset_rise, equal_nan=True)
     assert vec.onset_T2 == sca.onset_T2 and vec.edges == sca.edges
 
 

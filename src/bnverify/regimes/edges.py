@@ -89,6 +89,8 @@ def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
     g0 = s["gamma0"] / s["a"]
     tau0 = tau(s["rho0"], bk)
     lin = tau0 * H0 * H0 * s0 * s0
+    if bk.dtype is np.float64 and not bk.encloses:
+        return _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max)
     qt = q ** 0
     for t in range(t_max + 1):
         gap = H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin
@@ -100,6 +102,106 @@ def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
     raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
 
 
+def _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max: int) -> int | None:
+    """:func:`t1_scan`'s loop in float64, vectorised over blocks of t with the loop's operations in its
+    order (``qᵗ`` the same running product: ``np.multiply.accumulate`` multiplies left to right), so every
+    gap and increment has the loop's bits and the scan stops where the loop stops
+    (``tests/test_event_margin.py`` compares the two)."""
+    qt = q ** 0
+    t0, n = 0, 256
+    while t0 <= t_max:
+        n = min(n, t_max + 1 - t0)
+        qs = np.full(n, q, dtype=np.float64)
+        qs[0] = qt
+        np.multiply.accumulate(qs, out=qs)
+        ts = np.arange(t0, t0 + n, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            gap = H0 * (c0 - qs * (c0 - g0)) - tau0 - ts * lin
+            inc = H0 * qs * (1 - q) * (c0 - g0) - lin
+        stop = np.flatnonzero((gap > 0) | (inc <= 0))
+        if stop.size:
+            i = int(stop[0])
+            return t0 + i if gap[i] > 0 else None
+        qt = qs[-1] * q
+        t0 += n
+        n *= 4
+    raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
+
+
+def t1_margins(s: dict, bk: Backend, T1: int | None) -> dict:
+    """The *event margins* of ``T_1`` (the scan's comparison ``g(t) > 0`` of :func:`t1_scan`, relative to
+    the size of its terms ``size(t) = H_0 c_0 + τ(ρ_0)(1 + t H_0² s_0²)``):
+
+    * ``below = −g(T_1 − 1)/size(T_1 − 1)`` (``+∞`` when ``T_1 = 0``): how far ``T_1 − 1`` is from meeting
+      the condition. While it exceeds the rounding error of the gap, the exact ``T_1`` is not smaller: the
+      exact increments ``g(t+1) − g(t)`` are non-increasing, the one into ``T_1`` is
+      ``g(T_1) − g(T_1 − 1) > −g(T_1 − 1)``, so g increases on ``0 … T_1`` and every earlier gap is below
+      ``g(T_1 − 1) < 0``;
+    * ``above = g(T_1)/size(T_1)``: while it exceeds the rounding error, the exact ``T_1`` is not larger.
+
+    ``None`` values when ``T_1`` is None. Backend numbers (``qᵗ`` as a power, not the scan's running
+    product: the two differ by O(t·eps), within the margin's own rounding)."""
+    if T1 is None:
+        return dict(below=None, above=None)
+    H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
+    g0 = s["gamma0"] / s["a"]
+    tau0 = tau(s["rho0"], bk)
+    lin = tau0 * H0 * H0 * s0 * s0
+
+    def gap_size(t):
+        return H0 * (c0 - q ** t * (c0 - g0)) - tau0 - t * lin, H0 * c0 + tau0 + t * lin
+
+    g1, n1 = gap_size(T1)
+    out = dict(below=math.inf, above=g1 / n1)
+    if T1 > 0:
+        g, n = gap_size(T1 - 1)
+        out["below"] = -g / n
+    return out
+
+
+def t1_closed_form_margin(cf: dict) -> object:
+    """The event margin of ``T_1^cf = max(0, ⌈x⌉)``, ``x = log(K/θ*)/λ`` (``cf`` from
+    :func:`t1_closed_form`): ``(x − (T_1^cf − 1))/max(1, |x|)``, the relative distance of the ceiling's
+    argument to the integer below — while it exceeds the rounding error of x, the exact ``T_1^cf`` is
+    not smaller. ``+∞`` where no ceiling fixes ``T_1^cf`` (``T_1^cf = 0``, η_γ = 1, or ``c_0 ≤ g_0``);
+    None when ``T_1^cf`` is None."""
+    T, x = cf.get("T1_cf"), cf.get("arg")
+    if T is None:
+        return None
+    if x is None or T == 0:
+        return math.inf
+    return (x - (T - 1)) / max(1, abs(x))
+
+
+def relative_rise(r1, k1, r0, k0):
+    """``(ρ_{t+1} − ρ_t)/ρ_{t+1}`` for ``ρ = r·2^k`` (floats or float64 arrays; the scaling of
+    :func:`bnverify.numerics.simulate.rises`): the margin of the comparison ``ρ_{t+1} > ρ_t`` relative to
+    its larger side on a rise (``(R − 1)/R`` with ``R = ρ_{t+1}/ρ_t``; ≈ the relative rise ``R − 1`` for
+    small rises, and ≤ 1). ``−∞`` where ``ρ_{t+1} ≤ 0``. The same operations on Python floats and on numpy
+    arrays: the streamed screen and :func:`rise_margin` get the same bits."""
+    if isinstance(r1, np.ndarray):
+        x = np.where(k1 == k0, r1, np.ldexp(r1, k1 - k0))
+        return np.where(x > 0, (x - r0) / np.where(x > 0, x, 1.0), -np.inf)
+    x = r1 if k1 == k0 else math.ldexp(r1, int(k1 - k0))
+    return (x - r0) / x if x > 0 else -math.inf
+
+
+def rise_margin(traj, t: int):
+    """The event margin of the rising label of step t, ``(ρ_{t+1} − ρ_t)/ρ_{t+1}`` (:func:`relative_rise`):
+    from ``|m|/α`` and the binary scale k on a floor-free float64 run (exact below the float64 range, as
+    the labels are), else from the ρ column in the trajectory's arithmetic."""
+    if traj.beta_scale is not None:
+        m, k = traj.beta_scale
+        al = traj["alpha"]
+        r = [float(abs(m[i]) / al[i]) if al[i] > 0 else math.inf for i in (t, t + 1)]
+        return relative_rise(r[1], int(k[t + 1]), r[0], int(k[t]))
+    rho = traj["rho"]
+    r0, r1 = rho[t], rho[t + 1]
+    if traj.backend.dtype is np.float64:
+        return relative_rise(float(r1), 0, float(r0), 0)
+    return (r1 - r0) / r1 if r1 > 0 else -math.inf
+
+
 def t1_closed_form(s: dict, bk: Backend) -> dict:
     """Closed-form ``T_1^cf`` (derivation: theorems/thm2_delayed_onset_closed_form.md).
 
@@ -109,13 +211,14 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     ``log(K/θ)/λ + 1 = (1−θ)M`` makes that automatic (⌈x⌉ < x + 1) and gives the smallest
     ``t_θ`` of this family: ``θ* = u/(λM)`` with ``u − log u = L := λM − λ − log(λMK)``,
     ``u = −W_{−1}(−e^{−L})`` (u ≥ 1). Returns a dict with ``T1_cf`` (None when no θ ∈ (0, 1)
-    exists: L < 1 or θ* ≥ 1), ``theta``, ``K``, ``M``, ``lam``, ``delta`` and ``valid`` (the
-    inequality ``t_θ < (1−θ)M`` re-checked). ``q = 0`` (η_γ = 1): ``T_1^cf = 1`` iff ``M > 1``."""
+    exists: L < 1 or θ* ≥ 1), ``theta``, ``K``, ``M``, ``lam``, ``delta``, ``valid`` (the
+    inequality ``t_θ < (1−θ)M`` re-checked) and ``arg``, the ceiling's argument ``log(K/θ)/λ`` (None
+    where no ceiling is taken). ``q = 0`` (η_γ = 1): ``T_1^cf = 1`` iff ``M > 1``."""
     H0, c0, s0, q = s["H0"], s["c0"], s["s0"], s["q"]
     g0 = s["gamma0"] / s["a"]
     tau0 = tau(s["rho0"], bk)
     delta = H0 * c0 - tau0
-    out = dict(T1_cf=None, theta=None, K=None, M=None, lam=None, delta=delta, valid=False, L=None)
+    out = dict(T1_cf=None, theta=None, K=None, M=None, lam=None, delta=delta, valid=False, L=None, arg=None)
     if not delta > 0:
         return out
     M = delta / (tau0 * H0 * H0 * s0 * s0) if s0 > 0 else None  # None: M = ∞
@@ -131,7 +234,8 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     lam = -bk.log1p(-s["eta_gamma"])
     out["lam"] = lam
     if M is None:  # s_0 = 0: θ → 1
-        out.update(T1_cf=max(0, bk.ceil_int(bk.log(K) / lam)), theta=1, valid=True)
+        x = bk.log(K) / lam
+        out.update(T1_cf=max(0, bk.ceil_int(x)), theta=1, valid=True, arg=x)
         return out
     lM = lam * M
     L = lM - lam - bk.log(lM * K)
@@ -145,9 +249,10 @@ def t1_closed_form(s: dict, bk: Backend) -> dict:
     theta = bk.scalar(u) / lM
     if not theta < 1:
         return out
-    t = max(0, bk.ceil_int(bk.log(K / theta) / lam))
+    x = bk.log(K / theta) / lam
+    t = max(0, bk.ceil_int(x))
     valid = t < (1 - theta) * M
-    out.update(T1_cf=t if valid else None, theta=theta, valid=bool(valid))
+    out.update(T1_cf=t if valid else None, theta=theta, valid=bool(valid), arg=x)
     return out
 
 

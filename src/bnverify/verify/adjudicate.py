@@ -72,16 +72,42 @@ def rung_name(backend_name: str, simulator: str) -> str:
     return backend_name + ("" if simulator == "full" else f"/{simulator}")
 
 
+EVENT_EPS_MULTIPLE = 64  # an event margin must also exceed this many eps per simulated step (event_reach)
+
+
+def event_reach(stmt: Statement, v: Verdict) -> float:
+    """The event margin a verdict needs for its integers to be out of rounding's reach:
+    ``max(rounding_reach, EVENT_EPS_MULTIPLE · T · eps)`` with T the verdict's horizon and eps its
+    backend's. The comparisons that fix the integers (a rise ρ_{t+1} > ρ_t after t steps, a scan's gap
+    after t terms) are made on numbers carrying O(t·eps) relative rounding (each step of the reduced
+    recurrence rounds a bounded number of times; the derivations, e.g. theorems/thm2_delayed_onset.md,
+    give the argument); 64 per step is the suite's EPS_MULTIPLE. For T ≤ 10⁶ steps in float64 the
+    first term, 1e-8, is the larger."""
+    try:
+        eps = float(get_backend(v.backend).eps)
+    except (ValueError, TypeError):
+        eps = 2.0 ** -52
+    return max(stmt.rounding_reach, EVENT_EPS_MULTIPLE * max(1, v.horizon or 0) * eps)
+
+
 def _doubtful(stmt: Statement, v: Verdict) -> bool:
     """Violations, undecided and unresolved verdicts are re-decided; so is a "holds" whose slack is
     within the statement's rounding reach — unless the bound is met trivially on the example
-    (``informative=False``, e.g. attained by ρ_0 itself), where the slack measures nothing."""
+    (``informative=False``, e.g. attained by ρ_0 itself), where the slack measures nothing, or unless
+    the verdict carries an **event margin** (``Verdict.event_margin``, not None) of at least
+    :func:`event_reach`. A claim between integers fixed by real-valued comparisons (first onset ≤ T_1)
+    has slack 0 when they are equal, which is no rounding doubt: the verdict can flip under rounding
+    only if one of those comparisons can, and the event margin is the smallest relative margin among
+    them. When it is beyond rounding's reach, every integer of the verdict is the exact one, and so is
+    the verdict."""
     if v.status == "undecided" and v.resolved and not v.retry:
         return False  # the horizon, not the precision, left it undecided
     if v.status in ("violated", "undecided") or not v.resolved:
         return True
-    return (v.status == "holds" and v.informative and v.slack is not None
-            and abs(v.slack) < stmt.rounding_reach)
+    if not (v.status == "holds" and v.informative and v.slack is not None and abs(v.slack) < stmt.rounding_reach):
+        return False
+    em = v.event_margin
+    return not (em is not None and em >= event_reach(stmt, v))
 
 
 def reduced_allowed(stmt: Statement, ex: Example, reads) -> bool:

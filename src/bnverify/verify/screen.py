@@ -18,7 +18,9 @@ A statement declares ``screen(S, C)``: a pure function of the summaries ``S`` an
 ``bound``, ``witness``, ``informative``. :func:`screen_examples` clears an example only when the
 comparison holds with a relative slack ≥ ``screen_margin`` (default :data:`SCREEN_MARGIN` = 1e-6,
 100 × the rounding reach of ``adjudicate._doubtful``; an uninformative bound, met trivially, is
-cleared as ``_doubtful`` screens it). A screen can only clear holds: everything it does not clear
+cleared as ``_doubtful`` screens it), or — for a claim between integers — with slack 0 and an
+``event_margin`` array (the screen's optional output, ``Verdict.event_margin``) ≥ that margin and
+≥ 64·T·eps. A screen can only clear holds: everything it does not clear
 goes through ``check()`` on a recorded trajectory (``batch.decide_many``), and an example decided
 by both whose verdicts disagree is an error.
 """
@@ -32,13 +34,14 @@ import numpy as np
 from bnverify.numerics.backends import FLOAT64
 from bnverify.numerics.simulate import OVERFLOW, _fp_quiet, reduced_step, renormalise, renormalise_array, rises
 from bnverify.numerics.trajectory import _MP
-from bnverify.regimes.edges import SETTLE_MARGIN, t2_value
+from bnverify.regimes.edges import SETTLE_MARGIN, relative_rise, t2_value
 from bnverify.regimes.whitened import tau
 from bnverify.verify.batch import lane_inputs
 from bnverify.verify.statement import needle_factor
 
 LANES = 2048  # runs side by side (numpy's per-call cost is shared by the lanes)
 SCREEN_MARGIN = 1e-6  # relative slack a screen needs to clear an informative holds (100 × rounding reach)
+EVENT_EPS_MULTIPLE = 64  # and an event margin also this many eps per step (adjudicate.event_reach)
 SLACK_TOL = 1e-12  # screen and check() slacks agree to this (relative to max(1, |slack|))
 MAX_EDGES = 64  # a run with more rising edges is not summarised edge by edge (check() decides it)
 
@@ -53,7 +56,9 @@ class Summaries:
     and edge modes; None where ``H ≤ τ(ρ)`` there); ``peak_rise`` / ``peak_rise_t``: the largest ρ_{t+1}
     over rising steps and its first row (−inf / −1 without a rise); ``rho_row0``: ρ at row 0 — without a
     rising step ρ never increases, so it is ``max_t ρ_t`` (first attained at row 0); ``rising``: the
-    number of rising steps. With ``edges``: ``edges[i]`` lists run i's rising edges as
+    number of rising steps; ``onset_rise``: the rise margin ``(ρ_{on+1} − ρ_on)/ρ_{on+1}`` of the first
+    onset (``edges.relative_rise``, the bits ``edges.rise_margin`` gives on the recorded run; nan without an
+    onset). With ``edges``: ``edges[i]`` lists run i's rising edges as
     ``(onset, length, ended, T2)`` (T2 an exact int, None where ``H ≤ τ(ρ)`` at the onset), and
     ``edges_overflow[i]`` says the run had more than :data:`MAX_EDGES`."""
 
@@ -68,6 +73,7 @@ class Summaries:
     rising: np.ndarray
     edges: list | None = None
     edges_overflow: np.ndarray | None = None
+    onset_rise: np.ndarray | None = None
 
     def __len__(self):
         return len(self.T)
@@ -91,7 +97,7 @@ def t2_at_state(eta_eff, a, gamma, rho_col, m, k, alpha):
 
 
 _LANE_F = ("a_", "eta_", "eg_", "lim_x", "lim_dg", "alpha", "m", "gamma", "r_prev", "rc_prev", "eff_prev",
-           "g_prev", "al_prev", "m_prev", "pk", "pa")
+           "g_prev", "al_prev", "m_prev", "pk", "pa", "orise")
 _LANE_I = ("run", "t_run", "hor", "k", "k_prev", "onset", "settle", "pkt", "nrise", "cur_on")
 _LANE_B = ("up_prev",)
 TAIL = 48  # once the queue is empty, the last 48 lanes finish in a scalar loop of the same operations (≈ 1 µs per
@@ -109,7 +115,7 @@ class _Runs:
                            peak_rise_t=np.full(R, -1, dtype=np.int64),
                            rho_row0=np.full(R, -np.inf),
                            rising=np.zeros(R, dtype=np.int64), edges=[[] for _ in range(R)] if edges else None,
-                           edges_overflow=np.zeros(R, dtype=bool) if edges else None)
+                           edges_overflow=np.zeros(R, dtype=bool) if edges else None, onset_rise=np.full(R, np.nan))
         self.open_t2: dict = {}  # run -> T_2 of its open edge
 
     def onset(self, i, on, first, hor, t2args):
@@ -133,9 +139,9 @@ class _Runs:
         if self.want_edges and not self.S.edges_overflow[i]:
             self.S.edges[i].append((on, t - on, True, self.open_t2.get(i)))
 
-    def finish(self, i, T, finished, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on):
+    def finish(self, i, T, finished, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on, orise):
         S = self.S
-        S.finished[i], S.T[i] = finished, T
+        S.finished[i], S.T[i], S.onset_rise[i] = finished, T, orise
         S.onset[i], S.settle[i], S.rising[i] = onset, settle, nrise
         S.peak_rise[i], S.peak_rise_t[i], S.rho_row0[i] = pk, pkt, pa
         if self.want_edges and finished and up_prev and not S.edges_overflow[i]:  # an edge still rising at T
@@ -180,13 +186,14 @@ def stream_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, *, pilo
             L["onset"][s_] = L["settle"][s_] = L["pkt"][s_] = L["cur_on"][s_] = -1
             L["nrise"][s_] = 0
             L["pk"][s_] = L["pa"][s_] = -np.inf
+            L["orise"][s_] = np.nan
             L["up_prev"][s_] = False
             L["r_prev"][s_], L["k_prev"][s_] = np.inf, K0[i_]  # row 0 has no predecessor: never rising
 
     def finish(s_, T, finished):
         res.finish(int(L["run"][s_]), T, finished, int(L["onset"][s_]), int(L["settle"][s_]), int(L["nrise"][s_]),
                    float(L["pk"][s_]), int(L["pkt"][s_]), float(L["pa"][s_]), bool(L["up_prev"][s_]),
-                   int(L["cur_on"][s_]))
+                   int(L["cur_on"][s_]), float(L["orise"][s_]))
 
     load(range(B))
     g = 0
@@ -240,6 +247,8 @@ def stream_lanes(a, L_star, alpha0, beta0, gamma0, eta, eta_g, horizons, *, pilo
             if start.any():
                 first = start & (L["onset"] < 0)
                 L["onset"][first] = t_run[first] - 1
+                if first.any():
+                    L["orise"][first] = relative_rise(r_t[first], k[first], L["r_prev"][first], k_prev[first])
                 if events:
                     for s_ in np.flatnonzero(start):
                         i_ = int(run[s_])
@@ -292,7 +301,7 @@ def _tail_lane(res: _Runs, v: dict, pilot_margin, events) -> None:
     a, eta, eg, lim_x, lim_dg = v["a_"], v["eta_"], v["eg_"], v["lim_x"], v["lim_dg"]
     alpha, m, gamma, k, t, hor = v["alpha"], v["m"], v["gamma"], v["k"], v["t_run"], v["hor"]
     onset, settle, nrise, cur_on, up_prev = v["onset"], v["settle"], v["nrise"], v["cur_on"], v["up_prev"]
-    pk, pkt, pa = v["pk"], v["pkt"], v["pa"]
+    pk, pkt, pa, orise = v["pk"], v["pkt"], v["pa"], v["orise"]
     r_prev, k_prev, rc_prev = v["r_prev"], v["k_prev"], v["rc_prev"]
     eff_prev, g_prev, al_prev, m_prev = v["eff_prev"], v["g_prev"], v["al_prev"], v["m_prev"]
     sqrt, ldexp, inf = math.sqrt, math.ldexp, math.inf
@@ -306,7 +315,7 @@ def _tail_lane(res: _Runs, v: dict, pilot_margin, events) -> None:
         except (ZeroDivisionError, OverflowError, ValueError):  # numpy: nan/inf, i.e. a diverged run
             ok = False
         if not ok:
-            res.finish(i, t, False, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on)
+            res.finish(i, t, False, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on, orise)
             return
         r_t = abs(m) / alpha if alpha > 0 else inf
         rc = ldexp(r_t, k) if k else r_t
@@ -319,6 +328,7 @@ def _tail_lane(res: _Runs, v: dict, pilot_margin, events) -> None:
                 first = onset < 0
                 if first:
                     onset = t - 1
+                    orise = relative_rise(r_t, k, r_prev, k_prev)
                 if events:
                     cur_on = t - 1
                     hor = res.onset(i, t - 1, first, hor, (np.float64(eff_prev), np.float64(a), np.float64(g_prev),
@@ -337,7 +347,7 @@ def _tail_lane(res: _Runs, v: dict, pilot_margin, events) -> None:
                 hor = min(hor, t + pilot_margin)
         up_prev = up
         if hor == t:
-            res.finish(i, t, True, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on)
+            res.finish(i, t, True, onset, settle, nrise, pk, pkt, pa, up_prev, cur_on, orise)
             return
         r_prev, k_prev, rc_prev = r_t, k, rc
         eff_prev, g_prev, al_prev, m_prev = eta_eff, gamma, alpha, m
@@ -497,12 +507,19 @@ def screen_examples(stmt, examples, lanes: int = LANES) -> ScreenResult:
         slack = np.where(bnd != 0, diff / np.abs(bnd), diff)
     margin = getattr(stmt, "screen_margin", SCREEN_MARGIN)
     clear = elig & holds & np.isfinite(obs) & (~inf_ | (slack >= margin))
+    em = out.get("event_margin")
+    if em is not None:  # integer slack 0 is no rounding doubt when the events that fix the integers are far
+        # from rounding (adjudicate._doubtful; the reach here is the screen's margin, and at least 64·T·eps)
+        em = np.asarray(em, dtype=np.float64)
+        reach = np.maximum(margin, EVENT_EPS_MULTIPLE * S.T.astype(np.float64) * FLOAT64.eps)
+        clear |= elig & holds & np.isfinite(obs) & inf_ & (slack == 0) & (em >= reach)
     cleared = {}
     for i in np.flatnonzero(clear):
         j = rows[i][0]
         w = int(wit[i]) if wit[i] >= 0 else None
         cleared[j] = Verdict("holds", witness=w, observed=float(obs[i]), bound=float(bnd[i]), slack=float(slack[i]),
                              backend=FLOAT64.name, horizon=int(S.T[i]), simulator="reduced", informative=bool(inf_[i]),
+                             event_margin=float(em[i]) if em is not None else None,
                              message=f"screened on streamed summaries: observed {float(obs[i]):.17g} <= bound "
                                      f"{float(bnd[i]):.17g} at t = {w} (horizon {int(S.T[i])})")
     return ScreenResult(cleared, S, time.perf_counter() - t0)
@@ -511,7 +528,8 @@ def screen_examples(stmt, examples, lanes: int = LANES) -> ScreenResult:
 def agree(screened, checked) -> tuple[bool, str]:
     """Do a screen's verdict and ``check()``'s (the same example, float64) agree? ``check()`` must say
     holds, with the same informativeness and a slack within :data:`SLACK_TOL` (relative to
-    ``max(1, |slack|)``) of the screen's. Returns ``(agree, why not)``."""
+    ``max(1, |slack|)``) of the screen's, and — where the screen reports an event margin — the same event
+    margin (to ``SLACK_TOL``). Returns ``(agree, why not)``."""
     if checked is None or checked.status != "holds":
         return False, f"check() says {getattr(checked, 'status', None)}: {getattr(checked, 'message', '')[:200]}"
     if bool(checked.informative) != bool(screened.informative):
@@ -521,4 +539,7 @@ def agree(screened, checked) -> tuple[bool, str]:
     s, c = screened.slack, checked.slack
     if c is None or not abs(s - c) <= SLACK_TOL * max(1.0, abs(c)):
         return False, f"slack: check() {c!r}, screen {s!r}"
+    se, ce = screened.event_margin, checked.event_margin
+    if se is not None and not (ce is not None and (se == ce or abs(se - ce) <= SLACK_TOL * max(1.0, abs(ce)))):
+        return False, f"event margin: check() {ce!r}, screen {se!r}"
     return True, ""

@@ -55,11 +55,16 @@ class Verdict:
     # True: decided on balls (the Arb backend), every comparison certain — a proof for this example
     # (bnverify.verify.certify withdraws it when the check went through float())
     certified: bool = False
+    # The *event margin* of a verdict whose observed value and bound are integers fixed by real-valued
+    # comparisons (a first rising step, a scan's T_1, a ceiling): the smallest relative margin of those
+    # comparisons, so that no integer of the verdict can move under rounding while it exceeds the rounding
+    # reach (``adjudicate._doubtful``, ``screen.screen_examples``). None: not computed (today's behaviour).
+    event_margin: float | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"status: expected one of {STATUSES}, got {self.status!r}")
-        for k in ("observed", "bound", "slack"):
+        for k in ("observed", "bound", "slack", "event_margin"):
             v = getattr(self, k)
             if v is not None:
                 setattr(self, k, float(v))
@@ -73,8 +78,10 @@ class Verdict:
         return self.status != "vacuous"
 
     def to_dict(self) -> dict:
+        """The fields as a dict (a non-finite slack as None; ``event_margin`` only where computed, so the
+        records of every other verdict are what they were before the field existed)."""
         return {k: (None if isinstance(v, float) and not math.isfinite(v) and k == "slack" else v)
-                for k, v in asdict(self).items()}
+                for k, v in asdict(self).items() if not (k == "event_margin" and v is None)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Verdict":
@@ -249,31 +256,34 @@ class Statement:
         kw.setdefault("certified", traj.backend.encloses and status in ("holds", "violated", "vacuous"))
         return Verdict(status, backend=traj.backend.name, horizon=traj.horizon, simulator=traj.source, **kw)
 
-    def _bound(self, traj, ok, observed, bound, diff, witness, message, resolved, informative) -> Verdict:
+    def _bound(self, traj, ok, observed, bound, diff, witness, message, resolved, informative,
+               event_margin=None) -> Verdict:
         """Three-valued: ``ok()`` is True / False, or raises Uncertain (balls too wide) → "undecided"."""
         try:
             status = "holds" if ok() else "violated"
         except Uncertain as exc:
             status, message = "undecided", f"the balls do not decide the bound ({str(exc)[:120]}); {message}"
         v = self._v(traj, status, witness=witness, observed=observed, bound=bound, slack=_rel(diff, bound),
-                    message=message, resolved=resolved, informative=informative)
+                    message=message, resolved=resolved, informative=informative, event_margin=event_margin)
         v._raw = (observed, bound)
         return v
 
     def upper_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
-                    informative=True) -> Verdict:
+                    informative=True, event_margin=None) -> Verdict:
         """Verdict for ``observed ≤ bound`` (the comparison is made on the backend's numbers; on balls
         it is three-valued: holds / violated, certified, or "undecided" when the balls overlap).
         ``informative=False``: the bound is met trivially on this example (e.g. attained at t = 0),
-        so its tightness says nothing and is not reported."""
+        so its tightness says nothing and is not reported. ``event_margin``: for integer observed values
+        and bounds, the smallest relative margin of the real-valued comparisons that fix them
+        (:attr:`Verdict.event_margin`; None: not computed)."""
         return self._bound(traj, lambda: observed <= bound, observed, bound, bound - observed, witness, message,
-                           resolved, informative)
+                           resolved, informative, event_margin)
 
     def lower_bound(self, traj, observed, bound, witness=None, message="", resolved=True,
-                    informative=True) -> Verdict:
+                    informative=True, event_margin=None) -> Verdict:
         """Verdict for ``observed ≥ bound`` (see :meth:`upper_bound`)."""
         return self._bound(traj, lambda: observed >= bound, observed, bound, observed - bound, witness, message,
-                           resolved, informative)
+                           resolved, informative, event_margin)
 
     def identity(self, traj, error, tolerance, witness=None, message="") -> Verdict:
         """Verdict for an identity: largest relative ``error`` against ``tolerance``."""
