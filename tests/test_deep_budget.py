@@ -1,6 +1,6 @@
 """make deep's budgets (planning.deep_budget): issue 19's depth targets, 10⁴ float64 draws per statement and
 10⁵ per screened reduced-recurrence statement, each times its deep_scale; mutants as the report's."""
-from bnverify.verify.planning import SCREEN_CHUNK, campaign_budget, deep_budget
+from bnverify.verify.planning import SCREEN_CHUNK, Budget, campaign_budget, deep_budget
 from bnverify.verify.registry import load
 
 
@@ -15,7 +15,9 @@ def test_depth_targets():
     assert b.total() == 10_000 and (b.hypothesis, b.hunt) == (2_500, 2_500)
     peak = stmts["thm3.peak_bound@reconstructed-v1"]
     b = deep_budget(peak, 10_000, 100_000, "float64")
-    assert b.total() == 100_000 and b.chunk == SCREEN_CHUNK and b.sweep + b.focus == 95_000
+    assert b.total() == 100_000 and b.chunk == SCREEN_CHUNK
+    report_like = Budget.split(round(10_000 * peak.report_scale), focus=True)  # the report's shares of n
+    assert (b.hypothesis, b.hunt) == (report_like.hypothesis, report_like.hunt)
     comparison = stmts["thm3.duration@comparison-v2"]  # reduced, no screen, seconds per example
     assert comparison.deep_scale < 1
     assert deep_budget(comparison, 10_000, 100_000, "float64").total() == round(10_000 * comparison.deep_scale)
