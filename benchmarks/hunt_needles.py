@@ -10,16 +10,22 @@ within ``CORNER`` of 0 or 1), on a face (some coordinate so), and not informativ
 undecided, artefact, error or an ``informative=False`` verdict). ``--rate`` also times the hunt
 (examples/s) on thm3.peak_bound (reduced recurrence) and lemma4 (logistic).
 
-It uses only ``plan_hunt`` and ``run_unit``, so it runs unchanged at any commit: the "before" column
-of benchmarks/RESULTS.md is this script run at 132b780.
+It uses only ``plan_hunt`` and ``run_unit``, so it runs unchanged at any commit: ``--rev REV`` runs
+it on a ``git archive`` snapshot of REV's library (the "before" column of benchmarks/RESULTS.md is
+``--rev 132b780``, the commit before decision 4).
 
-    python benchmarks/hunt_needles.py [--budget 256] [--seeds 5] [--rate] [--json out.json]
+    python benchmarks/hunt_needles.py [--budget 256] [--seeds 5] [--rate] [--rev 132b780] [--json out.json]
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import warnings
 
@@ -59,20 +65,44 @@ def where(recs) -> dict:
                 violated=int(sum(r["outcome"] == "violated" for r in recs)))
 
 
+def snapshot(rev: str, root: str) -> str:
+    """``git archive rev`` of src/bnverify and theorems/ as an importable ``bnverify`` package under ``root``."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tar = subprocess.run(["git", "-C", repo, "archive", rev, "src/bnverify", "theorems"], check=True,
+                         capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        t.extractall(root, filter="data")
+    os.rename(os.path.join(root, "src", "bnverify"), os.path.join(root, "bnverify"))
+    os.rename(os.path.join(root, "theorems"), os.path.join(root, "bnverify", "theorems"))
+    return root
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=int, default=256)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--rate", action="store_true", help="also time the hunt on thm3.peak_bound and lemma4")
-    ap.add_argument("--only", default=None, help="needles whose key contains this string")
+    ap.add_argument("--only", default=None, help="needles whose key contains one of these (comma-separated) strings")
+    ap.add_argument("--skip", default=None, help="leave out needles whose key contains one of these strings")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--rev", default=None, help="measure the library of this commit (a git archive snapshot)")
     args = ap.parse_args(argv)
+    if args.rev:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        i = argv.index("--rev")
+        del argv[i:i + 2]
+        with tempfile.TemporaryDirectory() as root:
+            env = dict(os.environ, PYTHONPATH=snapshot(args.rev, root))
+            return subprocess.run([sys.executable, os.path.abspath(__file__), *argv], env=env).returncode
     warnings.simplefilter("ignore")
     rows, total = [], dict(found=0, runs=0, n=0, corner=0, face=0, uninformative=0)
-    print(f"hunt alone, budget {args.budget}, seeds 0..{args.seeds - 1}")
+    import bnverify
+
+    print(f"hunt alone, budget {args.budget}, seeds 0..{args.seeds - 1}; library {os.path.dirname(bnverify.__file__)}")
     print(f"{'needle':32} {'found':>7} {'corner':>7} {'face':>7} {'uninf.':>7} {'s':>6}")
     for m in needles():
-        if args.only and args.only not in m.key:
+        if args.only and not any(x in m.key for x in args.only.split(",")) or \
+                args.skip and any(x in m.key for x in args.skip.split(",")):
             continue
         found, acc, secs = 0, dict(n=0, corner=0, face=0, uninformative=0), 0.0
         for s in range(args.seeds):

@@ -157,3 +157,11 @@ def test_same_seed_same_points_on_a_statement(peak):
     a = [r["u"] for u in units for r in searchers.run_unit(u, peak)]
     b = [r["u"] for u in units for r in searchers.run_unit(u, peak)]
     assert a == b and len(a) == 24
+
+
+def test_a_space_of_few_cases_ends(monkeypatch):
+    """Every point maps to one of two cases: the hunt decides both and ends (no endless restarts)."""
+    space = Space((Param.integer("k", 0, 1), Param.integer("j", 0, 0)), build=lambda v: v)
+    monkeypatch.setattr(searchers, "decide_points", _fake_decide(lambda u: 1.0))
+    recs = searchers._hunt(_Fake(), space, Unit("fake@v1", "hunt", 0, 50, 0), lambda r: None)
+    assert 1 <= len(recs) <= 2

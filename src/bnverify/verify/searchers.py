@@ -188,11 +188,12 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     seen: dict[tuple, dict] = {}
     good: list[np.ndarray] = []  # the informative points decided so far (the penalty's distance)
     starts = _hunt_starts(unit, space.dim)
-    restart = 0
-    while len(out) < unit.count:
-        stop = _hunt_restart(stmt, space, unit, next(starts), restart, out, seen, good, on_record)
-        if stop:
+    restart, idle = 0, 0
+    while len(out) < unit.count and idle < 3:  # three restarts in a row with no new case: the space is exhausted
+        n = len(out)
+        if _hunt_restart(stmt, space, unit, next(starts), restart, out, seen, good, on_record):
             break
+        idle = idle + 1 if len(out) == n else 0
         restart += 1
     return out
 
