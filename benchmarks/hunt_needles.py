@@ -5,8 +5,9 @@ runs alone as ``bnverify check KEY --search hunt --examples BUDGET --seed S`` pl
 (``planning.plan_hunt`` with no phase-1 records, then ``searchers.run_unit`` on each restart), the
 whole budget spent (no stop at the first violation, so that where the evaluations go is measured
 over the same budget on every side). Per needle: seeds in which the hunt found a violation (outcome
-``violated``, i.e. confirmed up the ladder), evaluations at a box corner (every coordinate of ``u``
-within ``CORNER`` of 0 or 1), on a face (some coordinate so), and not informative (vacuous,
+``violated``, i.e. confirmed up the ladder), evaluations at a box corner (``u``
+within ``CORNER`` of 0 or 1 on two coordinates or more — the corners where a slack tends to 0 asymptotically
+are two bounds, ρ_0 = 1e-10 and η_γ = 1e-4), on a face (some coordinate so), and not informative (vacuous,
 undecided, artefact, error or an ``informative=False`` verdict). ``--rate`` also times the hunt
 (examples/s) on thm3.peak_bound (reduced recurrence) and lemma4 (logistic).
 
@@ -60,7 +61,8 @@ def informative(r) -> bool:
 def where(recs) -> dict:
     U = np.array([r["u"] for r in recs], float)
     edge = (U < CORNER) | (U > 1 - CORNER)
-    return dict(n=len(recs), corner=int(edge.all(axis=1).sum()), face=int(edge.any(axis=1).sum()),
+    k = edge.sum(axis=1)
+    return dict(n=len(recs), corner=int((k >= min(2, U.shape[1])).sum()), face=int((k >= 1).sum()),
                 uninformative=int(sum(not informative(r) for r in recs)),
                 violated=int(sum(r["outcome"] == "violated" for r in recs)))
 
@@ -104,16 +106,17 @@ def main(argv=None) -> int:
         if args.only and not any(x in m.key for x in args.only.split(",")) or \
                 args.skip and any(x in m.key for x in args.skip.split(",")):
             continue
-        found, acc, secs = 0, dict(n=0, corner=0, face=0, uninformative=0), 0.0
+        found, acc, secs, points = 0, dict(n=0, corner=0, face=0, uninformative=0), 0.0, []
         for s in range(args.seeds):
             recs, dt = hunt(m, args.budget, s)
             w = where(recs)
+            points.append([(r["u"], r["outcome"], informative(r)) for r in recs])
             found += w["violated"] > 0
             secs += dt
             for k in acc:
                 acc[k] += w[k]
         name = m.key.split("@")[0]
-        rows.append(dict(needle=name, found=found, seeds=args.seeds, seconds=secs, **acc))
+        rows.append(dict(needle=name, found=found, seeds=args.seeds, seconds=secs, points=points, **acc))
         total["found"] += found
         total["runs"] += args.seeds
         for k in acc:

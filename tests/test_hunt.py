@@ -119,8 +119,8 @@ def test_a_restart_at_a_corner_is_cut(monkeypatch):
     U = np.array([r["u"] for r in recs])
     at = np.array([searchers.at_corner(u, 3) for u in U])
     assert at.mean() < 0.5
-    # every planned start was used: points near each of them
-    for s in restarts:
+    # the budget went on to the next planned starts: points near them
+    for s in restarts[:2]:
         assert np.min(np.linalg.norm(U - np.array(s), axis=1)) < 0.1
 
 

@@ -142,10 +142,10 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
     return out
 
 
-CORNER = 1e-3  # a point of the unit cube within this of 0 or 1 on a coordinate is on that face
-STALL_GENERATIONS = 5  # a restart whose best objective improved less than STALL_TOL over so many generations ends
-STALL_TOL = 1e-3
-CORNER_GENERATIONS = 3  # a restart whose best point sat at a box corner so many generations in a row ends
+CORNER = 0.01  # a point of the unit cube within this of 0 or 1 on a coordinate is on that face
+STALL_GENERATIONS = 5  # a restart whose best objective improved by less than STALL_TOL of itself over so many
+STALL_TOL = 0.01  # generations ends (relative: a needle's slack can be 1e-9 everywhere, Lemma 4)
+CORNER_GENERATIONS = 2  # a restart whose best point sat at a box corner so many generations in a row ends
 
 
 def _objective(rec, near: float | None = None) -> float:
@@ -179,7 +179,7 @@ def _hunt_starts(unit, dim: int):
 
 def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     """CMA-ES on the unit cube, restarted: a restart ends when CMA-ES stops, when its best objective
-    stagnates (less than STALL_TOL over STALL_GENERATIONS generations) or when its best point sits at
+    stagnates (improved by less than STALL_TOL of itself over STALL_GENERATIONS generations) or when its best point sits at
     a box corner (CORNER_GENERATIONS generations in a row: where a slack tends to 0 only
     asymptotically); the rest of the unit's budget goes to the next start (:func:`_hunt_starts`).
     Each generation's new cases are decided together (:func:`decide_points`: one batch on the
@@ -244,7 +244,7 @@ def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record) ->
         history.append(min(F[i], history[-1]) if history else F[i])
         cornered = cornered + 1 if F[i] < PENALTY and at_corner(us[i], space.dim) else 0
         stalled = len(history) > STALL_GENERATIONS and \
-            history[-1 - STALL_GENERATIONS] - history[-1] < STALL_TOL
+            history[-1 - STALL_GENERATIONS] - history[-1] <= STALL_TOL * abs(history[-1])
         if cornered >= CORNER_GENERATIONS or stalled:
             break
     return False
