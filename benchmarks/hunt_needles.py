@@ -5,7 +5,8 @@ runs alone as ``bnverify check KEY --search hunt --examples BUDGET --seed S`` pl
 (``planning.plan_hunt`` with no phase-1 records, then ``searchers.run_unit`` on each restart), the
 whole budget spent (no stop at the first violation, so that where the evaluations go is measured
 over the same budget on every side). Per needle: seeds in which the hunt found a violation (outcome
-``violated``, i.e. confirmed up the ladder), evaluations at a box corner (``u``
+``violated``, i.e. confirmed up the ladder), the median evaluations to the first one (``first``, over
+the seeds that found one; the restarts run one after another), evaluations at a box corner (``u``
 within ``CORNER`` of 0 or 1 on two coordinates or more — the corners where a slack tends to 0 asymptotically
 are two bounds, ρ_0 = 1e-10 and η_γ = 1e-4), on a face (some coordinate so), and not informative (vacuous,
 undecided, artefact, error or an ``informative=False`` verdict). ``--rate`` also times the hunt
@@ -62,7 +63,9 @@ def where(recs) -> dict:
     U = np.array([r["u"] for r in recs], float)
     edge = (U < CORNER) | (U > 1 - CORNER)
     k = edge.sum(axis=1)
+    v = [i for i, r in enumerate(recs) if r["outcome"] == "violated"]
     return dict(n=len(recs), corner=int((k >= min(2, U.shape[1])).sum()), face=int((k >= 1).sum()),
+                first=v[0] + 1 if v else None,
                 uninformative=int(sum(not informative(r) for r in recs)),
                 violated=int(sum(r["outcome"] == "violated" for r in recs)))
 
@@ -101,30 +104,34 @@ def main(argv=None) -> int:
     import bnverify
 
     print(f"hunt alone, budget {args.budget}, seeds 0..{args.seeds - 1}; library {os.path.dirname(bnverify.__file__)}")
-    print(f"{'needle':32} {'found':>7} {'corner':>7} {'face':>7} {'uninf.':>7} {'s':>6}")
+    print(f"{'needle':32} {'found':>7} {'first':>6} {'corner':>7} {'face':>7} {'uninf.':>7} {'s':>6}")
     for m in needles():
         if args.only and not any(x in m.key for x in args.only.split(",")) or \
                 args.skip and any(x in m.key for x in args.skip.split(",")):
             continue
-        found, acc, secs, points = 0, dict(n=0, corner=0, face=0, uninformative=0), 0.0, []
+        found, acc, secs, points, first = 0, dict(n=0, corner=0, face=0, uninformative=0), 0.0, [], []
         for s in range(args.seeds):
             recs, dt = hunt(m, args.budget, s)
             w = where(recs)
             points.append([(r["u"], r["outcome"], informative(r)) for r in recs])
             found += w["violated"] > 0
+            first += [w["first"]] if w["first"] else []
             secs += dt
             for k in acc:
                 acc[k] += w[k]
         name = m.key.split("@")[0]
-        rows.append(dict(needle=name, found=found, seeds=args.seeds, seconds=secs, points=points, **acc))
+        med = float(np.median(first)) if first else None
+        rows.append(dict(needle=name, found=found, seeds=args.seeds, seconds=secs, first=first, points=points, **acc))
         total["found"] += found
         total["runs"] += args.seeds
         for k in acc:
             total[k] += acc[k]
-        print(f"{name:32} {found:>3}/{args.seeds:<3} {acc['corner'] / acc['n']:>7.1%} {acc['face'] / acc['n']:>7.1%} "
+        print(f"{name:32} {found:>3}/{args.seeds:<3} {med if med is not None else '-':>6} "
+              f"{acc['corner'] / acc['n']:>7.1%} {acc['face'] / acc['n']:>7.1%} "
               f"{acc['uninformative'] / acc['n']:>7.1%} {secs:>6.0f}", flush=True)
     n = max(1, total["n"])
-    print(f"{'all':32} {total['found']:>3}/{total['runs']:<3} {total['corner'] / n:>7.1%} {total['face'] / n:>7.1%} "
+    print(f"{'all':32} {total['found']:>3}/{total['runs']:<3} {'':>6} {total['corner'] / n:>7.1%} "
+          f"{total['face'] / n:>7.1%} "
           f"{total['uninformative'] / n:>7.1%}")
     rates = {}
     if args.rate:

@@ -90,8 +90,8 @@ def _fake_decide(slack_of, informative_at=lambda u: True):
         for u, i in zip(points, indices):
             u = np.asarray(u, float)
             s, inf = float(slack_of(u)), bool(informative_at(u))
-            out.append(dict(searcher=searcher, index=i, u=[float(x) for x in u], outcome="holds" if s >= 0 else "violated",
-                            slack=s, final=dict(informative=inf)))
+            out.append(dict(searcher=searcher, index=i, u=[float(x) for x in u],
+                            outcome="holds" if s >= 0 else "violated", slack=s, final=dict(informative=inf)))
         return out
     return decide_points
 

@@ -179,9 +179,9 @@ def _hunt_starts(unit, dim: int):
 
 def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     """CMA-ES on the unit cube, restarted: a restart ends when CMA-ES stops, when its best objective
-    stagnates (improved by less than STALL_TOL of itself over STALL_GENERATIONS generations) or when its best point sits at
-    a box corner (CORNER_GENERATIONS generations in a row: where a slack tends to 0 only
-    asymptotically); the rest of the unit's budget goes to the next start (:func:`_hunt_starts`).
+    stagnates (improved by less than STALL_TOL of itself over STALL_GENERATIONS generations) or when
+    its best point sits at a box corner (CORNER_GENERATIONS generations in a row: where a slack tends
+    to 0 only asymptotically); the rest of the unit's budget goes to the next start (:func:`_hunt_starts`).
     Each generation's new cases are decided together (:func:`decide_points`: one batch on the
     reduced recurrence). The same unit draws the same points."""
     out: list[dict] = []
