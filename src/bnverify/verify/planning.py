@@ -206,10 +206,11 @@ def cell_of(u, axes: list[int], bins: int) -> tuple:
 
 
 def cell_point(cell: tuple, axes: list[int], bins: int, dim: int, rng) -> tuple:
-    """A random point of ``cell`` (its coordinates off the axes drawn over [0, 1])."""
+    """A uniform random point of ``cell`` (its coordinates off the axes drawn over [0, 1]): the starts
+    of the empty cells together are a stratified uniform sample of the cube."""
     u = rng.random(dim)
     for i, c in zip(axes, cell):
-        u[i] = (c + 0.1 + 0.8 * u[i]) / bins
+        u[i] = (c + u[i]) / bins
     return tuple(float(x) for x in u)
 
 
