@@ -145,7 +145,7 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
 CORNER = 0.01  # a point of the unit cube within this of 0 or 1 on a coordinate is on that face
 STALL_GENERATIONS = 5  # a restart whose best objective improved by less than STALL_TOL of itself over so many
 STALL_TOL = 0.01  # generations ends (relative: a needle's slack can be 1e-9 everywhere, Lemma 4)
-CORNER_GENERATIONS = 2  # a restart whose best point sat at a box corner so many generations in a row ends
+CORNER_GENERATIONS = 2  # a restart whose best point sat at a box corner, not improving, so many generations ends
 
 
 def _objective(rec, near: float | None = None) -> float:
@@ -180,8 +180,9 @@ def _hunt_starts(unit, dim: int):
 def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     """CMA-ES on the unit cube, restarted: a restart ends when CMA-ES stops, when its best objective
     stagnates (improved by less than STALL_TOL of itself over STALL_GENERATIONS generations) or when
-    its best point sits at a box corner (CORNER_GENERATIONS generations in a row: where a slack tends
-    to 0 only asymptotically); the rest of the unit's budget goes to the next start (:func:`_hunt_starts`).
+    its best point sits at a box corner without improving (CORNER_GENERATIONS generations in a row:
+    where a slack tends to 0 only asymptotically); the rest of the unit's budget goes to the next
+    start (:func:`_hunt_starts`).
     Each generation's new cases are decided together (:func:`decide_points`: one batch on the
     reduced recurrence). The same unit draws the same points."""
     out: list[dict] = []
@@ -242,7 +243,10 @@ def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record) ->
         es.tell(X, F)
         i = int(np.argmin(F))
         history.append(min(F[i], history[-1]) if history else F[i])
-        cornered = cornered + 1 if F[i] < PENALTY and at_corner(us[i], space.dim) else 0
+        # at a corner and no longer improving there (a slack that tends to 0 only asymptotically): cut; a
+        # slack still falling at a corner may cross 0 there (Theorem 3's duration needle sits at η_γ's bound)
+        pinned = len(history) > 1 and history[-2] - history[-1] <= STALL_TOL * abs(history[-1])
+        cornered = cornered + 1 if 0 <= F[i] < PENALTY and pinned and at_corner(us[i], space.dim) else 0
         stalled = len(history) > STALL_GENERATIONS and \
             history[-1 - STALL_GENERATIONS] - history[-1] <= STALL_TOL * abs(history[-1])
         if cornered >= CORNER_GENERATIONS or stalled:
