@@ -32,7 +32,7 @@ def _phase1(space, n=64, seed=0):
 def _cells(space, phase1, units):
     decided = sorted((r for r in phase1 if informative(r)), key=lambda r: r["slack"])
     axes = hunt_axes(space, decided)
-    _, bins = hunt_cells(space, axes, max(8, 2 * len(units)))
+    _, bins = hunt_cells(axes, max(8, 2 * len(units)))
     starts = [u.x0 for u in units] + [x for u in units for x in u.restarts]
     return axes, [cell_of(x, axes, bins) for x in starts], starts, decided
 

@@ -190,7 +190,7 @@ def hunt_axes(space, decided: list[dict], m: int = 3) -> list[int]:
     return (cont + [i for i in decisive if i not in cont])[:m]
 
 
-def hunt_cells(space, axes: list[int], n: int = HUNT_CELLS) -> tuple[list[tuple], int]:
+def hunt_cells(axes: list[int], n: int = HUNT_CELLS) -> tuple[list[tuple], int]:
     """The cells of the unit cube the hunt restarts in: a grid of ``b`` bins on each of ``axes`` with
     ``b^len(axes) >= n`` (3 axes: the 8 octants), each cell a tuple of bin indices, in grid order;
     returns ``(cells, b)``."""
@@ -227,10 +227,12 @@ def plan_hunt(stmt, budget: Budget, phase1: list[dict], *, seed=0, backend="floa
         return []
     k = max(1, min(budget.hunt_restarts, budget.hunt // 8 or 1))
     space = stmt.space()
-    decided = [r for r in phase1 if informative(r) and r.get("u") is not None and len(r["u"]) == space.dim]
+    # a focus sweep's points are in its focus region's cube, not the space's: not starts
+    decided = [r for r in phase1 if informative(r) and r.get("searcher") != "focus" and r.get("u") is not None
+               and len(r["u"]) == space.dim]
     decided.sort(key=lambda r: r["slack"])
     axes = hunt_axes(space, decided)
-    cells, bins = hunt_cells(space, axes, max(HUNT_CELLS, 2 * k))
+    cells, bins = hunt_cells(axes, max(HUNT_CELLS, 2 * k))
     rng = np.random.default_rng([int(seed) if seed is not None and seed >= 0 else 0, 0x4B7])
     best: dict[tuple, tuple] = {}  # cell -> the tightest informative start in it
     for r in decided:
