@@ -40,6 +40,7 @@ class Unit:
     focus: str | None = None  # sweep: a named focus region of the space instead of the whole space
     certify: str = "doubtful"  # adjudicate.decide's policy: "all" sends every decided verdict to the balls
     targets: tuple = ()  # searcher "certify": ((role, searcher, index, example JSON), …) to certify
+    restarts: tuple = ()  # hunt: start points of the restarts after x0 (each in a cell of its own), in order
     statement: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -181,23 +182,91 @@ def plan_first(stmt, budget: Budget, *, seed=0, backend="float64", stop_at_first
     return units
 
 
+def informative(rec: dict) -> bool:
+    """Whether a record's verdict says something about the bound: decided (holds or violated) with a
+    slack, and not ``informative=False`` in its final verdict (a bound met trivially). The hunt
+    starts from and optimises over these only."""
+    if rec.get("outcome") not in ("holds", "violated") or rec.get("slack") is None:
+        return False
+    return (rec.get("final") or {}).get("informative", True) is not False
+
+
+HUNT_CELLS = 8  # cells of the unit cube the hunt's restarts are spread over (at least)
+
+
+def hunt_axes(space, decided: list[dict], m: int = 3) -> list[int]:
+    """The (at most ``m``) coordinates the hunt's cells split: the decisive ones whose rank correlation
+    with the slack over ``decided`` (informative phase-1 records) is largest; without enough records
+    (fewer than 8), the first decisive continuous ones (then any decisive ones) in declared order."""
+    decisive = [i for i, p in enumerate(space.params) if not p.inert]
+    if not decisive:
+        decisive = list(range(space.dim))
+    if len(decided) >= 8:
+        U = np.array([r["u"] for r in decided], float)
+        s = np.array([r["slack"] for r in decided], float)
+        s = np.argsort(np.argsort(np.where(np.isfinite(s), s, np.sign(s) * 1e300)))
+        corr = {}
+        for i in decisive:
+            ru = np.argsort(np.argsort(U[:, i]))
+            sd = ru.std() * s.std()
+            corr[i] = abs(float(np.mean((ru - ru.mean()) * (s - s.mean())) / sd)) if sd > 0 else 0.0
+        return sorted(decisive, key=lambda i: (-corr[i], i))[:m]
+    cont = [i for i in decisive if space.params[i].scale in ("linear", "log")]
+    return (cont + [i for i in decisive if i not in cont])[:m]
+
+
+def hunt_cells(axes: list[int], n: int = HUNT_CELLS) -> tuple[list[tuple], int]:
+    """The cells of the unit cube the hunt restarts in: a grid of ``b`` bins on each of ``axes`` with
+    ``b^len(axes) >= n`` (3 axes: the 8 octants), each cell a tuple of bin indices, in grid order;
+    returns ``(cells, b)``."""
+    if not axes:
+        return [()], 1
+    b = max(2, math.ceil(n ** (1 / len(axes)) - 1e-9))
+    return [tuple(c) for c in np.ndindex(*([b] * len(axes)))], b
+
+
+def cell_of(u, axes: list[int], bins: int) -> tuple:
+    """The cell (:func:`hunt_cells`) of the point ``u``."""
+    return tuple(min(int(float(u[i]) * bins), bins - 1) for i in axes)
+
+
+def cell_point(cell: tuple, axes: list[int], bins: int, dim: int, rng) -> tuple:
+    """A uniform random point of ``cell`` (its coordinates off the axes drawn over [0, 1]): the starts
+    of the empty cells together are a stratified uniform sample of the cube."""
+    u = rng.random(dim)
+    for i, c in zip(axes, cell):
+        u[i] = (c + u[i]) / bins
+    return tuple(float(x) for x in u)
+
+
 def plan_hunt(stmt, budget: Budget, phase1: list[dict], *, seed=0, backend="float64",
               stop_at_first=False) -> list[Unit]:
-    """Phase 2 units: CMA-ES restarts from the tightest decided examples of phase 1, the rest from random starts."""
+    """Phase 2 units: CMA-ES restarts in distinct cells of the space (:func:`hunt_cells`, split on the
+    coordinates that move the slack most, :func:`hunt_axes`). The first unit starts from the tightest
+    informative decided example of phase 1; every further start — the other units' first ones and
+    each unit's own later restarts (``Unit.restarts``: where the hunt goes when a restart stagnates or
+    sits at a box corner) — is the tightest informative example of a cell not used yet, cells with
+    such examples first (tightest first), then the empty cells at a random point of each (seeded).
+    A unit's cells are dealt round-robin, so no two starts share a cell until every cell has one."""
     if not budget.hunt:
         return []
     k = max(1, min(budget.hunt_restarts, budget.hunt // 8 or 1))
-    decided = [r for r in phase1 if r["outcome"] in ("holds", "violated") and r["slack"] is not None]
-    decided.sort(key=lambda r: (r["searcher"] != "sweep", r["slack"]))
-    starts, keys = [], set()
-    for r in sorted(decided, key=lambda r: r["slack"]):
-        if tuple(r["key"]) not in keys:
-            keys.add(tuple(r["key"]))
-            starts.append(tuple(r["u"]))
-        if len(starts) == k:
-            break
+    space = stmt.space()
+    # a focus sweep's points are in its focus region's cube, not the space's: not starts
+    decided = [r for r in phase1 if informative(r) and r.get("searcher") != "focus" and r.get("u") is not None
+               and len(r["u"]) == space.dim]
+    decided.sort(key=lambda r: r["slack"])
+    axes = hunt_axes(space, decided)
+    cells, bins = hunt_cells(axes, max(HUNT_CELLS, 2 * k))
+    rng = np.random.default_rng([int(seed) if seed is not None and seed >= 0 else 0, 0x4B7])
+    best: dict[tuple, tuple] = {}  # cell -> the tightest informative start in it
+    for r in decided:
+        best.setdefault(cell_of(r["u"], axes, bins), tuple(float(x) for x in r["u"]))
+    empty = [c for c in cells if c not in best]
+    order = list(best) + [empty[i] for i in rng.permutation(len(empty))]
+    starts = [best[c] if c in best else cell_point(c, axes, bins, space.dim, rng) for c in order]
     per = [budget.hunt // k + (1 if i < budget.hunt % k else 0) for i in range(k)]
-    return [Unit(stmt.key, "hunt", i, per[i], seed, backend, x0=starts[i] if i < len(starts) else None,
+    return [Unit(stmt.key, "hunt", i, per[i], seed, backend, x0=starts[i], restarts=tuple(starts[i + k::k]),
                  stop_at_first=stop_at_first, certify=budget.certify, statement=stmt)
             for i in range(k) if per[i]]
 

@@ -8,8 +8,11 @@ Draws are points ``u`` of the unit cube of :meth:`Statement.space`, each example
 * ``sweep`` — scrambled Sobol points (``scipy.stats.qmc.Sobol``), deterministic by seed: the
   space-filling baseline (``focus``: the same in a named focus region);
 * ``hunt`` — adversarial minimisation of the signed slack by CMA-ES (``cma``) in the unit cube,
-  restarted from the sweep's tightest examples. Points whose hypotheses fail (or that are
-  undecided) get a penalty and are counted and shown, not dropped;
+  restarted in distinct cells of the space (from the tightest informative examples of phase 1 in
+  each, :func:`~bnverify.verify.planning.plan_hunt`), and again in the next cell when a restart
+  stagnates or sits at a box corner. Points whose verdict is not informative (vacuous, undecided,
+  artefact, error, a bound met trivially) get a penalty that grows with their distance from the
+  informative points, and are counted and shown, not dropped;
 * ``pinned`` — the statement's pinned examples (known hard cases);
 * ``certify`` — phase 3: screened draws decided again with every verdict up the ladder.
 
@@ -29,7 +32,7 @@ from bnverify.verify.adjudicate import decide
 from bnverify.verify.planning import SEARCHERS, Unit
 from bnverify.verify.records import decided_record, drawn_head, pinned_head, unbuilt_record
 
-PENALTY = 100.0  # hunt objective for points that are vacuous, undecided or raised
+PENALTY = 100.0  # hunt objective for points whose verdict is not informative (plus their distance to one that is)
 BATCH = 16  # sweep points decided together by a unit that stops at its first violation
 
 
@@ -139,59 +142,116 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
     return out
 
 
-def _objective(rec) -> float:
-    if rec["outcome"] in ("holds", "violated") and rec["slack"] is not None:
+CORNER = 0.01  # a point of the unit cube within this of 0 or 1 on a coordinate is on that face
+STALL_GENERATIONS = 5  # a restart whose best objective improved by less than STALL_TOL of itself over so many
+STALL_TOL = 0.01  # generations ends (relative: a needle's slack can be 1e-9 everywhere, Lemma 4)
+CORNER_GENERATIONS = 2  # a restart whose best point sat at a box corner, not improving, so many generations ends
+
+
+def _objective(rec, near: float | None = None) -> float:
+    """The hunt's objective at a decided record: ``asinh(slack)`` where the verdict is informative
+    (:func:`~bnverify.verify.planning.informative`); elsewhere (vacuous, undecided, artefact, error,
+    or a bound met trivially) :data:`PENALTY` plus ``near``, the distance in the unit cube to the
+    nearest informative point seen so far, so that CMA-ES is pushed back toward the decided region."""
+    from bnverify.verify.planning import informative
+
+    if informative(rec):
         s = rec["slack"]
         return float(math.asinh(s)) if math.isfinite(s) else (-PENALTY if s < 0 else PENALTY / 2)
-    return PENALTY
+    return PENALTY + (near if near is not None else 0.0)
+
+
+def at_corner(u, dim: int) -> bool:
+    """Whether ``u`` sits at a corner of the box: at least two coordinates (one in 1-D) on a face."""
+    u = np.asarray(u, float)[:dim]
+    return int(np.sum((u <= CORNER) | (u >= 1 - CORNER))) >= min(2, dim)
+
+
+def _hunt_starts(unit, dim: int):
+    """The unit's start points: ``x0``, then its planned ``restarts`` (one cell each), then random points."""
+    rng = np.random.default_rng([_seed(unit), unit.start, 0x5EED])
+    yield np.asarray(unit.x0, float) if unit.x0 is not None else rng.random(dim)
+    for x in unit.restarts:
+        yield np.asarray(x, float)
+    while True:
+        yield rng.random(dim)
 
 
 def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
-    import cma
-
-    rng = np.random.default_rng([_seed(unit), unit.start])
-    x0 = np.asarray(unit.x0, float) if unit.x0 is not None else rng.random(space.dim)
-    x0 = np.clip(x0, 1e-6, 1 - 1e-6)
-    if space.dim == 1:  # CMA-ES needs n >= 2: a dummy coordinate
-        x0 = np.append(x0, 0.5)
-    opts = {"bounds": [0.0, 1.0], "seed": cma_seed(unit), "verbose": -9,
-            "maxfevals": unit.count, "tolfun": 1e-14, "tolx": 1e-12,
-            "popsize": max(6, 4 + int(3 * math.log(max(2, len(x0)))))}
-    es = cma.CMAEvolutionStrategy(list(x0), unit.sigma0, opts)
+    """CMA-ES on the unit cube, restarted: a restart ends when CMA-ES stops, when its best objective
+    stagnates (improved by less than STALL_TOL of itself over STALL_GENERATIONS generations) or when
+    its best point sits at a box corner without improving (CORNER_GENERATIONS generations in a row:
+    where a slack tends to 0 only asymptotically); the rest of the unit's budget goes to the next
+    start (:func:`_hunt_starts`).
+    Each generation's new cases are decided together (:func:`decide_points`: one batch on the
+    reduced recurrence). The same unit draws the same points."""
     out: list[dict] = []
     seen: dict[tuple, dict] = {}
-    n = 0
-    while n < unit.count and not es.stop():
+    good: list[np.ndarray] = []  # the informative points decided so far (the penalty's distance)
+    starts = _hunt_starts(unit, space.dim)
+    restart, idle = 0, 0
+    while len(out) < unit.count and idle < 3:  # three restarts in a row with no new case: the space is exhausted
+        n = len(out)
+        if _hunt_restart(stmt, space, unit, next(starts), restart, out, seen, good, on_record):
+            break
+        idle = idle + 1 if len(out) == n else 0
+        restart += 1
+    return out
+
+
+def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record) -> bool:
+    """One CMA-ES restart of :func:`_hunt` from ``x0``; True when the unit is done (a mutant's violation)."""
+    import cma
+
+    from bnverify.verify.planning import informative
+
+    x0 = np.clip(np.asarray(x0, float), 1e-6, 1 - 1e-6)
+    if space.dim == 1:  # CMA-ES needs n >= 2: a dummy coordinate
+        x0 = np.append(x0, 0.5)
+    left = unit.count - len(out)
+    opts = {"bounds": [0.0, 1.0], "seed": (cma_seed(unit) - 1 + 7919 * restart) % (2**32 - 1) + 1, "verbose": -9,
+            "maxfevals": left, "tolfun": 1e-14, "tolx": 1e-12,
+            "popsize": max(6, 4 + int(3 * math.log(max(2, len(x0)))))}
+    es = cma.CMAEvolutionStrategy(list(x0), unit.sigma0, opts)
+    history, cornered = [], 0
+    while len(out) < unit.count and not es.stop():
         X = es.ask()
         # the generation's new cases, in order (the same case twice: decided once), decided together
         us = [np.clip(np.asarray(x[:space.dim]), 0.0, 1.0) for x in X]
         keys = [space.key(space.values(u)) for u in us]
         new, planned = [], set()
         for u, k in zip(us, keys):
-            if k not in seen and k not in planned and n + len(new) < unit.count:
+            if k not in seen and k not in planned and len(out) + len(new) < unit.count:
                 new.append((u, k))
                 planned.add(k)
         recs = decide_points(stmt, space, [u for u, _ in new], unit.backend, "hunt",
-                             [unit.start * 100000 + n + j for j in range(len(new))], stop_at_first=unit.stop_at_first,
-                             certify=unit.certify)
+                             [unit.start * 100000 + len(out) + j for j in range(len(new))],
+                             stop_at_first=unit.stop_at_first, certify=unit.certify)
         for (u, k), rec in zip(new, recs):
-            n += 1
             seen[k] = rec
             out.append(rec)
             on_record(rec)
+            if informative(rec):
+                good.append(u)
             if unit.stop_at_first and rec["outcome"] == "violated":
-                return out
-        F, m = [], n - len(new)  # replay the per-point order: past the budget, a point gets the penalty
-        for k in keys:
-            if m >= unit.count:
-                F.append(PENALTY)
-                continue
-            if k in planned:
-                planned.discard(k)
-                m += 1
-            F.append(_objective(seen[k]))
+                return True
+        G = np.array(good) if good else None
+        F = []  # a point left undecided (past the budget) gets twice the penalty
+        for u, k in zip(us, keys):
+            near = float(np.min(np.linalg.norm(G - u, axis=1))) if G is not None and k in seen else None
+            F.append(_objective(seen[k], near) if k in seen else 2 * PENALTY)
         es.tell(X, F)
-    return out
+        i = int(np.argmin(F))
+        history.append(min(F[i], history[-1]) if history else F[i])
+        # at a corner and no longer improving there (a slack that tends to 0 only asymptotically): cut; a
+        # slack still falling at a corner may cross 0 there (Theorem 3's duration needle sits at η_γ's bound)
+        pinned = len(history) > 1 and history[-2] - history[-1] <= STALL_TOL * abs(history[-1])
+        cornered = cornered + 1 if 0 <= F[i] < PENALTY and pinned and at_corner(us[i], space.dim) else 0
+        stalled = len(history) > STALL_GENERATIONS and \
+            history[-1 - STALL_GENERATIONS] - history[-1] <= STALL_TOL * abs(history[-1])
+        if cornered >= CORNER_GENERATIONS or stalled:
+            break
+    return False
 
 
 def _hypothesis(stmt, space, unit: Unit, on_record) -> list[dict]:
