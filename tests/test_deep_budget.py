@@ -16,7 +16,7 @@ def test_depth_targets():
     peak = stmts["thm3.peak_bound@reconstructed-v1"]
     b = deep_budget(peak, 10_000, 100_000, "float64")
     assert b.total() == 100_000 and b.chunk == SCREEN_CHUNK
-    report_like = Budget.split(round(10_000 * peak.report_scale), focus=True)  # the report's shares of n
+    report_like = Budget.split(round(10_000 * peak.report_scale / 4), focus=True)  # a quarter of the report's
     assert (b.hypothesis, b.hunt) == (report_like.hypothesis, report_like.hunt)
     comparison = stmts["thm3.duration@comparison-v2"]  # reduced, no screen, seconds per example
     assert comparison.deep_scale < 1

@@ -140,9 +140,10 @@ DEEP_REDUCED_EXAMPLES = 100_000  # ... and per screened reduced-recurrence state
 def deep_budget(stmt, n: int, n_reduced: int, precision: str, *, certify: str = "doubtful") -> Budget:
     """The budget of one ``make deep`` campaign (issue 19's depth targets): ``n`` float64 draws of a
     statement split as the report's (:meth:`Budget.split`), ``n_reduced`` for a reduced-recurrence
-    statement with a streamed screen — its Hypothesis and hunt those of ``n·report_scale`` (as in the
-    report: their draws go one at a time to the long runs of the space's corners, ~0.1 s each), the rest
-    its screened sweep — each times the statement's ``deep_scale`` (1 unless one example costs seconds;
+    statement with a streamed screen — its Hypothesis and hunt those of ``n·report_scale/4`` (their draws
+    go one at a time to the long runs of the space's corners: 0.1–3.5 s each in a 10⁴-draw pilot of
+    2026-12-08, Theorem 2 (2)'s Hypothesis draws the dearest), the rest its screened sweep — each times the
+    statement's ``deep_scale`` (1 unless one example costs seconds;
     the summary shows every row's draws). Mutants and mpmath-primary campaigns: :func:`campaign_budget`."""
     if stmt.is_mutant or precision != "float64" or n <= 0:
         return campaign_budget(stmt, n, precision, certify=certify)
@@ -152,7 +153,7 @@ def deep_budget(stmt, n: int, n_reduced: int, precision: str, *, certify: str = 
     b = Budget.split(k, focus=focus, chunk=max(16, min(SCREEN_CHUNK, k // 16)), certify=certify)
     if stmt.simulator == "reduced" and callable(getattr(stmt, "screen", None)):
         share = getattr(stmt, "report_scale", None)
-        b = Budget.split(max(1, int(round(k * (1.0 if share is None else float(share))))), focus=focus,
+        b = Budget.split(max(1, int(round(k * (1.0 if share is None else float(share)) / 4))), focus=focus,
                          certify=certify)
         m = max(k, int(round(n_reduced * scale))) - b.hypothesis - b.hunt
         b.focus = m // 8 if focus else 0
