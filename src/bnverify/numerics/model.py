@@ -106,17 +106,18 @@ def evaluate(X, y, w, gamma, loss: Loss, bk: Backend, *, need_grad: bool = True)
                 return hit[2]
         return evaluate_float64(X, y, w, gamma, loss.name, need_grad)
     n = X.shape[0]
-    v = X @ w
-    s = bk.sqrt((v @ v) / n)  # ‖w‖_Σ
+    mm = bk.matmul  # ``@`` (on balls the same arb operations without a Python call each)
+    v = mm(X, w)
+    s = bk.sqrt(mm(v, v) / n)  # ‖w‖_Σ
     u = v / s
     z = u * gamma  # array first: mpf * ndarray would convert the array element by element through text
     L = loss.values(z, y, bk).sum() / n
     if not need_grad:
         return Evaluation(L, None, None, z, u, None, s)
     r = loss.d1(z, y, bk) / n
-    g_gamma = u @ r
+    g_gamma = mm(u, r)
     # Σw/‖w‖_Σ = Xᵀu/n
-    g_w = (X.T @ r - ((X.T @ u) / n) * g_gamma) * (gamma / s)
+    g_w = (mm(X.T, r) - (mm(X.T, u) / n) * g_gamma) * (gamma / s)
     return Evaluation(L, g_w, g_gamma, z, u, r, s)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import operator
 import sys
 from dataclasses import dataclass
 
@@ -114,7 +115,9 @@ def _full_loop(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, 
     keeps its evaluations for a check that re-evaluates at w_t (:func:`~bnverify.numerics.model.run_key`)."""
     r_loss, r_alpha, r_beta, r_gamma, r_n2, r_gn2, r_gg = raw.values()
     known = None
+    mm = bk.matmul  # ``@`` (on balls the same arb operations without a Python call each)
     if type(bk) is Float64 and loss.name in F64_LOSSES:
+        mm = operator.matmul
         name, sqrt = loss.name, np.sqrt
         known = remember_run(X, y) if ws is not None else None
 
@@ -138,9 +141,9 @@ def _full_loop(X, y, loss, e, bk, w, gamma, eta, eta_g, horizon, raw, ws, stop, 
         if known is not None:
             known[run_key(X, y, w, gamma, name)] = (X, y, ev)
         g_w, g_g, L = ev.grad_w, ev.grad_gamma, ev.loss
-        alpha = w @ e
+        alpha = mm(w, e)
         perp = w - e * alpha
-        beta, wnorm2, gn2 = sqrt(perp @ perp), w @ w, g_w @ g_w
+        beta, wnorm2, gn2 = sqrt(mm(perp, perp)), mm(w, w), mm(g_w, g_w)
         if bad(L, wnorm2, gamma, gn2, g_g):
             return "diverged", t, "non-finite or overflowing value"
         r_loss.append(L)

@@ -5,11 +5,12 @@ per example). ``to_float`` gives midpoints, for display only."""
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ball import _ARB, Ball, Uncertain, _ball_class, _to_arb
+from .ball import _ARB, _FLINT, Ball, Uncertain, _ball_class, _to_arb
 from .base import ObjectBackend, domain_error
 
 
@@ -42,6 +43,7 @@ class Arb(ObjectBackend):
         object.__setattr__(self, "overflow_limit", cls(_ARB(1e300)))  # trajectory.OVERFLOW
         object.__setattr__(self, "_vball", np.frompyfunc(self.scalar, 1, 1))
         object.__setattr__(self, "_vfloat", np.frompyfunc(float, 1, 1))
+        object.__setattr__(self, "_vwrap", np.frompyfunc(cls, 1, 1))
         for f in ("sqrt", "exp", "log1p"):
             object.__setattr__(self, f"_{f}", getattr(self, f"_ball_{f}"))
             object.__setattr__(self, f"_v{f}", np.frompyfunc(getattr(self, f"_{f}"), 1, 1))
@@ -135,6 +137,20 @@ class Arb(ObjectBackend):
             a = a.astype(np.float64)
         return self._vball(a).astype(object) if a.size else a.astype(object)
 
+    def matmul(self, a, b):
+        """``a @ b`` of ball arrays: numpy's object matmul run on the balls' arbs, so each product and
+        each sum is the arb operation :class:`Ball`'s operators run, in the same order (numpy's: the
+        first product, then each further product added in turn), at this precision — the same balls,
+        without a Python call per operation. Arrays holding anything but balls of this precision go
+        through the balls' own operators."""
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.size and b.size
+                and _all_of(a, self.ball) and _all_of(b, self.ball)):
+            return a @ b
+        if _FLINT.prec != self.bits:
+            _FLINT.prec = self.bits
+        out = np.matmul(_vraw(a), _vraw(b))
+        return self._vwrap(out).astype(object) if isinstance(out, np.ndarray) else self.ball(out)
+
     # --- dense linear algebra: certified algorithms in bnverify.numerics.linalg -------------------
     def orthonormal_columns(self, A):
         from bnverify.numerics import linalg
@@ -181,6 +197,15 @@ class Arb(ObjectBackend):
         for v in vals[1:]:
             m = m.max(v.v)
         return vals[0]._new(m)
+
+
+_vraw = np.frompyfunc(operator.attrgetter("v"), 1, 1)
+_vtype = np.frompyfunc(type, 1, 1)
+
+
+def _all_of(a, cls) -> bool:
+    """Every entry of the object array ``a`` is exactly of type ``cls``."""
+    return bool((_vtype(a) == cls).all())
 
 
 def _is_ball_like(x) -> bool:

@@ -132,6 +132,10 @@ class Backend:
         return -self.max([-v for v in (values.flat if isinstance(values, np.ndarray) else values)])
 
     # --- derived helpers written once over the primitives ---------------------------------
+    def matmul(self, a, b):
+        """``a @ b`` (a backend may compute the same numbers faster: :meth:`Arb.matmul`)."""
+        return a @ b
+
     def norm(self, v):
         return self.sqrt(v @ v)
 
