@@ -88,6 +88,7 @@ class SmallRatioEntry(PointwiseLogistic):
     bound_source = "initial state"
     search_scale = 0.5
     report_scale = 0.125  # ~140 ms per example (a seventh are floor artefacts certified by balls): 512 report draws
+    deep_scale = 0.2  # make deep: 2,000 draws (~65 ms each since the ball matmul: ~130 s of one worker)
     steps = T11
 
     def _consts(self, inst, hyper):

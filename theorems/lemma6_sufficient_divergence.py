@@ -45,6 +45,7 @@ class SufficientDivergence(SufficientStep):
     loss = "square"
     # 45 of 64 draws are floor artefacts certified by balls (~50 ms each) and 17 vacuous: 512 report draws
     report_scale = 0.125
+    deep_scale = 0.25  # make deep: 2,500 draws (~49 ms each, most floor artefacts re-decided: ~120 s)
     direction = "divergence"
     steps = 60
     premise_note = "condition triggered"  # the message counts the steps where the condition held
@@ -67,6 +68,7 @@ class SufficientDivergenceLogistic(SufficientDivergence):
     version = "reconstructed-v1-logistic"
     loss = "logistic"
     report_scale = 0.25  # as the other logistic step criteria: 1,024 report draws
+    deep_scale = 1.0  # make deep: 10,000 draws (~18 ms each)
     steps = 60
 
     def hypotheses(self, inst, hyper):

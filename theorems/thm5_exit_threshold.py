@@ -55,6 +55,7 @@ class ExitThreshold(PointwiseLogistic):
     steps = 200
     threshold_scale = 1.0  # mutant: τ_5 multiplied
     report_scale = 0.5  # ~28 ms per example (200 steps on the branch): 2,048 report draws
+    deep_scale = 0.5  # make deep: 5,000 draws (~150 s of one worker)
 
     def tau(self, geo, gamma, alpha, rho, wnorm):
         return self.threshold_scale * exit_threshold(geo, gamma, alpha, rho, wnorm)
