@@ -96,9 +96,9 @@ def _fake_decide(slack_of, informative_at=lambda u: True):
     return decide_points
 
 
-def _hunt(monkeypatch, slack_of, informative_at=lambda u: True, n=240, x0=None, restarts=(), seed=0):
+def _hunt(monkeypatch, slack_of, informative_at=lambda u: True, n=240, x0=None, restarts=(), seed=0, informed=0):
     monkeypatch.setattr(searchers, "decide_points", _fake_decide(slack_of, informative_at))
-    unit = Unit("fake@v1", "hunt", 0, n, seed, x0=x0, restarts=restarts)
+    unit = Unit("fake@v1", "hunt", 0, n, seed, x0=x0, restarts=restarts, informed=informed)
     return searchers._hunt(_Fake(), SPACE, unit, lambda r: None)
 
 
@@ -112,9 +112,9 @@ def test_uninformative_region_is_left(monkeypatch):
 
 def test_a_restart_at_a_corner_is_cut(monkeypatch):
     """A slack that tends to 0 only toward the corner u = 0 (never negative) must not absorb the whole
-    budget: the hunt leaves it for its next starts (each a cell of its own)."""
+    budget: the hunt leaves it for its next starts (each a cell of its own; phase-1 examples: sigma0)."""
     restarts = ((0.9, 0.9, 0.1), (0.1, 0.9, 0.9), (0.9, 0.1, 0.9))
-    recs = _hunt(monkeypatch, lambda u: 1e-3 * float(np.sum(u)), x0=(0.3, 0.3, 0.3), restarts=restarts)
+    recs = _hunt(monkeypatch, lambda u: 1e-3 * float(np.sum(u)), x0=(0.3, 0.3, 0.3), restarts=restarts, informed=4)
     assert len(recs) == 240
     U = np.array([r["u"] for r in recs])
     at = np.array([searchers.at_corner(u, 3) for u in U])
@@ -165,3 +165,27 @@ def test_a_space_of_few_cases_ends(monkeypatch):
     monkeypatch.setattr(searchers, "decide_points", _fake_decide(lambda u: 1.0))
     recs = searchers._hunt(_Fake(), space, Unit("fake@v1", "hunt", 0, 50, 0), lambda r: None)
     assert 1 <= len(recs) <= 2
+
+
+def test_blind_starts_search_wider(peak, monkeypatch):
+    """Starts that are phase-1 examples keep ``Unit.sigma0``; blind ones (a random point of an empty cell)
+    get ``BLIND_SIGMA`` along the decisive continuous coordinates only (Theorem 3's duration needle at
+    η_γ's face: 2/5 seeds found at budget 128 with every start at 0.15, 5/5 so)."""
+    space = peak.space()
+    phase1 = _phase1(space)
+    informed = {tuple(r["u"]) for r in phase1 if informative(r)}
+    for recs in (phase1, []):
+        for u in plan_hunt(peak, Budget(hunt=96, hunt_restarts=3), recs, seed=4):
+            starts = (u.x0,) + u.restarts
+            assert u.informed == sum(s in informed for s in starts)
+            assert all(s in informed for s in starts[:u.informed])
+            if not recs:
+                assert u.informed == 0
+    wide = searchers._wide_coordinates(space)
+    assert wide == [not p.inert and p.scale in ("linear", "log") for p in space.params] and any(wide)
+    sigmas = []
+    monkeypatch.setattr(searchers, "_hunt_restart",
+                        lambda *a: sigmas.append(a[-1]) or a[5].append(dict(u=[0.5] * 3)) or False)
+    unit = Unit("fake@v1", "hunt", 0, 3, 0, x0=(0.5,) * 3, restarts=((0.2,) * 3, (0.8,) * 3), informed=1)
+    searchers._hunt(_Fake(), SPACE, unit, lambda r: None)
+    assert sigmas == [unit.sigma0, searchers.BLIND_SIGMA, searchers.BLIND_SIGMA]

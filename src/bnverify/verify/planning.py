@@ -41,6 +41,7 @@ class Unit:
     certify: str = "doubtful"  # adjudicate.decide's policy: "all" sends every decided verdict to the balls
     targets: tuple = ()  # searcher "certify": ((role, searcher, index, example JSON), …) to certify
     restarts: tuple = ()  # hunt: start points of the restarts after x0 (each in a cell of its own), in order
+    informed: int = 0  # hunt: how many of its starts (x0, then restarts) are phase-1 examples; the rest are blind
     statement: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -247,7 +248,9 @@ def plan_hunt(stmt, budget: Budget, phase1: list[dict], *, seed=0, backend="floa
     informative decided example of phase 1; every further start — the other units' first ones and
     each unit's own later restarts (``Unit.restarts``: where the hunt goes when a restart stagnates or
     sits at a box corner) — is the tightest informative example of a cell not used yet, cells with
-    such examples first (tightest first), then the empty cells at a random point of each (seeded).
+    such examples first (tightest first), then the empty cells at a random point of each (seeded):
+    ``Unit.informed`` counts a unit's starts that are examples; the hunt searches wider around the
+    others (:data:`~bnverify.verify.searchers.BLIND_SIGMA`).
     A unit's cells are dealt round-robin, so no two starts share a cell until every cell has one."""
     if not budget.hunt:
         return []
@@ -268,6 +271,7 @@ def plan_hunt(stmt, budget: Budget, phase1: list[dict], *, seed=0, backend="floa
     starts = [best[c] if c in best else cell_point(c, axes, bins, space.dim, rng) for c in order]
     per = [budget.hunt // k + (1 if i < budget.hunt % k else 0) for i in range(k)]
     return [Unit(stmt.key, "hunt", i, per[i], seed, backend, x0=starts[i], restarts=tuple(starts[i + k::k]),
+                 informed=len(range(i, len(best), k)),
                  stop_at_first=stop_at_first, certify=budget.certify, statement=stmt)
             for i in range(k) if per[i]]
 

@@ -145,6 +145,12 @@ def _sweep(stmt, space, unit: Unit, on_record) -> list[dict]:
 CORNER = 0.01  # a point of the unit cube within this of 0 or 1 on a coordinate is on that face
 STALL_GENERATIONS = 5  # a restart whose best objective improved by less than STALL_TOL of itself over so many
 STALL_TOL = 0.01  # generations ends (relative: a needle's slack can be 1e-9 everywhere, Lemma 4)
+# a blind start (a random point of an empty cell, or a random point once the planned starts are used) carries no
+# information about the slack: CMA-ES's first steps from it are wider than from a phase-1 example (Unit.sigma0)
+# along the decisive continuous coordinates (_wide_coordinates), so that they reach the faces a random start lies
+# far from (Theorem 3's duration needle: η_γ → 1 with ρ_0 high); along the others they stay at Unit.sigma0 (a wide
+# step on an integer seed or a category only adds corners)
+BLIND_SIGMA = 0.3
 CORNER_GENERATIONS = 2  # a restart whose best point sat at a box corner, not improving, so many generations ends
 
 
@@ -165,6 +171,17 @@ def at_corner(u, dim: int) -> bool:
     """Whether ``u`` sits at a corner of the box: at least two coordinates (one in 1-D) on a face."""
     u = np.asarray(u, float)[:dim]
     return int(np.sum((u <= CORNER) | (u >= 1 - CORNER))) >= min(2, dim)
+
+
+def _wide_coordinates(space) -> list[bool]:
+    """The coordinates a blind start searches wider along (:data:`BLIND_SIGMA`): the decisive continuous
+    ones (those the slack moves with; a wide step on an integer seed or a category only adds corners),
+    else the decisive ones, else all."""
+    for pick in (lambda p: not p.inert and p.scale in ("linear", "log"), lambda p: not p.inert, lambda p: True):
+        wide = [bool(pick(p)) for p in space.params]
+        if any(wide):
+            return wide
+    return [True] * space.dim
 
 
 def _hunt_starts(unit, dim: int):
@@ -192,15 +209,17 @@ def _hunt(stmt, space, unit: Unit, on_record) -> list[dict]:
     restart, idle = 0, 0
     while len(out) < unit.count and idle < 3:  # three restarts in a row with no new case: the space is exhausted
         n = len(out)
-        if _hunt_restart(stmt, space, unit, next(starts), restart, out, seen, good, on_record):
+        sigma = unit.sigma0 if restart < unit.informed else max(unit.sigma0, BLIND_SIGMA)
+        if _hunt_restart(stmt, space, unit, next(starts), restart, out, seen, good, on_record, sigma):
             break
         idle = idle + 1 if len(out) == n else 0
         restart += 1
     return out
 
 
-def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record) -> bool:
-    """One CMA-ES restart of :func:`_hunt` from ``x0``; True when the unit is done (a mutant's violation)."""
+def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record, sigma=None) -> bool:
+    """One CMA-ES restart of :func:`_hunt` from ``x0`` (step size ``sigma``, default ``unit.sigma0``); True
+    when the unit is done (a mutant's violation)."""
     import cma
 
     from bnverify.verify.planning import informative
@@ -212,7 +231,11 @@ def _hunt_restart(stmt, space, unit, x0, restart, out, seen, good, on_record) ->
     opts = {"bounds": [0.0, 1.0], "seed": (cma_seed(unit) - 1 + 7919 * restart) % (2**32 - 1) + 1, "verbose": -9,
             "maxfevals": left, "tolfun": 1e-14, "tolx": 1e-12,
             "popsize": max(6, 4 + int(3 * math.log(max(2, len(x0)))))}
-    es = cma.CMAEvolutionStrategy(list(x0), unit.sigma0, opts)
+    sigma = unit.sigma0 if sigma is None else sigma
+    if sigma > unit.sigma0:  # wider along the decisive continuous coordinates only
+        stds = [1.0 if w else unit.sigma0 / sigma for w in _wide_coordinates(space)]
+        opts["CMA_stds"] = stds + [1.0] * (len(x0) - len(stds))
+    es = cma.CMAEvolutionStrategy(list(x0), sigma, opts)
     history, cornered = [], 0
     while len(out) < unit.count and not es.stop():
         X = es.ask()
