@@ -163,3 +163,18 @@ def test_claims_table_rows():
         claims.claims_table([("lemma1.decomposition@exact-v1", "holds")])
     with pytest.raises(TypeError):
         claims.claims_table({"lemma1.decomposition@exact-v1": 1})
+
+
+def test_theory_quotes_the_latest_deep_run():
+    """docs/THEORY.md's table of tightness sups is the one the committed deep run's sups.json gives."""
+    import json
+
+    from bnverify.report.deep import THEORY_BEGIN, THEORY_END, theory_sups_table
+
+    sups = ROOT / "reports" / "deep" / "sups.json"
+    theory = (ROOT / "docs" / "THEORY.md").read_text()
+    assert sups.exists(), "reports/deep/sups.json (make deep) is committed"
+    assert THEORY_BEGIN in theory and THEORY_END in theory
+    quoted = theory[theory.index(THEORY_BEGIN):theory.index(THEORY_END) + len(THEORY_END)]
+    assert quoted == theory_sups_table(json.loads(sups.read_text())), \
+        "regenerate the table: python -c 'from bnverify.report.deep import theory_sups_table; ...' (see docs/THEORY.md)"

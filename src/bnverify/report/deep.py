@@ -143,6 +143,28 @@ def sup_rows(results) -> list[dict]:
     return rows
 
 
+THEORY_BEGIN = "<!-- deep-run sups: generated from reports/deep/sups.json (bnverify.report.deep.theory_sups_table) -->"
+THEORY_END = "<!-- end of the deep-run sups -->"
+
+
+def theory_sups_table(sups: dict) -> str:
+    """The table docs/THEORY.md quotes (between :data:`THEORY_BEGIN` and :data:`THEORY_END`) from a deep
+    run's ``sups.json``: statement, sup, the draws it is the maximum over, the searcher, certified or not;
+    ``tests/test_docs.py`` holds THEORY to it, so the quoted sups are the latest deep run's."""
+    run = (sups.get("runs") or [{}])[-1]
+    commit = str(run.get("commit", "?")).split(" ")[0][:12]
+    lines = [THEORY_BEGIN, "",
+             f"`make deep` at `{commit}` (reports/deep/SUMMARY.md, where each row's attaining example is spelled "
+             "out; sups.json holds it whole):", "",
+             "| statement | tightness sup | over draws (distinct decided) | found by | verdict |",
+             "|---|---:|---:|---|---|"]
+    for w in sups["rows"]:
+        verdict = "certified" if w["certified"] else "screened (float64)" if w["screened"] else "float64"
+        lines.append(f"| `{w['statement']}` | {w['sup']:.4g} | {w['draws']:,} ({w['distinct']:,}) | {w['searcher']} | "
+                     f"{verdict} |")
+    return "\n".join(lines + ["", THEORY_END])
+
+
 def sups_section(results) -> list[str]:
     """:func:`sup_rows` as a markdown section of the summary."""
     rows = sup_rows(results)

@@ -31,6 +31,7 @@ from bnverify.verify.adjudicate import run_once
 from bnverify.numerics.simulate import simulate
 
 SCAN_DECADES = 12
+RISE_REACH = 1e-12  # relative rise below which a float64 "rising step" is rounding (100 × its reach over 200 steps)
 BISECT_STEPS = 12
 
 
@@ -143,7 +144,9 @@ def thm5_exit(stmt, n: int = 256, seed: int = 11) -> dict:
         best = None
         for t in range(T):
             a, r, g, wn = traj["alpha"][t], traj["rho"][t], traj["gamma"][t], traj["wnorm"][t]
-            if not (on_branch(geo, a, g, r) and g > 0) or r < floor or not traj["rho"][t + 1] > r:
+            # a resolved rise only: 200 float64 steps move ρ by rounding up to ~1e-14 relative (the deep run of
+            # 2026-12-08 counted ρ_{t+1}/ρ_t = 1 + 2.2e-16 at 10^-2.59 τ_5, certified falling in balls)
+            if not (on_branch(geo, a, g, r) and g > 0) or r < floor or not traj["rho"][t + 1] > r * (1 + RISE_REACH):
                 continue
             m = float(eta / (wn * wn) / stmt.tau(geo, g, a, r, wn))
             best = m if best is None or m < best else best
