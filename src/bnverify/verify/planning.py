@@ -134,8 +134,6 @@ def campaign_budget(stmt, n: int, precision: str, *, certify: str = "doubtful") 
 
 
 SCREEN_CHUNK = 1024  # sweep draws per unit for screened statements (lanes stream at ≥ 25 % of the limit from 1,024)
-DEEP_EXAMPLES = 10_000  # make deep: float64 draws per statement (issue 19: ≥ 10⁴) ...
-DEEP_REDUCED_EXAMPLES = 100_000  # ... and per screened reduced-recurrence statement (≥ 10⁵)
 
 
 def deep_budget(stmt, n: int, n_reduced: int, precision: str, *, certify: str = "doubtful") -> Budget:
