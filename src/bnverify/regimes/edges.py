@@ -80,6 +80,17 @@ def ratio_max(col, T: int) -> tuple[object, int | None]:
 
 # --- Theorem 2 (2): T_1 ------------------------------------------------------------------------
 
+def _t1_gap(H0, c0, qt, g0, tau0, t, lin):
+    """The onset gap ``g(t)`` of :func:`t1_scan` from ``qt = qᵗ`` (numbers or float64 arrays; one order of
+    operations for the scan, its float64 block form and :func:`t1_margins`)."""
+    return H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin
+
+
+def _t1_increment(H0, c0, qt, q, g0, lin):
+    """The gap's increment ``g(t+1) − g(t)`` of :func:`t1_scan` from ``qt = qᵗ``."""
+    return H0 * qt * (1 - q) * (c0 - g0) - lin
+
+
 def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
     """``T_1 = min{t ≥ 0 : g(t) > 0}`` or ``None`` (= ∞), where the onset gap is
     ``g(t) = H_0(c_0 − qᵗ(c_0 − γ_0/a)) − τ(ρ_0)(1 + t H_0² s_0²)``. The increments
@@ -93,10 +104,9 @@ def t1_scan(s: dict, bk: Backend, t_max: int = 10**7) -> int | None:
         return _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max)
     qt = q ** 0
     for t in range(t_max + 1):
-        gap = H0 * (c0 - qt * (c0 - g0)) - tau0 - t * lin
-        if gap > 0:
+        if _t1_gap(H0, c0, qt, g0, tau0, t, lin) > 0:
             return t
-        if H0 * qt * (1 - q) * (c0 - g0) - lin <= 0:
+        if _t1_increment(H0, c0, qt, q, g0, lin) <= 0:
             return None
         qt = qt * q
     raise RuntimeError(f"t1_scan: no decision within {t_max} steps")
@@ -116,8 +126,8 @@ def _t1_scan_float64(H0, c0, q, g0, tau0, lin, t_max: int) -> int | None:
         np.multiply.accumulate(qs, out=qs)
         ts = np.arange(t0, t0 + n, dtype=np.float64)
         with np.errstate(all="ignore"):
-            gap = H0 * (c0 - qs * (c0 - g0)) - tau0 - ts * lin
-            inc = H0 * qs * (1 - q) * (c0 - g0) - lin
+            gap = _t1_gap(H0, c0, qs, g0, tau0, ts, lin)
+            inc = _t1_increment(H0, c0, qs, q, g0, lin)
         stop = np.flatnonzero((gap > 0) | (inc <= 0))
         if stop.size:
             i = int(stop[0])
@@ -149,7 +159,7 @@ def t1_margins(s: dict, bk: Backend, T1: int | None) -> dict:
     lin = tau0 * H0 * H0 * s0 * s0
 
     def gap_size(t):
-        return H0 * (c0 - q ** t * (c0 - g0)) - tau0 - t * lin, H0 * c0 + tau0 + t * lin
+        return _t1_gap(H0, c0, q ** t, g0, tau0, t, lin), H0 * c0 + tau0 + t * lin
 
     g1, n1 = gap_size(T1)
     out = dict(below=math.inf, above=g1 / n1)
