@@ -36,12 +36,12 @@ from bnverify.numerics.simulate import OVERFLOW, _fp_quiet, reduced_step, renorm
 from bnverify.numerics.trajectory import _MP
 from bnverify.regimes.edges import SETTLE_MARGIN, relative_rise, t2_value
 from bnverify.regimes.whitened import tau
+from bnverify.verify.adjudicate import EVENT_EPS_MULTIPLE  # an event margin's eps per step (event_reach)
 from bnverify.verify.batch import lane_inputs
 from bnverify.verify.statement import needle_factor
 
 LANES = 2048  # runs side by side (numpy's per-call cost is shared by the lanes)
 SCREEN_MARGIN = 1e-6  # relative slack a screen needs to clear an informative holds (100 × rounding reach)
-EVENT_EPS_MULTIPLE = 64  # and an event margin also this many eps per step (adjudicate.event_reach)
 SLACK_TOL = 1e-12  # screen and check() slacks agree to this (relative to max(1, |slack|))
 MAX_EDGES = 64  # a run with more rising edges is not summarised edge by edge (check() decides it)
 
